@@ -207,7 +207,8 @@ cmd_up() {
     --token-auth-file "$pki/tokens.csv" --authorization-mode RBAC --anonymous-auth=false \
     --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$pki/service-account.pub" \
     --service-account-signing-key-file "$pki/service-account.key" --service-cluster-ip-range 10.96.0.0/16 \
-    --allow-privileged=true --enable-priority-and-fairness=false --profiling=false
+    --allow-privileged=true --enable-priority-and-fairness=false --profiling=false \
+    --disable-admission-plugins TaintNodesByCondition
   wait_for kube-apiserver 90 kubectl_admin get --raw /readyz
 
   log "starting kube-controller-manager and kube-scheduler"

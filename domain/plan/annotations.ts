@@ -1,0 +1,114 @@
+// Hook, wave and delete-policy annotations, Argo CD's and Helm's, read with Argo CD's semantics
+// (gitops-engine/pkg/sync/hook, syncwaves).
+import { KubeObject } from '../resource/types';
+
+export type SyncPhase = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
+export type HookDeletePolicy = 'HookSucceeded' | 'HookFailed' | 'BeforeHookCreation';
+
+export const PHASES: SyncPhase[] = ['PreSync', 'Sync', 'PostSync', 'SyncFail'];
+
+const ARGO_HOOK = 'argocd.argoproj.io/hook';
+const ARGO_WAVE = 'argocd.argoproj.io/sync-wave';
+const ARGO_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
+const SLUICE_HOOK = 'sluice.dev/hook';
+const SLUICE_WAVE = 'sluice.dev/sync-wave';
+const SLUICE_DELETE_POLICY = 'sluice.dev/hook-delete-policy';
+const HELM_HOOK = 'helm.sh/hook';
+const HELM_WEIGHT = 'helm.sh/hook-weight';
+const HELM_DELETE_POLICY = 'helm.sh/hook-delete-policy';
+
+const HELM_HOOK_PHASES: Record<string, SyncPhase> = {
+  'pre-install': 'PreSync',
+  'pre-upgrade': 'PreSync',
+  'post-install': 'PostSync',
+  'post-upgrade': 'PostSync',
+};
+
+const HELM_DELETE_POLICIES: Record<string, HookDeletePolicy> = {
+  'hook-succeeded': 'HookSucceeded',
+  'hook-failed': 'HookFailed',
+  'before-hook-creation': 'BeforeHookCreation',
+};
+
+export class AnnotationError extends Error {}
+
+function annotations(obj: KubeObject): Record<string, string> {
+  return obj.metadata.annotations ?? {};
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export interface HookInfo {
+  /** The phases this hook runs in; empty for a Helm hook of a type Argo CD ignores (test, pre-delete, ...). */
+  phases: SyncPhase[];
+  deletePolicies: HookDeletePolicy[];
+}
+
+/** Whether the object is marked Skip: never applied. */
+export function isSkipped(obj: KubeObject): boolean {
+  const a = annotations(obj);
+  return list(a[SLUICE_HOOK] ?? a[ARGO_HOOK]).includes('Skip');
+}
+
+/** Hook information, or undefined for an ordinary resource. Argo CD's annotation wins over Helm's. */
+export function hookInfo(obj: KubeObject): HookInfo | undefined {
+  const a = annotations(obj);
+  const argo = a[SLUICE_HOOK] ?? a[ARGO_HOOK];
+  let phases: SyncPhase[];
+  if (argo !== undefined) {
+    const values = list(argo).filter((v) => v !== 'Skip');
+    if (values.length === 0) return undefined;
+    for (const v of values) {
+      if (!PHASES.includes(v as SyncPhase)) throw new AnnotationError(`${ARGO_HOOK}: unknown hook type ${JSON.stringify(v)} (expected ${PHASES.join(', ')} or Skip)`);
+    }
+    phases = values as SyncPhase[];
+  } else if (a[HELM_HOOK] !== undefined) {
+    const types = list(a[HELM_HOOK]);
+    if (types.includes('crd-install')) return undefined;
+    phases = [...new Set(types.map((t) => HELM_HOOK_PHASES[t]).filter((p): p is SyncPhase => p !== undefined))];
+  } else {
+    return undefined;
+  }
+  return { phases, deletePolicies: deletePolicies(obj) };
+}
+
+export function deletePolicies(obj: KubeObject): HookDeletePolicy[] {
+  const a = annotations(obj);
+  const argo = a[SLUICE_DELETE_POLICY] ?? a[ARGO_DELETE_POLICY];
+  if (argo !== undefined) {
+    const values = list(argo);
+    for (const v of values) {
+      if (!['HookSucceeded', 'HookFailed', 'BeforeHookCreation'].includes(v)) throw new AnnotationError(`${ARGO_DELETE_POLICY}: unknown policy ${JSON.stringify(v)}`);
+    }
+    return values as HookDeletePolicy[];
+  }
+  const helm = list(a[HELM_DELETE_POLICY]).map((v) => HELM_DELETE_POLICIES[v]).filter((p): p is HookDeletePolicy => p !== undefined);
+  return helm.length > 0 ? helm : ['BeforeHookCreation'];
+}
+
+function parseWave(annotation: string, value: string): number {
+  const wave = Number(value.trim());
+  if (!Number.isInteger(wave)) throw new AnnotationError(`${annotation}: ${JSON.stringify(value)} is not an integer`);
+  return wave;
+}
+
+/** The sync wave: our or Argo CD's annotation, else Helm's hook-weight on Helm hooks, else 0. */
+export function syncWave(obj: KubeObject): number {
+  const a = annotations(obj);
+  if (a[SLUICE_WAVE] !== undefined) return parseWave(SLUICE_WAVE, a[SLUICE_WAVE]);
+  if (a[ARGO_WAVE] !== undefined) return parseWave(ARGO_WAVE, a[ARGO_WAVE]);
+  if (a[HELM_HOOK] !== undefined && a[HELM_WEIGHT] !== undefined) return parseWave(HELM_WEIGHT, a[HELM_WEIGHT]);
+  return 0;
+}
+
+export function resourceSyncOptionsAnnotation(obj: KubeObject): string | undefined {
+  const a = annotations(obj);
+  return a['sluice.dev/sync-options'] ?? a['argocd.argoproj.io/sync-options'];
+}
+
+export function compareOptionsAnnotation(obj: KubeObject): string[] {
+  const a = annotations(obj);
+  return list(a['sluice.dev/compare-options'] ?? a['argocd.argoproj.io/compare-options']);
+}

@@ -1,0 +1,30 @@
+// @ts-check
+const tseslint = require('typescript-eslint');
+
+// Workflow code runs in Temporal's deterministic sandbox: every side effect belongs in activities/.
+const forbiddenInWorkflows = [
+  'node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'stream', 'util', 'events',
+  '@kubernetes/client-node', 'isomorphic-git', 'isomorphic-git/*', 'pino', 'prom-client',
+  '@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing',
+];
+
+module.exports = tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.run/**', 'coverage/**', '*.js'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: forbiddenInWorkflows, message: 'workflows/ and domain/ must stay free of I/O; move this to activities/.' }],
+      }],
+    },
+  },
+);

@@ -1,0 +1,13 @@
+// Brings the local stack up once for the whole run, unless it is already up (as under .ci/run).
+// A stack this run started is stopped again by global-teardown.
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot, runDir } from './stack';
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.SLUICE_SKIP_STACK === '1') return;
+  if (existsSync(path.join(runDir, 'env'))) return;
+  execFileSync('bash', [path.join(repoRoot, 'scripts', 'stack.sh'), 'up'], { stdio: 'inherit' });
+  writeFileSync(path.join(runDir, 'started-by-jest'), String(process.pid));
+}

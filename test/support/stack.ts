@@ -1,0 +1,30 @@
+// The local stack's coordinates, read from the env file `scripts/stack.sh up` writes.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const runDir = process.env.SLUICE_RUN_DIR ?? path.join(repoRoot, '.run', 'stack');
+
+export interface StackEnv {
+  KUBECONFIG: string;
+  SLUICE_RESTRICTED_KUBECONFIG: string;
+  TEMPORAL_ADDRESS: string;
+  SLUICE_TEMPORAL_UI: string;
+  SLUICE_GIT_URL: string;
+  SLUICE_TEMPORAL_CLI: string;
+  SLUICE_TEST_SERVER: string;
+  SLUICE_KUBECTL: string;
+  SLUICE_KUSTOMIZE: string;
+  SLUICE_HELM: string;
+}
+
+export function stackEnv(): StackEnv {
+  const file = path.join(runDir, 'env');
+  if (!existsSync(file)) throw new Error(`the local stack is not up (no ${file}); run: npm run stack:up`);
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env as unknown as StackEnv;
+}
