@@ -63,6 +63,8 @@ function compare(a: Entry, b: Entry): number {
   return (
     PHASE_RANK.get(a.task.phase)! - PHASE_RANK.get(b.task.phase)! ||
     a.task.wave - b.task.wave ||
+    // Within a wave, prunes run first (sync_context.go), so the plan lists them first.
+    Number(a.task.action !== 'prune') - Number(b.task.action !== 'prune') ||
     kindRank(a.task.key.kind) - kindRank(b.task.key.kind) ||
     (a.task.key.name < b.task.key.name ? -1 : a.task.key.name > b.task.key.name ? 1 : 0)
   );
