@@ -28,3 +28,11 @@ export function stackEnv(): StackEnv {
   }
   return env as unknown as StackEnv;
 }
+
+/** Points the engine's tool lookups (kustomize, helm) at the stack's builds. */
+export function useStackTools(): StackEnv {
+  const env = stackEnv();
+  process.env.SLUICE_KUSTOMIZE = env.SLUICE_KUSTOMIZE;
+  process.env.SLUICE_HELM = env.SLUICE_HELM;
+  return env;
+}

@@ -1,0 +1,86 @@
+// Render an Application's source at a commit: materialise the repo tree, detect the source type, run the
+// renderer, and keep the result in a disk cache keyed by a digest of everything that shapes the output.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApplicationSource, SourceType } from '../../domain/application/types';
+import { detectSourceType } from '../../domain/manifests/source-type';
+import { KubeObject } from '../../domain/resource/types';
+import { GitError, normaliseRepoURL, RepoCache, RepoCredentials } from '../git/repository';
+import { renderDirectory } from './directory';
+import { renderHelm } from './helm';
+import { renderKustomize } from './kustomize';
+
+export interface RenderInput {
+  appName: string;
+  source: ApplicationSource;
+  /** The resolved commit SHA. */
+  revision: string;
+  destinationNamespace: string;
+  /** Never part of the digest, never stored. */
+  credentials?: RepoCredentials;
+}
+
+export interface Rendered {
+  sourceType: SourceType;
+  manifests: KubeObject[];
+}
+
+/** The cache key: repo, commit, path and every render option. */
+export function renderDigest(input: RenderInput): string {
+  const { repoURL, ...options } = input.source;
+  const key = JSON.stringify({ v: 1, repo: normaliseRepoURL(repoURL), options, revision: input.revision, app: input.appName, ns: input.destinationNamespace });
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export class RenderedStore {
+  constructor(readonly root = process.env.SLUICE_RENDER_CACHE ?? path.join(os.homedir(), '.cache', 'sluice', 'rendered')) {}
+
+  private file(digest: string): string {
+    return path.join(this.root, `${digest}.json`);
+  }
+
+  async get(digest: string): Promise<Rendered | undefined> {
+    try {
+      return JSON.parse(await fs.promises.readFile(this.file(digest), 'utf8')) as Rendered;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(digest: string, rendered: Rendered): Promise<void> {
+    await fs.promises.mkdir(this.root, { recursive: true, mode: 0o700 });
+    const tmp = `${this.file(digest)}.${process.pid}.tmp`;
+    // Rendered output can hold Secrets: readable by the worker's user only.
+    await fs.promises.writeFile(tmp, JSON.stringify(rendered), { mode: 0o600 });
+    await fs.promises.rename(tmp, this.file(digest));
+  }
+}
+
+export async function renderSource(repos: RepoCache, input: RenderInput): Promise<Rendered> {
+  const { source } = input;
+  const appPath = (source.path ?? '').replace(/^\.?\/*/, '').replace(/\/+$/, '') || '.';
+  const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'sluice-render-'));
+  try {
+    // The whole tree, since overlays and value files may refer to files outside the app's path.
+    const root = path.join(work, 'repo');
+    await repos.materialise(source.repoURL, input.revision, '', root, input.credentials);
+    const dir = path.join(root, appPath);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      throw new GitError('PathNotFound', `repository ${source.repoURL}: path ${JSON.stringify(appPath)} does not exist at revision ${input.revision.slice(0, 12)}`);
+    }
+    const sourceType = detectSourceType(source, await fs.promises.readdir(dir));
+    let manifests: KubeObject[];
+    if (sourceType === 'Helm') {
+      manifests = await renderHelm(dir, appPath, { ...source.helm, defaultReleaseName: input.appName, defaultNamespace: input.destinationNamespace });
+    } else if (sourceType === 'Kustomize') {
+      manifests = await renderKustomize(dir, appPath, source.kustomize);
+    } else {
+      manifests = await renderDirectory(dir, appPath, source.directory);
+    }
+    return { sourceType, manifests };
+  } finally {
+    await fs.promises.rm(work, { recursive: true, force: true });
+  }
+}

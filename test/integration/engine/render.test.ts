@@ -1,0 +1,117 @@
+// Git resolution and rendering against the real git server and the real kustomize and helm binaries.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { GitError, RepoCache } from '../../../activities/git/repository';
+import { renderDigest, renderSource } from '../../../activities/render';
+import { KubeObject } from '../../../domain/resource/types';
+import { helmFiles, kustomizeFiles, plainFiles } from '../../fixtures/sources';
+import { TestRepo } from '../../support/git';
+import { useStackTools } from '../../support/stack';
+
+const env = useStackTools();
+const cacheRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-repos-'));
+const repos = new RepoCache(cacheRoot);
+let repo: TestRepo;
+let first: string;
+let second: string;
+
+beforeAll(async () => {
+  repo = await TestRepo.create('render');
+  first = repo.commit('first', { ...plainFiles(), ...kustomizeFiles(), ...helmFiles() });
+  repo.tag('v1.2.0');
+  second = repo.commit('second', { 'plain/deployment.yaml': plainFiles(4)['plain/deployment.yaml'] });
+  repo.tag('v1.3.0');
+  repo.tag('v2.0.0');
+});
+afterAll(() => {
+  repo.cleanup();
+  fs.rmSync(cacheRoot, { recursive: true, force: true });
+});
+
+const names = (objects: KubeObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+
+test('revisions resolve: branch, HEAD, tag, short and full SHA, semver constraint', async () => {
+  expect(await repos.resolve(repo.url, 'main')).toEqual({ sha: second, ref: 'refs/heads/main' });
+  expect((await repos.resolve(repo.url, 'HEAD')).sha).toBe(second);
+  expect((await repos.resolve(repo.url, undefined)).sha).toBe(second);
+  expect(await repos.resolve(repo.url, 'v1.2.0')).toEqual({ sha: first, ref: 'refs/tags/v1.2.0' });
+  expect(await repos.resolve(repo.url, first.slice(0, 9))).toEqual({ sha: first, ref: 'sha' });
+  expect(await repos.resolve(repo.url, first)).toEqual({ sha: first, ref: 'sha' });
+  expect(await repos.resolve(repo.url, '>=1.2.0 <2')).toEqual({ sha: second, ref: 'refs/tags/v1.3.0' });
+  expect((await repos.resolve(repo.url, '1.x')).ref).toBe('refs/tags/v1.3.0');
+  expect((await repos.resolve(repo.url, '^2')).ref).toBe('refs/tags/v2.0.0');
+});
+
+test('the cached clone is fetched incrementally: a new push is seen without re-cloning', async () => {
+  const gitdir = repos.gitdir(repo.url);
+  const inode = fs.statSync(path.join(gitdir, 'config')).ino;
+  const third = repo.commit('third', { 'plain/note.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: note\n' });
+  expect((await repos.resolve(repo.url, 'main')).sha).toBe(third);
+  expect(fs.statSync(path.join(gitdir, 'config')).ino).toBe(inode);
+});
+
+test('unreachable repo, unknown revision, missing path and wrong credentials are distinct errors', async () => {
+  await expect(repos.resolve('http://127.0.0.1:1/nothing.git', 'main')).rejects.toMatchObject({ code: 'RepositoryUnreachable' });
+  await expect(repos.resolve(`${env.SLUICE_GIT_URL}/no-such-repo.git`, 'main')).rejects.toBeInstanceOf(GitError);
+  await expect(repos.resolve(repo.url, 'no-such-branch')).rejects.toMatchObject({ code: 'RevisionNotFound', message: expect.stringContaining('"no-such-branch"') });
+  await expect(repos.resolve(repo.url, '>=9')).rejects.toMatchObject({ code: 'RevisionNotFound', message: expect.stringContaining('semver') });
+  const input = { appName: 'x', source: { repoURL: repo.url, path: 'nowhere' }, revision: first, destinationNamespace: 'x' };
+  await expect(renderSource(repos, input)).rejects.toMatchObject({ code: 'PathNotFound', message: expect.stringContaining('"nowhere"') });
+  const secret = await TestRepo.create('private', { username: 'u', password: 'right' });
+  secret.cleanup();
+  await expect(repos.resolve(secret.url, 'main', { username: 'u', password: 'wrong' })).rejects.toMatchObject({ code: 'AuthenticationFailed' });
+});
+
+test('a plain directory renders its YAML files, recursing and filtering when asked', async () => {
+  const base = { appName: 'plain', revision: first, destinationNamespace: 'ns' };
+  const flat = await renderSource(repos, { ...base, source: { repoURL: repo.url, path: 'plain' } });
+  expect(flat.sourceType).toBe('Directory');
+  expect(names(flat.manifests)).toEqual(['ConfigMap/settings', 'Deployment/web']);
+  const deep = await renderSource(repos, { ...base, source: { repoURL: repo.url, path: 'plain', directory: { recurse: true } } });
+  expect(names(deep.manifests)).toEqual(['ConfigMap/only-when-recursing', 'ConfigMap/settings', 'Deployment/web']);
+  const filtered = await renderSource(repos, { ...base, source: { repoURL: repo.url, path: 'plain', directory: { recurse: true, include: '*.yaml', exclude: '{config.yaml,extra/*}' } } });
+  expect(names(filtered.manifests)).toEqual(['Deployment/web']);
+});
+
+test('a Kustomize overlay renders with the spec options applied', async () => {
+  const rendered = await renderSource(repos, {
+    appName: 'kz', revision: first, destinationNamespace: 'ns',
+    source: { repoURL: repo.url, path: 'kustomize/overlays/prod', kustomize: { namePrefix: 'prod-', images: ['nginx=nginx:1.28'], commonLabels: { team: 'web' }, namespace: 'prod' } },
+  });
+  expect(rendered.sourceType).toBe('Kustomize');
+  const [deployment] = rendered.manifests as any[];
+  expect(deployment.metadata).toMatchObject({ name: 'prod-web', namespace: 'prod', labels: { team: 'web' } });
+  expect(deployment.spec.replicas).toBe(3);
+  expect(deployment.spec.template.spec.containers[0].image).toBe('nginx:1.28');
+});
+
+test('a Helm chart renders with release name, value files, values and parameters', async () => {
+  const rendered = await renderSource(repos, {
+    appName: 'chart-app', revision: first, destinationNamespace: 'team-a',
+    source: { repoURL: repo.url, path: 'chart', helm: { valueFiles: ['values-prod.yaml'], values: 'greeting: hi\n', parameters: [{ name: 'image', value: 'nginx:1.29' }] } },
+  });
+  expect(rendered.sourceType).toBe('Helm');
+  const byKind = Object.fromEntries(rendered.manifests.map((o) => [o.kind, o as any]));
+  expect(byKind.Deployment.metadata.name).toBe('chart-app-web');
+  expect(byKind.Deployment.spec.replicas).toBe(2);
+  expect(byKind.Deployment.spec.template.spec.containers[0].image).toBe('nginx:1.29');
+  expect(byKind.ConfigMap.data.greeting).toBe('hi');
+  expect(byKind.ConfigMap.metadata.namespace).toBe('team-a');
+  expect(byKind.Job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+});
+
+test('a malformed file fails with its path and line; a bad kustomization names kustomize', async () => {
+  const broken = repo.commit('broken', { 'broken/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: [unclosed\n', 'badkz/kustomization.yaml': 'resources:\n- missing.yaml\n' });
+  const base = { appName: 'b', revision: broken, destinationNamespace: 'ns' };
+  await expect(renderSource(repos, { ...base, source: { repoURL: repo.url, path: 'broken' } })).rejects.toThrow(/^broken\/a\.yaml:\d+: invalid YAML/);
+  await expect(renderSource(repos, { ...base, source: { repoURL: repo.url, path: 'badkz' } })).rejects.toThrow(/kustomize path badkz: kustomize failed: .*missing\.yaml/s);
+});
+
+test('the render digest changes with commit, path and options, and only with them', () => {
+  const input = { appName: 'a', source: { repoURL: repo.url, path: 'plain' }, revision: first, destinationNamespace: 'ns' };
+  const digest = renderDigest(input);
+  expect(renderDigest({ ...input, source: { ...input.source, repoURL: `${repo.url.replace('.git', '')}` } })).toBe(digest);
+  expect(renderDigest({ ...input, revision: second })).not.toBe(digest);
+  expect(renderDigest({ ...input, source: { ...input.source, directory: { recurse: true } } })).not.toBe(digest);
+});
