@@ -1,8 +1,17 @@
 // Resource identity, namespace defaulting and the tracking annotation that marks what an app owns.
+import { stableHash } from '../hash';
 import { KubeObject, ResourceKey } from './types';
 
 export const TRACKING_ANNOTATION = 'sluice.dev/tracking-id';
 export const ARGOCD_TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
+/** A label as well, so an app's objects can be listed by selector; the annotation stays the proof of ownership. */
+export const TRACKING_LABEL = 'sluice.dev/app';
+
+/** The app name as a label value (63 characters at most; longer names are shortened with a hash suffix). */
+export function trackingLabelValue(app: string): string {
+  if (app.length <= 63) return app;
+  return `${app.slice(0, 46)}-${stableHash(app)}`;
+}
 
 /** Tells whether a group/kind is namespaced; backed by API discovery in activities. */
 export type ScopeResolver = (group: string, kind: string) => boolean;
@@ -68,5 +77,6 @@ export function prepareDesired(obj: KubeObject, app: string, destinationNamespac
   if (!namespaced) delete metadata.namespace;
   const prepared: KubeObject = { ...obj, metadata };
   metadata.annotations = { ...(metadata.annotations ?? {}), [TRACKING_ANNOTATION]: trackingId(app, keyOf(prepared)) };
+  metadata.labels = { ...(metadata.labels ?? {}), [TRACKING_LABEL]: trackingLabelValue(app) };
   return prepared;
 }

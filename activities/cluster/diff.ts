@@ -1,0 +1,49 @@
+// Server-side diff (fluxcd/pkg ssa manager_diff): each desired object is dry-run applied, and what the
+// server would store is compared with the live object after normalisation. Tracked objects that are no
+// longer desired show as OutOfSync, requiring pruning.
+import { ResourceIgnoreDifferences } from '../../domain/application/types';
+import { compareResource, pruneDiff, ResourceDiff, SyncStatus } from '../../domain/diff/compare';
+import { keyOf } from '../../domain/resource/identity';
+import { KubeObject } from '../../domain/resource/types';
+import { mapLimit } from './concurrency';
+import { KubeApiError, KubeClient } from './kube-client';
+
+export interface DiffResult {
+  status: SyncStatus;
+  resources: Array<ResourceDiff & { requiresPruning?: boolean }>;
+}
+
+/** Objects a dry-run cannot judge yet: their CRD or namespace is created by the same sync. */
+export function pendingDependencies(desired: KubeObject[]): (obj: KubeObject) => boolean {
+  const crdKinds = new Set(desired.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => {
+    const spec = o.spec as { group?: string; names?: { kind?: string } };
+    return `${spec.group}/${spec.names?.kind}`;
+  }));
+  const namespaces = new Set(desired.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.metadata.name));
+  return (obj) => crdKinds.has(`${keyOf(obj).group}/${obj.kind}`) || (!!obj.metadata.namespace && namespaces.has(obj.metadata.namespace));
+}
+
+export async function diffResources(
+  client: KubeClient,
+  desired: KubeObject[],
+  orphans: KubeObject[],
+  rules: readonly ResourceIgnoreDifferences[] | undefined,
+): Promise<DiffResult> {
+  const dependsOnSync = pendingDependencies(desired);
+  const resources = await mapLimit(desired, 8, async (obj) => {
+    const live = dependsOnSync(obj) ? undefined : await client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
+    if (!live) return compareResource(obj, undefined, rules);
+    let predicted: KubeObject;
+    try {
+      predicted = await client.apply(obj, { dryRun: true, fieldValidation: 'Ignore' });
+    } catch (error) {
+      // The diff still reports the object; the sync's own dry-run names the rejection.
+      if (error instanceof KubeApiError && error.code >= 400 && error.code < 500) return { ...compareResource(obj, live, rules), status: 'OutOfSync' as const };
+      throw error;
+    }
+    return compareResource(predicted, live, rules);
+  });
+  const extra = orphans.map((o) => ({ ...pruneDiff(o), requiresPruning: true }));
+  const all = [...resources, ...extra];
+  return { status: all.some((r) => r.status === 'OutOfSync') ? 'OutOfSync' : 'Synced', resources: all };
+}

@@ -1,0 +1,195 @@
+// The one adapter between Sluice and a Kubernetes API server: discovery, get/list, server-side apply
+// (field manager "sluice", force, dry-run, strict field validation) and delete. Plain REST over the
+// kubeconfig's credentials, so every request option is explicit. Every call is counted by verb and code.
+import * as k8s from '@kubernetes/client-node';
+import fetch, { Headers, RequestInit } from 'node-fetch';
+import { groupOf } from '../../domain/resource/identity';
+import { KubeObject, ResourceKey } from '../../domain/resource/types';
+
+/** Changing this is destructive: server-side apply ownership is recorded under this name. */
+export const FIELD_MANAGER = 'sluice';
+
+export class KubeApiError extends Error {
+  constructor(readonly code: number, readonly reason: string, message: string) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+export interface ApiResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+  verbs: string[];
+}
+
+export type RequestObserver = (verb: string, code: number) => void;
+
+let observer: RequestObserver = () => undefined;
+/** Lets the metrics module count requests without this module importing it. */
+export function observeKubeRequests(fn: RequestObserver): void {
+  observer = fn;
+}
+
+export interface ApplyOptions {
+  dryRun: boolean;
+  /** Strict rejects unknown fields (Validate=true, the default); Ignore accepts them (Validate=false). */
+  fieldValidation: 'Strict' | 'Ignore';
+}
+
+export const DEFAULT_APPLY_OPTIONS: ApplyOptions = { dryRun: false, fieldValidation: 'Strict' };
+
+export class KubeClient {
+  private readonly server: string;
+  private readonly discovery = new Map<string, Promise<ApiResource[]>>();
+
+  constructor(private readonly kc: k8s.KubeConfig) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    this.server = cluster.server.replace(/\/+$/, '');
+  }
+
+  static fromFile(file: string): KubeClient {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(file);
+    return new KubeClient(kc);
+  }
+
+  static fromDefault(): KubeClient {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromDefault();
+    return new KubeClient(kc);
+  }
+
+  get kubeConfig(): k8s.KubeConfig {
+    return this.kc;
+  }
+
+  async request<T>(method: string, path: string, options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<T> {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const init = (await this.kc.applyToFetchOptions({})) as RequestInit;
+    // The kubeconfig's credentials arrive as a Headers object; extend it rather than spread it.
+    const headers = new Headers(init.headers);
+    headers.set('Accept', 'application/json');
+    if (options.body !== undefined) headers.set('Content-Type', options.contentType ?? 'application/json');
+    const response = await fetch(url.toString(), { ...init, method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    observer(method === 'PATCH' && options.contentType === 'application/apply-patch+yaml' ? 'APPLY' : method, response.status);
+    const text = await response.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      // Some errors (an unknown API path) come back as plain text.
+      parsed = { message: `${method} ${path}: HTTP ${response.status}: ${text.trim().slice(0, 200)}` };
+    }
+    if (!response.ok) {
+      throw new KubeApiError(response.status, String(parsed.reason ?? response.statusText), String(parsed.message ?? `${method} ${path}: HTTP ${response.status}`));
+    }
+    return parsed as T;
+  }
+
+  private groupVersionPath(apiVersion: string): string {
+    return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  }
+
+  /** Resources served at an apiVersion; cached, and refreshed when a kind is not found (new CRDs). */
+  async resource(apiVersion: string, kind: string): Promise<ApiResource> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt > 0 || !this.discovery.has(apiVersion)) {
+        const loading = this.request<{ resources: ApiResource[] }>('GET', this.groupVersionPath(apiVersion)).then((r) => r.resources.filter((x) => !x.name.includes('/')));
+        this.discovery.set(apiVersion, loading);
+        loading.catch(() => this.discovery.delete(apiVersion));
+      }
+      let found: ApiResource | undefined;
+      try {
+        found = (await this.discovery.get(apiVersion)!).find((r) => r.kind === kind);
+      } catch (error) {
+        if (error instanceof KubeApiError && error.code === 404 && attempt === 0) continue;
+        if (error instanceof KubeApiError && error.code === 404) throw new KubeApiError(404, 'NotFound', `the server does not serve ${apiVersion} (unknown kind ${kind})`);
+        throw error;
+      }
+      if (found) return found;
+    }
+    throw new KubeApiError(404, 'NotFound', `the server does not serve kind ${kind} in ${apiVersion}`);
+  }
+
+  async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.resource(apiVersion, kind)).namespaced;
+  }
+
+  async objectPath(apiVersion: string, kind: string, namespace: string | undefined, name?: string): Promise<string> {
+    const resource = await this.resource(apiVersion, kind);
+    const ns = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return `${this.groupVersionPath(apiVersion)}${ns}/${resource.name}${name ? `/${encodeURIComponent(name)}` : ''}`;
+  }
+
+  async get(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    try {
+      return await this.request<KubeObject>('GET', await this.objectPath(apiVersion, kind, namespace, name));
+    } catch (error) {
+      if (error instanceof KubeApiError && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
+    const items: KubeObject[] = [];
+    let continueToken: string | undefined;
+    do {
+      const page = await this.request<{ items: KubeObject[]; metadata?: { continue?: string } }>('GET', await this.objectPath(apiVersion, kind, options.namespace), {
+        query: { labelSelector: options.labelSelector, limit: '500', continue: continueToken },
+      });
+      for (const item of page.items) items.push({ ...item, apiVersion, kind });
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken);
+    return items;
+  }
+
+  /** Server-side apply with force; returns the object as the server stored it (or would, on a dry run). */
+  async apply(obj: KubeObject, options: ApplyOptions = DEFAULT_APPLY_OPTIONS): Promise<KubeObject> {
+    const path = await this.objectPath(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    return this.request<KubeObject>('PATCH', path, {
+      query: { fieldManager: FIELD_MANAGER, force: 'true', dryRun: options.dryRun ? 'All' : undefined, fieldValidation: options.fieldValidation },
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+    });
+  }
+
+  async replace(obj: KubeObject, options: ApplyOptions = DEFAULT_APPLY_OPTIONS): Promise<KubeObject> {
+    const path = await this.objectPath(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    const live = await this.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
+    if (!live) return this.create(obj, options);
+    const body = { ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata.resourceVersion } };
+    return this.request<KubeObject>('PUT', path, { query: { fieldManager: FIELD_MANAGER, dryRun: options.dryRun ? 'All' : undefined, fieldValidation: options.fieldValidation }, body });
+  }
+
+  async create(obj: KubeObject, options: ApplyOptions = DEFAULT_APPLY_OPTIONS): Promise<KubeObject> {
+    const path = await this.objectPath(obj.apiVersion, obj.kind, obj.metadata.namespace);
+    return this.request<KubeObject>('POST', path, { query: { fieldManager: FIELD_MANAGER, dryRun: options.dryRun ? 'All' : undefined, fieldValidation: options.fieldValidation }, body: obj });
+  }
+
+  /** Deletes; a missing object counts as deleted. */
+  async delete(apiVersion: string, kind: string, namespace: string | undefined, name: string, propagationPolicy: 'Foreground' | 'Background' | 'Orphan' = 'Foreground'): Promise<boolean> {
+    try {
+      await this.request('DELETE', await this.objectPath(apiVersion, kind, namespace, name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy } });
+      return true;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.code === 404) return false;
+      throw error;
+    }
+  }
+
+  /** The apiVersion to address a ResourceKey with, from the preferred version of its group. */
+  async preferredVersion(group: string): Promise<string> {
+    if (group === '') return 'v1';
+    const info = await this.request<{ preferredVersion?: { groupVersion: string } }>('GET', `/apis/${group}`);
+    if (!info.preferredVersion) throw new KubeApiError(404, 'NotFound', `API group ${group} is not served`);
+    return info.preferredVersion.groupVersion;
+  }
+
+  async getByKey(key: ResourceKey, apiVersion?: string): Promise<KubeObject | undefined> {
+    const version = apiVersion && groupOf(apiVersion) === key.group ? apiVersion : await this.preferredVersion(key.group);
+    return this.get(version, key.kind, key.namespace || undefined, key.name);
+  }
+}

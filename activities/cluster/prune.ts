@@ -1,0 +1,47 @@
+// Pruning (fluxcd/pkg ssa manager_delete): find the objects this app tracks that are no longer desired,
+// and delete them with the configured propagation policy. An object is only ever deleted when its tracking
+// annotation names this app and this very object; a label alone is not enough.
+import { PropagationPolicy } from '../../domain/application/sync-options';
+import { keyOf, keyString, owningApp, subjectOf, TRACKING_LABEL, trackingLabelValue } from '../../domain/resource/identity';
+import { KubeObject } from '../../domain/resource/types';
+import { Change } from './apply';
+import { KubeApiError, KubeClient } from './kube-client';
+
+export interface KindRef {
+  apiVersion: string;
+  kind: string;
+}
+
+/** Live objects of the given kinds that this app owns but `desired` no longer contains. */
+export async function findOrphans(client: KubeClient, app: string, desired: KubeObject[], kinds: KindRef[]): Promise<KubeObject[]> {
+  const wanted = new Set(desired.map((o) => keyString(keyOf(o))));
+  const seen = new Set<string>();
+  const orphans: KubeObject[] = [];
+  const allKinds = [...kinds, ...desired.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))];
+  for (const { apiVersion, kind } of allKinds) {
+    if (seen.has(`${apiVersion}/${kind}`)) continue;
+    seen.add(`${apiVersion}/${kind}`);
+    let items: KubeObject[];
+    try {
+      items = await client.list(apiVersion, kind, { labelSelector: `${TRACKING_LABEL}=${trackingLabelValue(app)}` });
+    } catch (error) {
+      if (error instanceof KubeApiError && error.code === 404) continue; // the kind is gone (its CRD was removed)
+      throw error;
+    }
+    for (const item of items) {
+      if (owningApp(item) === app && !wanted.has(keyString(keyOf(item))) && !item.metadata.deletionTimestamp) orphans.push(item);
+    }
+  }
+  return orphans;
+}
+
+const POLICY: Record<PropagationPolicy, 'Foreground' | 'Background' | 'Orphan'> = { foreground: 'Foreground', background: 'Background', orphan: 'Orphan' };
+
+export async function pruneObjects(client: KubeClient, objects: KubeObject[], policy: PropagationPolicy = 'foreground'): Promise<Change[]> {
+  const changes: Change[] = [];
+  for (const obj of objects) {
+    const deleted = await client.delete(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!, POLICY[policy]);
+    changes.push({ subject: subjectOf(keyOf(obj)), action: deleted ? 'deleted' : 'unchanged', message: deleted ? undefined : 'already gone' });
+  }
+  return changes;
+}

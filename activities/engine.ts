@@ -1,0 +1,75 @@
+// The engine's steps for one Application, as a reconcile reads them (after kustomize-controller):
+// credentials → resolve revision → render (cached) → prepare → diff → plan → apply → prune → health.
+// Activities and tests call these; workflows orchestrate them.
+import { ApplicationSpec } from '../domain/application/types';
+import { KubeObject } from '../domain/resource/types';
+import { diffResources, DiffResult } from './cluster/diff';
+import { repoCredentials } from './cluster/credentials';
+import { KubeClient } from './cluster/kube-client';
+import { prepareManifests } from './cluster/prepare';
+import { findOrphans, KindRef } from './cluster/prune';
+import { RepoCache, ResolvedRevision } from './git/repository';
+import { renderDigest, RenderedStore, renderSource } from './render';
+
+export interface AppRef {
+  name: string;
+  namespace: string;
+}
+
+export interface DesiredState {
+  revision: ResolvedRevision;
+  digest: string;
+  sourceType: string;
+  objects: KubeObject[];
+}
+
+export interface EngineOptions {
+  /** The namespace holding repository and cluster Secrets. */
+  controlNamespace?: string;
+  repos?: RepoCache;
+  rendered?: RenderedStore;
+}
+
+export class Engine {
+  readonly repos: RepoCache;
+  readonly rendered: RenderedStore;
+  readonly controlNamespace: string;
+
+  constructor(readonly client: KubeClient, options: EngineOptions = {}) {
+    this.repos = options.repos ?? new RepoCache();
+    this.rendered = options.rendered ?? new RenderedStore();
+    this.controlNamespace = options.controlNamespace ?? process.env.SLUICE_NAMESPACE ?? 'sluice';
+  }
+
+  async resolve(spec: ApplicationSpec): Promise<ResolvedRevision> {
+    const source = spec.source!;
+    const credentials = await repoCredentials(this.client, source.repoURL, this.controlNamespace);
+    return this.repos.resolve(source.repoURL, source.targetRevision, credentials);
+  }
+
+  /** The desired objects at a resolved commit; rendered once per digest, then read from the cache. */
+  async desired(app: AppRef, spec: ApplicationSpec, revision?: ResolvedRevision): Promise<DesiredState> {
+    const source = spec.source!;
+    const resolved = revision ?? (await this.resolve(spec));
+    const input = { appName: app.name, source, revision: resolved.sha, destinationNamespace: spec.destination.namespace ?? '' };
+    const digest = renderDigest(input);
+    let rendered = await this.rendered.get(digest);
+    if (!rendered) {
+      const credentials = await repoCredentials(this.client, source.repoURL, this.controlNamespace);
+      rendered = await renderSource(this.repos, { ...input, credentials });
+      await this.rendered.put(digest, rendered);
+    }
+    const objects = await prepareManifests(this.client, rendered.manifests, app.name, input.destinationNamespace);
+    return { revision: resolved, digest, sourceType: rendered.sourceType, objects };
+  }
+
+  async orphans(app: AppRef, desired: KubeObject[], previousKinds: KindRef[] = []): Promise<KubeObject[]> {
+    return findOrphans(this.client, app.name, desired, previousKinds);
+  }
+
+  async diff(app: AppRef, spec: ApplicationSpec, previousKinds: KindRef[] = []): Promise<DiffResult & { revision: ResolvedRevision }> {
+    const state = await this.desired(app, spec);
+    const orphans = await this.orphans(app, state.objects, previousKinds);
+    return { ...(await diffResources(this.client, state.objects, orphans, spec.ignoreDifferences)), revision: state.revision };
+  }
+}
