@@ -1,0 +1,103 @@
+// Writes deploy/crds/: the Application CRD for sluice.dev and, for Argo CD compatibility mode, the same
+// schema under argoproj.io. One schema, two groups: `npm run generate:crds`. A test checks the files are current.
+import fs from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { ARGOCD_GROUP, SLUICE_GROUP } from '../domain/application/types';
+
+type Schema = Record<string, unknown>;
+const str: Schema = { type: 'string' };
+const bool: Schema = { type: 'boolean' };
+const int: Schema = { type: 'integer' };
+const strings: Schema = { type: 'array', items: str };
+const stringMap: Schema = { type: 'object', additionalProperties: str };
+const obj = (properties: Record<string, Schema>, required?: string[]): Schema => ({ type: 'object', properties, ...(required ? { required } : {}) });
+const anything: Schema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+
+const source = obj({
+  repoURL: str, targetRevision: str, path: str, chart: str, sourceType: { type: 'string', enum: ['Directory', 'Kustomize', 'Helm'] },
+  directory: obj({ recurse: bool, include: str, exclude: str, jsonnet: anything }),
+  kustomize: obj({
+    namePrefix: str, nameSuffix: str, images: strings, commonLabels: stringMap, commonAnnotations: stringMap, namespace: str,
+    patches: { type: 'array', items: obj({ path: str, patch: str, target: stringMap, options: { type: 'object', additionalProperties: bool } }) },
+  }),
+  helm: obj({
+    releaseName: str, valueFiles: strings, values: str, valuesObject: anything, namespace: str, skipCrds: bool,
+    parameters: { type: 'array', items: obj({ name: str, value: str, forceString: bool }, ['name']) },
+  }),
+  plugin: anything,
+}, ['repoURL']);
+
+const spec = obj({
+  project: str,
+  source,
+  sources: { type: 'array', items: source },
+  destination: obj({ server: str, name: str, namespace: str }),
+  syncPolicy: obj({
+    automated: obj({ prune: bool, selfHeal: bool, allowEmpty: bool }),
+    syncOptions: strings,
+    retry: obj({ limit: int, refresh: bool, backoff: obj({ duration: str, factor: { type: 'number' }, maxDuration: str }) }),
+    approval: obj({ required: bool, approvers: strings, timeout: str }),
+  }),
+  ignoreDifferences: { type: 'array', items: obj({ group: str, kind: str, name: str, namespace: str, jsonPointers: strings, jqPathExpressions: strings, managedFieldsManagers: strings }, ['kind']) },
+  revisionHistoryLimit: int,
+  info: { type: 'array', items: obj({ name: str, value: str }) },
+}, ['destination']);
+
+const resourceStatus = obj({ group: str, version: str, kind: str, namespace: str, name: str, status: str, health: obj({ status: str, message: str }), requiresPruning: bool });
+const status = obj({
+  sync: obj({ status: str, revision: str, comparedTo: anything }),
+  health: obj({ status: str, message: str }),
+  operationState: obj({
+    phase: str, message: str, startedAt: str, finishedAt: str, retryCount: int, operation: anything,
+    syncResult: obj({ revision: str, resources: { type: 'array', items: obj({ group: str, version: str, kind: str, namespace: str, name: str, status: str, message: str, hookPhase: str, syncPhase: str }) } }),
+  }),
+  history: { type: 'array', items: obj({ id: int, revision: str, deployedAt: str, deployStartedAt: str, initiatedBy: obj({ username: str, automated: bool }), approvedBy: str, source: anything }) },
+  conditions: { type: 'array', items: obj({ type: str, message: str, lastTransitionTime: str }) },
+  resources: { type: 'array', items: resourceStatus },
+  approval: obj({ state: str, revision: str, diffDigest: str, requestedAt: str, decidedBy: str, decidedAt: str, comment: str, summary: anything, commands: strings, refused: anything }),
+  reconciledAt: str,
+  sourceType: str,
+  observedGeneration: int,
+});
+
+function crd(group: string): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `applications.${group}`, labels: { 'app.kubernetes.io/part-of': 'sluice' } },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { kind: 'Application', listKind: 'ApplicationList', plural: 'applications', singular: 'application', shortNames: ['app', 'apps'] },
+      versions: [{
+        name: 'v1alpha1',
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Sync Status', type: 'string', jsonPath: '.status.sync.status' },
+          { name: 'Health Status', type: 'string', jsonPath: '.status.health.status' },
+          { name: 'Revision', type: 'string', jsonPath: '.status.sync.revision', priority: 10 },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+        ],
+        schema: { openAPIV3Schema: obj({ apiVersion: str, kind: str, metadata: { type: 'object' }, spec, status, operation: anything }, ['metadata', 'spec']) },
+      }],
+    },
+  };
+}
+
+export function crdDocuments(): Record<string, string> {
+  const header = '# Generated by scripts/generate-crds.ts; do not edit by hand.\n';
+  return {
+    [`application.${SLUICE_GROUP}.yaml`]: header + stringify(crd(SLUICE_GROUP), { aliasDuplicateObjects: false }),
+    [`application.${ARGOCD_GROUP}.yaml`]: header + '# Argo CD compatibility mode: install only on clusters with no Argo CD controller.\n' + stringify(crd(ARGOCD_GROUP), { aliasDuplicateObjects: false }),
+  };
+}
+
+if (require.main === module) {
+  const dir = path.join(__dirname, '..', 'deploy', 'crds');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(crdDocuments())) fs.writeFileSync(path.join(dir, file), text);
+  console.log(`wrote ${Object.keys(crdDocuments()).join(', ')} to ${dir}`);
+}
