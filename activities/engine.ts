@@ -2,6 +2,7 @@
 // credentials → resolve revision → render (cached) → prepare → diff → plan → apply → prune → health.
 // Activities and tests call these; workflows orchestrate them.
 import { ApplicationSpec } from '../domain/application/types';
+import { isManagedResource } from '../domain/plan/plan';
 import { KubeObject } from '../domain/resource/types';
 import { diffResources, DiffResult } from './cluster/diff';
 import { repoCredentials } from './cluster/credentials';
@@ -63,13 +64,16 @@ export class Engine {
     return { revision: resolved, digest, sourceType: rendered.sourceType, objects };
   }
 
+  /** Tracked objects no longer desired; hooks are never orphans (their delete policy cleans them up). */
   async orphans(app: AppRef, desired: KubeObject[], previousKinds: KindRef[] = []): Promise<KubeObject[]> {
-    return findOrphans(this.client, app.name, desired, previousKinds);
+    return (await findOrphans(this.client, app.name, desired, previousKinds)).filter(isManagedResource);
   }
 
-  async diff(app: AppRef, spec: ApplicationSpec, previousKinds: KindRef[] = []): Promise<DiffResult & { revision: ResolvedRevision }> {
-    const state = await this.desired(app, spec);
-    const orphans = await this.orphans(app, state.objects, previousKinds);
-    return { ...(await diffResources(this.client, state.objects, orphans, spec.ignoreDifferences)), revision: state.revision };
+  /** Sync status as Argo CD computes it: hooks and skipped objects do not count. */
+  async diff(app: AppRef, spec: ApplicationSpec, previousKinds: KindRef[] = [], revision?: ResolvedRevision): Promise<DiffResult & { state: DesiredState }> {
+    const state = await this.desired(app, spec, revision);
+    const managed = state.objects.filter(isManagedResource);
+    const orphans = await this.orphans(app, managed, previousKinds);
+    return { ...(await diffResources(this.client, managed, orphans, spec.ignoreDifferences)), state };
   }
 }

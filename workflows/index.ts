@@ -1,1 +1,3 @@
 export * from './hello';
+export * from './application';
+export * from './sync';

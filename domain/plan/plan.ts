@@ -54,9 +54,23 @@ interface Entry {
 }
 
 /** A deterministic name for a generateName hook: the same operation always names it the same. */
-export function hookObjectName(generateName: string, operationId: string, phase: SyncPhase): string {
-  const suffix = stableHash(`${operationId}/${phase}`).slice(0, 8);
+export function hookObjectName(generateName: string, operationId: string): string {
+  const suffix = stableHash(operationId).slice(0, 8);
   return `${generateName}${suffix}`.slice(0, 63);
+}
+
+/** Names generateName hooks for this operation; planning and applying both start from this list. */
+export function nameHooks(desired: KubeObject[], operationId: string): KubeObject[] {
+  return desired.map((obj) =>
+    obj.metadata.name || !obj.metadata.generateName || !hookInfo(obj)
+      ? obj
+      : { ...obj, metadata: { ...obj.metadata, name: hookObjectName(obj.metadata.generateName, operationId) } },
+  );
+}
+
+/** Objects that count toward sync status and pruning: neither hooks nor marked Skip. */
+export function isManagedResource(obj: KubeObject): boolean {
+  return !hookInfo(obj) && !isSkipped(obj);
 }
 
 function compare(a: Entry, b: Entry): number {
@@ -120,7 +134,7 @@ export function planSync(input: PlanInput): SyncPlan {
   const syncFail: SyncTask[] = [];
   const skipped: SyncPlan['skipped'] = [];
 
-  for (const obj of input.desired) {
+  for (const obj of nameHooks(input.desired, input.operationId ?? 'operation')) {
     if (isSkipped(obj)) {
       skipped.push({ subject: subjectOf(keyOf(obj)), reason: 'marked Skip' });
       continue;
@@ -133,8 +147,7 @@ export function planSync(input: PlanInput): SyncPlan {
     }
     if (hook.phases.length === 0) skipped.push({ subject: subjectOf(keyOf(obj)), reason: 'Helm hook type that Argo CD does not run' });
     for (const phase of hook.phases) {
-      const named = obj.metadata.name || !obj.metadata.generateName ? obj : { ...obj, metadata: { ...obj.metadata, name: hookObjectName(obj.metadata.generateName, input.operationId ?? 'operation', phase) } };
-      const entry = taskFor(named, 'hook', phase, wave, hook.deletePolicies);
+      const entry = taskFor(obj, 'hook', phase, wave, hook.deletePolicies);
       if (phase === 'SyncFail') syncFail.push(entry.task);
       else entries.push(entry);
     }

@@ -71,7 +71,7 @@ test('SyncFail hooks are kept apart, and generateName hooks get a name that is s
   const b = planSync({ desired: [hook], operationId: 'op-1' });
   const c = planSync({ desired: [hook], operationId: 'op-2' });
   expect(a.steps).toEqual([]);
-  expect(a.syncFail[0].key.name).toBe(hookObjectName('notify-', 'op-1', 'SyncFail'));
+  expect(a.syncFail[0].key.name).toBe(hookObjectName('notify-', 'op-1'));
   expect(a.syncFail[0].key.name).toMatch(/^notify-[0-9a-f]{8}$/);
   expect(b.syncFail[0].key.name).toBe(a.syncFail[0].key.name);
   expect(c.syncFail[0].key.name).not.toBe(a.syncFail[0].key.name);

@@ -1,0 +1,46 @@
+// Writes a sync's state to the Application CR in Argo CD's shape: status.operationState, status.history
+// (kept to revisionHistoryLimit; the full history stays in Temporal) and Sluice's status.approval.
+import { AppRef, ApprovalRequest, Initiator, SyncProgress } from '../domain/operation/types';
+import { patchStatus, readApplication } from './application-resource';
+import { Engine } from './engine';
+
+export interface OperationRecord {
+  app: AppRef;
+  progress: SyncProgress;
+  message?: string;
+  initiatedBy: Initiator;
+  /** Set when the sync ended successfully: appended to status.history. */
+  deployed?: { revision: string; approvedBy?: string };
+  approval?: ApprovalRequest | null;
+  revisionHistoryLimit?: number;
+}
+
+export async function recordOperation(engine: Engine, record: OperationRecord): Promise<void> {
+  const { progress } = record;
+  const status: Record<string, unknown> = {
+    operationState: {
+      phase: progress.phase,
+      message: record.message ?? progress.message ?? '',
+      startedAt: progress.startedAt,
+      finishedAt: progress.finishedAt ?? null,
+      retryCount: progress.attempt - 1,
+      operation: { sync: { revision: progress.revision }, initiatedBy: record.initiatedBy, operationId: progress.operationId },
+      syncResult: {
+        revision: progress.revision,
+        resources: progress.tasks.map((t) => {
+          const parts = t.subject.split('/');
+          return { kind: parts[0], namespace: parts.length === 3 ? parts[1] : '', name: parts[parts.length - 1], status: t.status, message: t.message ?? '', syncPhase: t.phase, hookPhase: t.action === 'hook' ? t.status : undefined };
+        }),
+      },
+    },
+  };
+  if (record.approval !== undefined) status.approval = record.approval;
+  if (record.deployed) {
+    const cr = await readApplication(engine.client, record.app);
+    const history = ((cr?.status?.history as Array<{ id: number }> | undefined) ?? []).slice();
+    const id = history.reduce((max, h) => Math.max(max, h.id), -1) + 1;
+    history.push({ id, revision: record.deployed.revision, deployedAt: progress.finishedAt ?? new Date().toISOString(), deployStartedAt: progress.startedAt, initiatedBy: record.initiatedBy, ...(record.deployed.approvedBy ? { approvedBy: record.deployed.approvedBy } : {}) } as { id: number });
+    status.history = history.slice(-(record.revisionHistoryLimit ?? 10));
+  }
+  await patchStatus(engine.client, record.app, status);
+}

@@ -1,0 +1,86 @@
+// Refresh: read the Application, resolve its revision, render, diff against the cluster and probe health,
+// then write sync status, health, resources and conditions to the CR. Errors in the app's own input
+// (bad spec, unreachable repo, unknown revision, bad manifests) become conditions, not activity failures.
+import { validateApplication } from '../domain/application/validate';
+import { worst } from '../domain/health';
+import { keyOf, subjectOf } from '../domain/resource/identity';
+import { AppRef, KindRef, RefreshResult } from '../domain/operation/types';
+import { isManagedResource } from '../domain/plan/plan';
+import { probeHealth } from './cluster/health';
+import { KubeApiError } from './cluster/kube-client';
+import { Engine } from './engine';
+import { patchStatus, readApplication } from './application-resource';
+
+function condition(type: string, message: string) {
+  return { type, message, lastTransitionTime: new Date().toISOString() };
+}
+
+function previousKinds(status: Record<string, unknown> | undefined): KindRef[] {
+  const resources = (status?.resources as Array<{ group?: string; version?: string; kind: string }> | undefined) ?? [];
+  return resources.filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
+}
+
+const INPUT_ERRORS = new Set(['GitError', 'RenderError', 'InvalidManifestError', 'UnknownKindError', 'AnnotationError', 'SyncOptionError', 'JqPathError', 'ApplyRejectedError']);
+
+/** Errors that describe the app's input rather than a passing fault: reported, not retried. */
+export function isInputError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  // An unreachable repo is reported too: the next refresh tries again anyway.
+  if (INPUT_ERRORS.has(error.name)) return true;
+  return error instanceof KubeApiError && error.code === 403;
+}
+
+export async function refreshApplication(engine: Engine, app: AppRef): Promise<RefreshResult> {
+  const cr = await readApplication(engine.client, app);
+  const empty: RefreshResult = { exists: false, syncStatus: 'Unknown', health: 'Unknown', managedKinds: [] };
+  if (!cr) return empty;
+  const base = { exists: true, generation: cr.metadata.generation, project: cr.spec?.project, deleting: !!(cr.metadata as { deletionTimestamp?: string }).deletionTimestamp, finalizers: cr.metadata.finalizers ?? [] };
+  const known = previousKinds(cr.status);
+  const problems = validateApplication(cr);
+  if (problems.length > 0) {
+    const unsupported = problems.some((p) => p.reason === 'UnsupportedSource');
+    const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+    await patchStatus(engine.client, app, {
+      sync: { status: 'Unknown' },
+      conditions: [condition(unsupported ? 'UnsupportedSource' : 'InvalidSpecError', `Application ${app.namespace}/${app.name}: ${message}`)],
+      reconciledAt: new Date().toISOString(),
+    });
+    return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
+  }
+  const spec = cr.spec;
+  try {
+    const diff = await engine.diff(app, spec, known);
+    const managed = diff.state.objects.filter(isManagedResource);
+    const health = await probeHealth(engine.client, managed);
+    const diffBySubject = new Map(diff.resources.map((r) => [r.subject, r]));
+    const healthBySubject = new Map(health.resources.map((r) => [r.subject, r]));
+    const resources = managed.map((obj) => {
+      const key = keyOf(obj);
+      const subject = subjectOf(key);
+      const h = healthBySubject.get(subject);
+      return {
+        group: key.group, version: obj.apiVersion.split('/').pop(), kind: key.kind, namespace: key.namespace, name: key.name,
+        status: diffBySubject.get(subject)?.status ?? 'Unknown',
+        health: h ? { status: h.status, ...(h.message ? { message: h.message } : {}) } : undefined,
+      };
+    });
+    const orphans = diff.resources.filter((r) => r.requiresPruning).map((r) => ({ kind: r.subject.split('/')[0], name: r.subject.split('/').pop(), status: 'OutOfSync', requiresPruning: true }));
+    const appHealth = worst(health.resources.map((r) => r.status));
+    await patchStatus(engine.client, app, {
+      sync: { status: diff.status, revision: diff.state.revision.sha },
+      health: { status: appHealth, message: health.resources.find((r) => r.status === appHealth && r.message)?.message ?? null },
+      resources: [...resources, ...orphans],
+      sourceType: diff.state.sourceType,
+      conditions: [],
+      reconciledAt: new Date().toISOString(),
+      observedGeneration: cr.metadata.generation,
+    });
+    const managedKinds = [...new Map([...known, ...managed.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))].map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
+    return { ...base, spec, revision: diff.state.revision.sha, syncStatus: diff.status, health: appHealth, managedKinds };
+  } catch (error) {
+    if (!isInputError(error)) throw error;
+    const message = `Application ${app.namespace}/${app.name}: ${(error as Error).message}`;
+    await patchStatus(engine.client, app, { sync: { status: 'Unknown' }, conditions: [condition('ComparisonError', message)], reconciledAt: new Date().toISOString() });
+    return { ...base, spec, syncStatus: 'Unknown', health: 'Unknown', comparisonError: message, managedKinds: known };
+  }
+}

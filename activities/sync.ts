@@ -1,0 +1,140 @@
+// The sync's activities. Each takes one input object and returns a small result; manifests are read from
+// the render cache (re-rendered on a miss), never passed through workflow history.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import { parseSyncOptions } from '../domain/application/sync-options';
+import { healthOf } from '../domain/health';
+import { keyOf, keyString, subjectOf } from '../domain/resource/identity';
+import { KubeObject } from '../domain/resource/types';
+import { PreparedSync, SyncRequest, TaskProgress } from '../domain/operation/types';
+import { isManagedResource, nameHooks, planSync, summarisePlan, SyncTask } from '../domain/plan/plan';
+import { applyObjects, ApplyRejectedError, Change, destinationNamespaceObject, dryRunAll } from './cluster/apply';
+import { diffResources } from './cluster/diff';
+import { KubeApiError } from './cluster/kube-client';
+import { pruneObjects } from './cluster/prune';
+import { Engine } from './engine';
+import { isInputError } from './refresh';
+
+/** Marks a hook with the operation that created it, so a retried step never re-creates it. */
+export const OPERATION_ANNOTATION = 'sluice.dev/operation-id';
+
+export type SyncContext = Pick<SyncRequest, 'app' | 'spec' | 'revision' | 'operationId' | 'prune' | 'managedKinds' | 'resources'>;
+
+/** Turns engine errors into Temporal failures: the app's own mistakes are not retried. */
+export function asActivityFailure(error: unknown): unknown {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof ApplyRejectedError) return ApplicationFailure.nonRetryable(error.message, 'InvalidManifest');
+  if (error instanceof KubeApiError && (error.code === 403 || error.code === 401)) return ApplicationFailure.nonRetryable(`permission denied: ${error.message}`, 'PermissionDenied');
+  if (isInputError(error)) return ApplicationFailure.nonRetryable((error as Error).message, 'InvalidSource');
+  return error;
+}
+
+function matchesSubset(obj: KubeObject, subset: string[] | undefined): boolean {
+  if (!subset?.length) return true;
+  const key = keyOf(obj);
+  return subset.some((s) => s === subjectOf(key) || s === `${key.kind}/${key.name}`);
+}
+
+interface SyncObjects {
+  objects: KubeObject[];
+  orphans: KubeObject[];
+  byKey: Map<string, KubeObject>;
+  digest: string;
+}
+
+async function loadObjects(engine: Engine, ctx: SyncContext): Promise<SyncObjects> {
+  const state = await engine.desired(ctx.app, ctx.spec, { sha: ctx.revision, ref: 'sha' });
+  const named = nameHooks(state.objects, ctx.operationId).map((o) =>
+    isManagedResource(o) ? o : { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [OPERATION_ANNOTATION]: ctx.operationId } } },
+  );
+  const objects = named.filter((o) => matchesSubset(o, ctx.resources));
+  const orphans = (await engine.orphans(ctx.app, named.filter(isManagedResource), ctx.managedKinds)).filter((o) => matchesSubset(o, ctx.resources));
+  const byKey = new Map([...objects, ...orphans].map((o) => [keyString(keyOf(o)), o]));
+  return { objects, orphans, byKey, digest: state.digest };
+}
+
+export async function prepareSync(engine: Engine, ctx: SyncContext): Promise<PreparedSync> {
+  const { objects, orphans, digest } = await loadObjects(engine, ctx);
+  const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
+  const plan = planSync({ desired: objects, orphans, prune: ctx.prune, options, operationId: ctx.operationId });
+  const diff = await diffResources(engine.client, objects.filter(isManagedResource), ctx.prune ? orphans : [], ctx.spec.ignoreDifferences);
+  // The digest covers the redacted diffs, so it names exactly what the approver was shown.
+  const diffDigest = `sha256:${createHash('sha256').update(JSON.stringify(diff.resources.map((r) => [r.subject, r.status, r.diff]))).digest('hex')}`;
+  return { revision: ctx.revision, digest, diffDigest, plan, summary: { ...summarisePlan(plan), outOfSync: diff.resources.filter((r) => r.status === 'OutOfSync').length } };
+}
+
+/** Dry-runs everything the sync would apply; one rejected object fails the sync before anything is applied. */
+export async function dryRunSync(engine: Engine, ctx: SyncContext): Promise<void> {
+  const { objects } = await loadObjects(engine, ctx);
+  const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
+  const namespace = options.createNamespace ? destinationNamespaceObject(objects, ctx.spec.destination.namespace ?? '') : undefined;
+  await dryRunAll(engine.client, namespace ? [namespace, ...objects] : objects, options);
+}
+
+async function waitGone(engine: Engine, obj: KubeObject, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (await engine.client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!)) {
+    if (Date.now() > deadline) throw new Error(`${subjectOf(keyOf(obj))}: still being deleted after ${timeoutMs / 1000}s`);
+    Context.current().heartbeat();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** BeforeHookCreation: a hook left by an earlier operation is deleted first; one from this operation is kept. */
+async function replaceOldHooks(engine: Engine, hooks: Array<{ task: SyncTask; obj: KubeObject }>, operationId: string): Promise<void> {
+  for (const { task, obj } of hooks) {
+    if (!(task.deletePolicies ?? []).includes('BeforeHookCreation')) continue;
+    const live = await engine.client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
+    if (!live || live.metadata.annotations?.[OPERATION_ANNOTATION] === operationId) continue;
+    await engine.client.delete(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!, 'Background');
+    await waitGone(engine, obj);
+  }
+}
+
+export async function runSyncStep(engine: Engine, input: { ctx: SyncContext; tasks: SyncTask[]; first: boolean }): Promise<Change[]> {
+  const { ctx, tasks } = input;
+  const loaded = await loadObjects(engine, ctx);
+  const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
+  const pick = (action: SyncTask['action']) => tasks.filter((t) => t.action === action).map((task) => ({ task, obj: loaded.byKey.get(keyString(task.key))! })).filter((x) => x.obj);
+  const changes: Change[] = [];
+  if (input.first && options.createNamespace) {
+    const namespace = destinationNamespaceObject(loaded.objects, ctx.spec.destination.namespace ?? '');
+    if (namespace) changes.push(...(await applyObjects(engine.client, [namespace], options)));
+  }
+  changes.push(...(await pruneObjects(engine.client, pick('prune').map((x) => x.obj), options.prunePropagationPolicy)));
+  const hooks = pick('hook');
+  await replaceOldHooks(engine, hooks, ctx.operationId);
+  changes.push(...(await applyObjects(engine.client, [...pick('apply'), ...hooks].map((x) => x.obj), options)));
+  return changes;
+}
+
+/**
+ * Waits until every applied object and hook of a step is Healthy, reading health through the per-kind
+ * rules (observedGeneration-aware). Degraded fails at once, naming the resource. Heartbeats while waiting.
+ */
+export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext; tasks: SyncTask[] }): Promise<TaskProgress[]> {
+  const loaded = await loadObjects(engine, input.ctx);
+  const watched = input.tasks.filter((t) => t.action !== 'prune').map((task) => ({ task, obj: loaded.byKey.get(keyString(task.key)) })).filter((x) => x.obj);
+  for (let delay = 200; ; delay = Math.min(delay * 1.5, 2000)) {
+    const report = await Promise.all(watched.map(async ({ task, obj }) => ({ task, health: healthOf(await engine.client.get(obj!.apiVersion, obj!.kind, obj!.metadata.namespace, obj!.metadata.name!)) })));
+    const degraded = report.find((r) => r.health.status === 'Degraded');
+    if (degraded) {
+      throw ApplicationFailure.nonRetryable(`${degraded.task.subject} is Degraded${degraded.health.message ? `: ${degraded.health.message}` : ''}`, 'ResourceDegraded', { subject: degraded.task.subject });
+    }
+    const waiting = report.filter((r) => r.health.status !== 'Healthy');
+    Context.current().heartbeat({ waiting: waiting.map((r) => r.task.subject) });
+    if (waiting.length === 0) {
+      return report.map(({ task }) => ({ subject: task.subject, action: task.action, phase: task.phase, wave: task.wave, status: 'Healthy' }));
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/** Deletes hooks whose policy asks for it, now that the sync has ended with `outcome`. */
+export async function cleanupHooks(engine: Engine, input: { ctx: SyncContext; tasks: SyncTask[]; outcome: 'Succeeded' | 'Failed' }): Promise<Change[]> {
+  const policy = input.outcome === 'Succeeded' ? 'HookSucceeded' : 'HookFailed';
+  const loaded = await loadObjects(engine, input.ctx);
+  const doomed = input.tasks.filter((t) => t.action === 'hook' && (t.deletePolicies ?? []).includes(policy)).map((t) => loaded.byKey.get(keyString(t.key))).filter((o): o is KubeObject => !!o);
+  return pruneObjects(engine.client, doomed, 'background');
+}

@@ -1,0 +1,143 @@
+// The messages between the Application workflow, its sync child workflows and their activities. Only
+// identities, digests and small summaries travel here: rendered manifests and Secret data never enter
+// workflow history.
+import { ApplicationSpec } from '../application/types';
+import { HealthStatus } from '../health/types';
+import { SyncPhase } from '../plan/annotations';
+import { SyncPlan } from '../plan/plan';
+import { SyncStatus } from '../diff/compare';
+
+export type AppGroup = 'sluice.dev' | 'argoproj.io';
+
+export interface AppRef {
+  group: AppGroup;
+  namespace: string;
+  name: string;
+}
+
+export type OperationPhase = 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
+export type SyncOutcome = 'Succeeded' | 'Failed' | 'Terminated' | 'Rejected' | 'ApprovalExpired' | 'Superseded';
+
+export interface KindRef {
+  apiVersion: string;
+  kind: string;
+}
+
+export interface RefreshResult {
+  exists: boolean;
+  /** Problems with the spec (invalid or unsupported); nothing is rendered or synced while there are any. */
+  invalid?: string;
+  spec?: ApplicationSpec;
+  generation?: number;
+  revision?: string;
+  syncStatus: SyncStatus;
+  health: HealthStatus;
+  /** Set when the source could not be compared (unreachable repo, unknown revision, render failure). */
+  comparisonError?: string;
+  project?: string;
+  /** Kinds of the resources the app manages now, remembered so later prunes can find orphans. */
+  managedKinds: KindRef[];
+  deleting?: boolean;
+  finalizers?: string[];
+}
+
+export interface Initiator {
+  username: string;
+  automated: boolean;
+}
+
+export interface SyncRequest {
+  app: AppRef;
+  spec: ApplicationSpec;
+  revision: string;
+  prune: boolean;
+  /** Limit the sync to these subjects ("Kind/name" or "Kind/namespace/name"). */
+  resources?: string[];
+  operationId: string;
+  initiatedBy: Initiator;
+  attempt: number;
+  managedKinds: KindRef[];
+  /** Whether to wait for approval: the spec requires it, or the request asked for it. */
+  approvalRequired: boolean;
+  /** Off only on test servers that have no custom search attributes registered. */
+  searchAttributes?: boolean;
+}
+
+export interface PreparedSync {
+  revision: string;
+  digest: string;
+  /** sha256 over the redacted per-resource diffs: what an approver sees and approves. */
+  diffDigest: string;
+  plan: SyncPlan;
+  summary: { apply: number; prune: number; hook: number; steps: number; outOfSync: number };
+}
+
+export interface ApprovalDecision {
+  approve: boolean;
+  revision: string;
+  diffDigest: string;
+  /** Who decides: set by the caller from their identity. */
+  user: string;
+  groups?: string[];
+  comment?: string;
+}
+
+export type ApprovalState = 'Pending' | 'Approved' | 'Rejected' | 'Expired' | 'Superseded';
+
+export interface ApprovalRequest {
+  state: ApprovalState;
+  revision: string;
+  diffDigest: string;
+  requestedAt: string;
+  approvers: string[];
+  summary: PreparedSync['summary'];
+  commands: string[];
+  decidedBy?: string;
+  decidedAt?: string;
+  comment?: string;
+  refused: Array<{ user: string; reason: string; at: string }>;
+}
+
+export type TaskStatus = 'Pending' | 'Running' | 'Synced' | 'Pruned' | 'Healthy' | 'Degraded' | 'Failed' | 'Skipped';
+
+export interface TaskProgress {
+  subject: string;
+  action: 'apply' | 'prune' | 'hook';
+  phase: SyncPhase;
+  wave: number;
+  status: TaskStatus;
+  message?: string;
+}
+
+export interface SyncProgress {
+  operationId: string;
+  revision: string;
+  attempt: number;
+  phase: OperationPhase;
+  /** Where the sync is: "Planning", "AwaitingApproval", "PreSync/0", "Sync/1", "SyncFail", "Done". */
+  step: string;
+  message?: string;
+  tasks: TaskProgress[];
+  approval?: ApprovalRequest;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+export interface SyncResult {
+  outcome: SyncOutcome;
+  revision: string;
+  message: string;
+  failedResource?: string;
+  progress: SyncProgress;
+}
+
+/** The workflow ids: readable in the Temporal UI, derived from the app's identity. */
+export function applicationWorkflowId(app: Pick<AppRef, 'namespace' | 'name'>): string {
+  return `sluice-app/${app.namespace}/${app.name}`;
+}
+
+export function syncWorkflowId(app: Pick<AppRef, 'namespace' | 'name'>, operationId: string): string {
+  return `sluice-sync/${app.namespace}/${app.name}/${operationId}`;
+}
+
+export const TASK_QUEUE = 'sluice';

@@ -1,0 +1,43 @@
+// Runs the real Sluice worker as a child process, so tests can stop it by pid (or SIGKILL it mid-sync).
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot, stackEnv } from './stack';
+
+export interface WorkerProcess {
+  pid: number;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  const stack = stackEnv();
+  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), path.join(repoRoot, 'worker/main.ts')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      KUBECONFIG: stack.KUBECONFIG, TEMPORAL_ADDRESS: stack.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: stack.SLUICE_KUSTOMIZE, SLUICE_HELM: stack.SLUICE_HELM,
+      LOG_LEVEL: 'info', ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 60_000;
+  while (!log.includes('sluice worker started')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the worker did not start:\n${log.slice(-3000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    pid: child.pid!,
+    output: () => log,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// The Sluice worker: runs the workflows and activities on task queue "sluice", and the controller that
+// watches Application CRs. Configuration from the environment:
+//   TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), KUBECONFIG, SLUICE_NAMESPACE (sluice),
+//   SLUICE_WATCH_ARGOCD=true to also reconcile argoproj.io Applications (compatibility mode),
+//   SLUICE_REFRESH_INTERVAL / SLUICE_REFRESH_JITTER (durations; default 3m and 1m),
+//   SLUICE_APP_SELECTOR (a label selector: only matching Applications), SLUICE_TASK_QUEUE (sluice).
+import * as k8s from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createActivities } from '../activities';
+import { KubeClient } from '../activities/cluster/kube-client';
+import { Engine } from '../activities/engine';
+import { parseDuration } from '../domain/duration';
+import { AppGroup, TASK_QUEUE } from '../domain/operation/types';
+import { ApplicationController } from './controller';
+
+export async function main(): Promise<void> {
+  const logger = pino({ name: 'sluice-worker', level: process.env.LOG_LEVEL ?? 'info' });
+  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  const engine = new Engine(new KubeClient(kc));
+  const groups: AppGroup[] = process.env.SLUICE_WATCH_ARGOCD === 'true' ? ['sluice.dev', 'argoproj.io'] : ['sluice.dev'];
+  const workflowOptions = {
+    refreshIntervalMs: parseDuration(process.env.SLUICE_REFRESH_INTERVAL ?? '') ?? undefined,
+    jitterMs: parseDuration(process.env.SLUICE_REFRESH_JITTER ?? '') ?? undefined,
+  };
+
+  const taskQueue = process.env.SLUICE_TASK_QUEUE ?? TASK_QUEUE;
+  const worker = await Worker.create({
+    connection: await NativeConnection.connect({ address }),
+    namespace,
+    taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities: createActivities(engine),
+  });
+  const client = new Client({ connection: await Connection.connect({ address }), namespace });
+  const controller = new ApplicationController({ kubeConfig: kc, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR });
+  await controller.start();
+  logger.info({ address, namespace, taskQueue, groups }, 'sluice worker started');
+
+  const shutdown = () => {
+    controller.stop();
+    worker.shutdown();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  await worker.run();
+  logger.info('sluice worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,269 @@
+// One long-lived workflow per Application: refresh on an interval (jittered) and on signals, auto-sync once
+// per revision, retry failed syncs with Argo CD's backoff (a newer revision supersedes a stuck retry),
+// self-heal with a back-off, take manual sync / rollback / terminate requests as Updates, and continue as
+// new with compact state when Temporal suggests it.
+import {
+  allHandlersFinished, ChildWorkflowHandle, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle,
+  ParentClosePolicy, proxyActivities, setHandler, startChild, upsertSearchAttributes, uuid4, workflowInfo,
+} from '@temporalio/workflow';
+import type { SluiceActivities } from '../activities';
+import { ApplicationSpec } from '../domain/application/types';
+import { canRetry, effectiveRetry, retryDelayMs } from '../domain/operation/retry';
+import {
+  AppRef, Initiator, KindRef, RefreshResult, SyncOutcome, SyncResult, syncWorkflowId,
+} from '../domain/operation/types';
+import { SA } from './search-attributes';
+import { supersedeSignal, syncWorkflow } from './sync';
+
+const activities = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export interface ManualSync {
+  revision?: string;
+  prune?: boolean;
+  resources?: string[];
+  /** Ask for approval even when the spec does not require it. */
+  requireApproval?: boolean;
+  initiatedBy: string;
+}
+
+export interface ApplicationOptions {
+  refreshIntervalMs?: number;
+  jitterMs?: number;
+  /** Off only on test servers with no custom search attributes registered. */
+  searchAttributes?: boolean;
+}
+
+/** What survives continue-as-new: small and bounded. */
+export interface CarriedState {
+  lastSyncedRevision?: string;
+  failedRevision?: string;
+  retry?: { revision: string; failures: number; nextAt: number; manual?: Omit<Operation, 'attempt'> };
+  selfHeal?: { revision: string; attempts: number; nextAt: number };
+  managedKinds: KindRef[];
+  history: Array<{ id: number; revision: string }>;
+  operations: number;
+  lastOutcome?: { outcome: SyncOutcome; revision: string; message: string };
+}
+
+export interface ApplicationInput {
+  app: AppRef;
+  state?: CarriedState;
+  options?: ApplicationOptions;
+}
+
+interface Operation {
+  revision?: string;
+  prune: boolean;
+  resources?: string[];
+  requireApproval: boolean;
+  initiatedBy: Initiator;
+  attempt: number;
+}
+
+export interface ApplicationStatus {
+  app: AppRef;
+  revision?: string;
+  syncStatus: string;
+  health: string;
+  comparisonError?: string;
+  invalid?: string;
+  operation?: { workflowId: string; revision: string; attempt: number; initiatedBy: Initiator };
+  state: CarriedState;
+  refreshes: number;
+}
+
+export const refreshSignal = defineSignal('refresh');
+export const statusQuery = defineQuery<ApplicationStatus>('status');
+export const syncUpdate = defineUpdate<{ operationId: string; workflowId: string }, [ManualSync]>('sync');
+export const rollbackUpdate = defineUpdate<{ operationId: string; workflowId: string; revision: string }, [{ id: number; initiatedBy: string }]>('rollback');
+export const terminateUpdate = defineUpdate<{ terminated: string }, [{ initiatedBy: string }]>('terminateOperation');
+
+const DEFAULT_REFRESH_MS = 180_000;
+const DEFAULT_JITTER_MS = 60_000;
+const SELF_HEAL = { durationMs: 5_000, factor: 2, maxDurationMs: 180_000 };
+
+export async function applicationWorkflow(input: ApplicationInput): Promise<string> {
+  const { app } = input;
+  const options = input.options ?? {};
+  const state: CarriedState = input.state ?? { managedKinds: [], history: [], operations: 0 };
+  let last: RefreshResult | undefined;
+  let spec: ApplicationSpec | undefined;
+  let refreshRequested = false;
+  let refreshes = 0;
+  const queue: Operation[] = [];
+  let running: { handle: ChildWorkflowHandle<typeof syncWorkflow>; operation: Operation; revision: string; workflowId: string } | undefined;
+  let finished: SyncResult | undefined;
+  let childError: string | undefined;
+
+  const automated = () => !!spec?.syncPolicy?.automated;
+  const busy = () => running !== undefined || queue.length > 0;
+
+  setHandler(refreshSignal, () => {
+    refreshRequested = true;
+  });
+  setHandler(statusQuery, () => ({
+    app, revision: last?.revision, syncStatus: last?.syncStatus ?? 'Unknown', health: last?.health ?? 'Unknown',
+    comparisonError: last?.comparisonError, invalid: last?.invalid, state, refreshes,
+    operation: running ? { workflowId: running.workflowId, revision: running.revision, attempt: running.operation.attempt, initiatedBy: running.operation.initiatedBy } : undefined,
+  }));
+  setHandler(syncUpdate, (request) => {
+    const operation: Operation = { revision: request.revision, prune: !!request.prune, resources: request.resources, requireApproval: !!request.requireApproval, initiatedBy: { username: request.initiatedBy, automated: false }, attempt: 1 };
+    queue.push(operation);
+    return { operationId: `pending-${state.operations + queue.length}`, workflowId: 'starts after the next refresh' };
+  }, {
+    validator: (request) => {
+      if (!request?.initiatedBy) throw new Error('a sync request must name who initiates it');
+      if (busy()) throw new Error('another operation is already in progress');
+      if (last?.invalid) throw new Error(`the Application is invalid: ${last.invalid}`);
+      if (!last?.exists) throw new Error('the Application does not exist (yet)');
+    },
+  });
+  setHandler(rollbackUpdate, ({ id, initiatedBy }) => {
+    const entry = state.history.find((h) => h.id === id)!;
+    queue.push({ revision: entry.revision, prune: false, requireApproval: false, initiatedBy: { username: initiatedBy, automated: false }, attempt: 1 });
+    return { operationId: 'pending', workflowId: 'starts after the next refresh', revision: entry.revision };
+  }, {
+    validator: ({ id, initiatedBy }) => {
+      if (!initiatedBy) throw new Error('a rollback must name who initiates it');
+      if (automated()) throw new Error('rollback cannot be initiated when auto-sync is enabled');
+      if (busy()) throw new Error('another operation is already in progress');
+      if (!state.history.some((h) => h.id === id)) throw new Error(`history id ${id} not found (known: ${state.history.map((h) => h.id).join(', ') || 'none'})`);
+    },
+  });
+  setHandler(terminateUpdate, async (_request) => {
+    const workflowId = running!.workflowId;
+    await getExternalWorkflowHandle(workflowId).cancel();
+    return { terminated: workflowId };
+  }, {
+    validator: (request) => {
+      if (!request?.initiatedBy) throw new Error('a terminate request must name who initiates it');
+      if (!running) throw new Error('no operation is in progress');
+    },
+  });
+
+  const upsert = (result: RefreshResult) => {
+    if (options.searchAttributes === false) return;
+    upsertSearchAttributes([
+      { key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace },
+      { key: SA.project, value: result.project ?? 'default' }, { key: SA.kind, value: 'Application' },
+      { key: SA.syncStatus, value: result.syncStatus }, { key: SA.health, value: result.health },
+      ...(result.revision ? [{ key: SA.revision, value: result.revision }] : []),
+    ]);
+  };
+
+  /** What auto-sync would do now, given the latest refresh. */
+  const automaticOperation = (result: RefreshResult, now: number): Operation | undefined => {
+    if (!automated() || !result.revision || result.syncStatus !== 'OutOfSync') return undefined;
+    const initiatedBy = { username: 'automated sync policy', automated: true };
+    const approval = !!spec?.syncPolicy?.approval?.required;
+    const prune = !!spec?.syncPolicy?.automated?.prune;
+    if (state.retry && state.retry.revision === result.revision) {
+      if (now < state.retry.nextAt) return undefined;
+      return { ...(state.retry.manual ?? { prune, requireApproval: approval, initiatedBy }), revision: result.revision, attempt: state.retry.failures + 1 };
+    }
+    // A newer revision supersedes a stuck retry (Sluice's default; argo-cd #11494).
+    if (state.retry && state.retry.revision !== result.revision) state.retry = undefined;
+    if (result.revision === state.failedRevision) return undefined;
+    if (result.revision === state.lastSyncedRevision) {
+      if (!spec?.syncPolicy?.automated?.selfHeal) return undefined;
+      if (state.selfHeal?.revision === result.revision && now < state.selfHeal.nextAt) return undefined;
+      const attempts = state.selfHeal?.revision === result.revision ? state.selfHeal.attempts + 1 : 1;
+      state.selfHeal = { revision: result.revision, attempts, nextAt: now + Math.min(SELF_HEAL.durationMs * Math.pow(SELF_HEAL.factor, attempts - 1), SELF_HEAL.maxDurationMs) };
+    }
+    return { revision: result.revision, prune, requireApproval: approval, initiatedBy, attempt: 1 };
+  };
+
+  const start = async (operation: Operation, result: RefreshResult) => {
+    state.operations += 1;
+    const operationId = `${state.operations}-${uuid4().slice(0, 8)}`;
+    const revision = operation.revision ?? result.revision!;
+    const workflowId = syncWorkflowId(app, operationId);
+    const handle = await startChild(syncWorkflow, {
+      workflowId,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      args: [{
+        app, spec: spec!, revision, prune: operation.prune, resources: operation.resources, operationId, initiatedBy: operation.initiatedBy,
+        attempt: operation.attempt, managedKinds: state.managedKinds, approvalRequired: operation.requireApproval || !!spec?.syncPolicy?.approval?.required,
+        searchAttributes: options.searchAttributes,
+      }],
+      ...(options.searchAttributes === false ? {} : { typedSearchAttributes: [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.kind, value: 'Sync' }, { key: SA.project, value: result.project ?? 'default' }] }),
+    });
+    running = { handle, operation, revision, workflowId };
+    handle.result().then(
+      (r) => { finished = r; },
+      (e: Error) => { childError = e.message; },
+    );
+  };
+
+  const settle = (operation: Operation, revision: string, result: SyncResult | undefined, now: number) => {
+    const outcome = result?.outcome ?? 'Failed';
+    state.lastOutcome = { outcome, revision, message: result?.message ?? childError ?? 'the sync workflow failed' };
+    if (outcome === 'Succeeded') {
+      state.lastSyncedRevision = revision;
+      state.retry = undefined;
+      const id = (state.history[state.history.length - 1]?.id ?? -1) + 1;
+      state.history = [...state.history, { id, revision }].slice(-(spec?.revisionHistoryLimit ?? 10));
+      if (state.selfHeal?.revision !== revision) state.selfHeal = undefined;
+      return;
+    }
+    if (outcome === 'Superseded') return;
+    if (outcome === 'Failed') {
+      const retry = effectiveRetry(spec?.syncPolicy?.retry, operation.initiatedBy.automated);
+      const failures = operation.attempt;
+      if (canRetry(retry, failures)) {
+        state.retry = { revision, failures, nextAt: now + retryDelayMs(retry, failures - 1), manual: operation.initiatedBy.automated ? undefined : { revision, prune: operation.prune, resources: operation.resources, requireApproval: operation.requireApproval, initiatedBy: operation.initiatedBy } };
+        return;
+      }
+    }
+    // Never re-sync a failed, rejected or expired revision automatically: a new commit or a manual sync is needed.
+    state.retry = undefined;
+    state.failedRevision = revision;
+  };
+
+  for (;;) {
+    refreshRequested = false;
+    refreshes += 1;
+    const result = await activities.refreshApplication({ app });
+    last = result;
+    if (!result.exists) return 'deleted';
+    if (result.deleting) {
+      if (running) await getExternalWorkflowHandle(running.workflowId).cancel();
+      const finalizers = (result.finalizers ?? []).filter((f) => f === 'sluice.dev/resources-finalizer' || f === 'resources-finalizer.argocd.argoproj.io');
+      await activities.finalizeApplication({ app, managedKinds: state.managedKinds, prune: finalizers.length > 0, finalizers });
+      return 'finalized';
+    }
+    if (result.spec) spec = result.spec;
+    state.managedKinds = result.managedKinds;
+    upsert(result);
+    const now = Date.now();
+
+    if (running && result.revision && result.revision !== running.revision && running.operation.initiatedBy.automated) {
+      // A newer commit replaces a pending approval request; a sync already applying finishes first.
+      await running.handle.signal(supersedeSignal, { revision: result.revision });
+    }
+    if (!running && !result.invalid && spec) {
+      const manual = queue.shift();
+      const operation = manual ?? (state.retry?.manual && state.retry.revision && now >= state.retry.nextAt ? { ...state.retry.manual, attempt: state.retry.failures + 1 } : automaticOperation(result, now));
+      if (operation) await start(operation, result);
+    }
+
+    const jitter = Math.floor(Math.random() * (options.jitterMs ?? DEFAULT_JITTER_MS));
+    let wait = (options.refreshIntervalMs ?? DEFAULT_REFRESH_MS) + jitter;
+    for (const at of [state.retry?.nextAt, state.selfHeal?.nextAt]) if (at !== undefined && at > now) wait = Math.min(wait, at - now + 1);
+    await condition(() => refreshRequested || (queue.length > 0 && !running) || finished !== undefined || childError !== undefined, wait);
+
+    if (running && (finished !== undefined || childError !== undefined)) {
+      settle(running.operation, running.revision, finished, Date.now());
+      running = undefined;
+      finished = undefined;
+      childError = undefined;
+    }
+    if (workflowInfo().continueAsNewSuggested && !running && queue.length === 0) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof applicationWorkflow>({ app, state, options });
+    }
+  }
+}
