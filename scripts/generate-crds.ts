@@ -55,7 +55,10 @@ const status = obj({
   history: { type: 'array', items: obj({ id: int, revision: str, deployedAt: str, deployStartedAt: str, initiatedBy: obj({ username: str, automated: bool }), approvedBy: str, source: anything }) },
   conditions: { type: 'array', items: obj({ type: str, message: str, lastTransitionTime: str }) },
   resources: { type: 'array', items: resourceStatus },
-  approval: obj({ state: str, revision: str, diffDigest: str, requestedAt: str, decidedBy: str, decidedAt: str, comment: str, summary: anything, commands: strings, refused: anything }),
+  approval: obj({
+    state: str, revision: str, diffDigest: str, requestedAt: str, decidedBy: str, decidedAt: str, comment: str, approvers: strings, summary: anything, commands: strings,
+    refused: { type: 'array', items: obj({ user: str, reason: str, at: str }) },
+  }),
   reconciledAt: str,
   sourceType: str,
   observedGeneration: int,

@@ -20,7 +20,7 @@ const quick = proxyActivities<SluiceActivities>({
 });
 const waiting = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
 

@@ -9,7 +9,10 @@ import { parseAllDocuments } from 'yaml';
 import { applyObjects } from '../../activities/cluster/apply';
 import { KubeClient } from '../../activities/cluster/kube-client';
 import { KubeObject } from '../../domain/resource/types';
-import { applicationWorkflowId } from '../../domain/operation/types';
+import { applicationWorkflowId, syncWorkflowId } from '../../domain/operation/types';
+import { rollbackUpdate, statusQuery, syncUpdate } from '../../workflows/application';
+import { approveUpdate } from '../../workflows/sync';
+import { execFileSync } from 'node:child_process';
 import { applicationManifest, wavesApp } from '../fixtures/gitops';
 import { TestRepo } from '../support/git';
 import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from '../support/kube';
@@ -97,4 +100,129 @@ test('waves and hooks run in order: PreSync Job, wave 1 ConfigMap, wave 2 Deploy
   // The whole story is in Temporal: the app workflow's status names the synced revision.
   const status = await temporal.workflow.getHandle(applicationWorkflowId({ namespace, name })).query('status');
   expect((status as any).state.lastSyncedRevision).toBe(head);
+});
+
+test('a failing PreSync hook fails the sync, runs the SyncFail hook, and applies nothing of the Sync phase', async () => {
+  const { namespace, name } = await scenario('presync-fails', wavesApp({ failPreSync: true }));
+  const app = await waitForOperation(namespace, name, 'Failed');
+  expect(app.status.operationState.message).toMatch(/Job\/.*\/migrate is Degraded/);
+  const failedHook = app.status.operationState.syncResult.resources.find((r: any) => r.name === 'migrate');
+  expect(failedHook.status).toBe('Degraded');
+  await eventually('the SyncFail hook to complete', async () => {
+    const job = await kube.get('batch/v1', 'Job', namespace, 'notify-failure');
+    return (job?.status as any)?.conditions?.some((c: any) => c.type === 'Complete' && c.status === 'True') ? job : undefined;
+  });
+  expect(await kube.get('v1', 'ConfigMap', namespace, 'settings')).toBeUndefined();
+  expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeUndefined();
+  expect(await kube.get('batch/v1', 'Job', namespace, 'smoke')).toBeUndefined();
+});
+
+test('self-heal: kubectl scale is reverted; auto-sync with prune removes a deleted file\'s object', async () => {
+  const { namespace, name, repo } = await scenario('heal', wavesApp());
+  await waitForOperation(namespace, name, 'Succeeded', repo.git('rev-parse', 'HEAD'));
+  const scale = { spec: { replicas: 5 } };
+  await kube.request('PATCH', `/apis/apps/v1/namespaces/${namespace}/deployments/web/scale`, { body: scale, contentType: 'application/merge-patch+json' });
+  await eventually('the scaled Deployment to be healed back to 2 replicas', async () => {
+    const web = await kube.get('apps/v1', 'Deployment', namespace, 'web');
+    return (web?.spec as any).replicas === 2 ? web : undefined;
+  });
+
+  const next = repo.commit('remove the config', { 'app/config.yaml': null });
+  await waitForOperation(namespace, name, 'Succeeded', next);
+  await eventually('the ConfigMap to be pruned', async () => ((await kube.get('v1', 'ConfigMap', namespace, 'settings')) ? undefined : true));
+  const app = await application(namespace, name);
+  expect(app.status.sync.status).toBeDefined();
+  expect(app.status.history.map((h: any) => h.revision)).toContain(next);
+});
+
+/** The reason an Update's validator gave (the client wraps it as the failure's cause). */
+async function rejection(update: Promise<unknown>): Promise<string> {
+  try {
+    await update;
+  } catch (error) {
+    return (error as { cause?: Error }).cause?.message ?? (error as Error).message;
+  }
+  throw new Error('expected the update to be rejected');
+}
+
+function appHandle(namespace: string, name: string) {
+  return temporal.workflow.getHandle(applicationWorkflowId({ namespace, name }));
+}
+
+async function refreshed(namespace: string, name: string): Promise<void> {
+  await eventually('the first refresh', async () => ((await application(namespace, name))?.status?.sync?.status ? true : undefined));
+}
+
+test('manual syncs through an Update, then rollback to the previous history entry; rollback is refused while automated', async () => {
+  const { namespace, name, repo } = await scenario('rollback', wavesApp({ replicas: 2 }), { automated: false });
+  const first = repo.git('rev-parse', 'HEAD');
+  await refreshed(namespace, name);
+  const handle = appHandle(namespace, name);
+  await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice' }] });
+  await waitForOperation(namespace, name, 'Succeeded', first);
+  const second = repo.commit('three replicas', { 'app/deployment.yaml': wavesApp({ replicas: 3 })['app/deployment.yaml'] });
+  await eventually('the new revision to be seen', async () => ((await application(namespace, name))?.status?.sync?.revision === second ? true : undefined));
+  await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice', prune: true }] });
+  await waitForOperation(namespace, name, 'Succeeded', second);
+  expect(((await kube.get('apps/v1', 'Deployment', namespace, 'web'))!.spec as any).replicas).toBe(3);
+
+  const history = (await application(namespace, name)).status.history;
+  expect(history.map((h: any) => [h.id, h.revision, h.initiatedBy.username])).toEqual([[0, first, 'alice'], [1, second, 'alice']]);
+  expect(await rejection(handle.executeUpdate(rollbackUpdate, { args: [{ id: 7, initiatedBy: 'alice' }] }))).toMatch(/history id 7 not found/);
+  await handle.executeUpdate(rollbackUpdate, { args: [{ id: 0, initiatedBy: 'alice' }] });
+  await waitForOperation(namespace, name, 'Succeeded', first);
+  expect(((await kube.get('apps/v1', 'Deployment', namespace, 'web'))!.spec as any).replicas).toBe(2);
+
+  const automated = await scenario('no-rollback', wavesApp());
+  await waitForOperation(automated.namespace, automated.name, 'Succeeded');
+  expect(await rejection(appHandle(automated.namespace, automated.name).executeUpdate(rollbackUpdate, { args: [{ id: 0, initiatedBy: 'alice' }] }))).toMatch(/rollback cannot be initiated when auto-sync is enabled/);
+});
+
+async function pendingApproval(namespace: string, name: string): Promise<any> {
+  return eventually('an approval request', async () => {
+    const app = await application(namespace, name);
+    return app?.status?.approval?.state === 'Pending' ? app : undefined;
+  });
+}
+
+test('an approval-gated app waits with nothing applied, refuses a stale or unlisted decision, and applies once approved through an Update', async () => {
+  const { namespace, name, repo } = await scenario('approve-update', wavesApp(), { approval: { approvers: ['alice', 'group:sre'] } });
+  const app = await pendingApproval(namespace, name);
+  const { revision, diffDigest } = app.status.approval;
+  expect(revision).toBe(repo.git('rev-parse', 'HEAD'));
+  expect(app.status.approval.commands.join('\n')).toContain('temporal workflow signal');
+  expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeUndefined();
+
+  const sync = temporal.workflow.getHandle(syncWorkflowId({ namespace, name }, app.status.operationState.operation.operationId));
+  expect(await rejection(sync.executeUpdate(approveUpdate, { args: [{ approve: true, revision, diffDigest, user: 'mallory' }] }))).toMatch(/mallory is not an approver/);
+  expect(await rejection(sync.executeUpdate(approveUpdate, { args: [{ approve: true, revision, diffDigest: 'sha256:stale', user: 'alice' }] }))).toMatch(/stale decision/);
+  const decided = await sync.executeUpdate(approveUpdate, { args: [{ approve: true, revision, diffDigest, user: 'bob', groups: ['sre'], comment: 'ship it' }] });
+  expect(decided).toMatchObject({ state: 'Approved', decidedBy: 'bob' });
+  expect(await rejection(sync.executeUpdate(approveUpdate, { args: [{ approve: true, revision, diffDigest, user: 'alice' }] }))).toMatch(/already approved by bob/);
+
+  const done = await waitForOperation(namespace, name, 'Succeeded', revision);
+  expect(done.status.approval).toMatchObject({ state: 'Approved', decidedBy: 'bob', comment: 'ship it' });
+  expect(done.status.history[0].approvedBy).toBe('bob');
+  expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeDefined();
+});
+
+test('an approval through a Signal sent with `temporal workflow signal`; a signal from an unlisted approver is refused and recorded', async () => {
+  const { namespace, name } = await scenario('approve-signal', wavesApp(), { approval: { approvers: ['alice'] } });
+  const app = await pendingApproval(namespace, name);
+  const { revision, diffDigest } = app.status.approval;
+  const workflowId = syncWorkflowId({ namespace, name }, app.status.operationState.operation.operationId);
+  const signal = (user: string) => execFileSync(env.SLUICE_TEMPORAL_CLI, ['workflow', 'signal', '--address', env.TEMPORAL_ADDRESS, '--workflow-id', workflowId, '--name', 'approve', '--input', JSON.stringify({ revision, diffDigest, user })], { encoding: 'utf8' });
+
+  signal('mallory');
+  const progress = await eventually('the refusal to be recorded', async () => {
+    const p: any = await temporal.workflow.getHandle(workflowId).query('progress');
+    return p.approval.refused.length > 0 ? p : undefined;
+  });
+  expect(progress.approval.refused[0]).toMatchObject({ user: 'mallory', reason: expect.stringMatching(/not an approver/) });
+  expect(progress.approval.state).toBe('Pending');
+
+  signal('alice');
+  const done = await waitForOperation(namespace, name, 'Succeeded', revision);
+  expect(done.status.approval).toMatchObject({ state: 'Approved', decidedBy: 'alice (signal)' });
+  expect(done.status.approval.refused).toEqual([expect.objectContaining({ user: 'mallory' })]);
 });
