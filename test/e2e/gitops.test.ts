@@ -226,3 +226,36 @@ test('an approval through a Signal sent with `temporal workflow signal`; a signa
   expect(done.status.approval).toMatchObject({ state: 'Approved', decidedBy: 'alice (signal)' });
   expect(done.status.approval.refused).toEqual([expect.objectContaining({ user: 'mallory' })]);
 });
+
+test('the worker is killed with SIGKILL in the middle of a wave and restarted: the sync completes and each hook Job was created exactly once', async () => {
+  const files = {
+    ...wavesApp(),
+    // Wave 1 stays Progressing until the test provides a volume: the sync is certainly mid-wave when killed.
+    'app/claim.yaml': 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  annotations:\n    argocd.argoproj.io/sync-wave: "1"\nspec:\n  storageClassName: sluice-manual\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n',
+  };
+  const { namespace, name, repo } = await scenario('crash', files);
+  const operationId = await eventually('the sync to wait on wave 1', async () => {
+    const status: any = await appHandle(namespace, name).query(statusQuery);
+    if (!status.operation) return undefined;
+    const progress: any = await temporal.workflow.getHandle(status.operation.workflowId).query('progress');
+    return progress.step === 'Sync/1' && (await kube.get('v1', 'PersistentVolumeClaim', namespace, 'data')) ? status.operation.workflowId : undefined;
+  });
+  const migrate = await kube.get('batch/v1', 'Job', namespace, 'migrate');
+
+  await worker.stop('SIGKILL');
+  worker = await startWorker(workerEnv);
+  await kube.create({
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `${namespace}-data` },
+    spec: { storageClassName: 'sluice-manual', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${namespace}` }, claimRef: { namespace, name: 'data' } },
+  } as KubeObject);
+
+  const done = await waitForOperation(namespace, name, 'Succeeded', repo.git('rev-parse', 'HEAD'), 120_000);
+  expect(done.status.operationState.operation.operationId).toBe(operationId.split('/').pop());
+  // The PreSync Job is the very object created before the crash, and its single pod ran once.
+  expect((await kube.get('batch/v1', 'Job', namespace, 'migrate'))!.metadata.uid).toBe(migrate!.metadata.uid);
+  for (const job of ['migrate', 'smoke']) {
+    const pods = await kube.list('v1', 'Pod', { namespace, labelSelector: `job=${job}` });
+    expect(pods.map((p) => p.metadata.name)).toHaveLength(1);
+  }
+  await kube.delete('v1', 'PersistentVolume', undefined, `${namespace}-data`);
+});
