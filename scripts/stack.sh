@@ -249,7 +249,8 @@ YAML
 
   log "starting git server on 127.0.0.1:$GIT_PORT"
   mkdir -p "$RUN_DIR/git"
-  start git-server node "$repo/node_modules/tsx/dist/cli.mjs" "$repo/scripts/git-server.ts" \
+  # tsx is loaded in-process, so the recorded pid is the server itself.
+  start git-server node --import "file://$repo/node_modules/tsx/dist/loader.mjs" --require "$repo/node_modules/tsx/dist/preflight.cjs" "$repo/scripts/git-server.ts" \
     --port "$GIT_PORT" --root "$RUN_DIR/git"
   wait_for git-server 30 curl -fsS "http://127.0.0.1:$GIT_PORT/healthz"
 

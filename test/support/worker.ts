@@ -11,7 +11,8 @@ export interface WorkerProcess {
 
 export async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
   const stack = stackEnv();
-  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), path.join(repoRoot, 'worker/main.ts')], {
+  // tsx is loaded in-process (not its CLI, which runs the script in a child): the pid is the worker itself.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
     cwd: repoRoot,
     env: {
       ...process.env,
