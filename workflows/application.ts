@@ -34,6 +34,8 @@ export interface ApplicationOptions {
   jitterMs?: number;
   /** Off only on test servers with no custom search attributes registered. */
   searchAttributes?: boolean;
+  /** Continue as new after this many refreshes even if Temporal has not suggested it yet. */
+  continueAsNewAfter?: number;
 }
 
 /** What survives continue-as-new: small and bounded. */
@@ -261,7 +263,8 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
       finished = undefined;
       childError = undefined;
     }
-    if (workflowInfo().continueAsNewSuggested && !running && queue.length === 0) {
+    const longRun = options.continueAsNewAfter !== undefined && refreshes >= options.continueAsNewAfter;
+    if ((workflowInfo().continueAsNewSuggested || longRun) && !running && queue.length === 0) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof applicationWorkflow>({ app, state, options });
     }

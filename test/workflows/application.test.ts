@@ -1,0 +1,139 @@
+// Workflow logic on the time-skipping test server: retry back-off, supersede during back-off, approval
+// timeout and refusals, continue-as-new. Hours of workflow time pass in seconds.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { AppRef, SyncRequest } from '../../domain/operation/types';
+import { applicationWorkflow, refreshSignal, statusQuery } from '../../workflows/application';
+import { rejectUpdate, syncProgressQuery, syncWorkflow } from '../../workflows/sync';
+import { createTimeSkippingEnv } from '../support/time-skipping';
+import { Script, script, stubActivities } from './stub-activities';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const app: AppRef = { group: 'sluice.dev', namespace: 'team', name: 'web' };
+const options = { refreshIntervalMs: 3_600_000, jitterMs: 0, searchAttributes: false };
+
+async function withWorker<T>(s: Script, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `wf-${randomUUID()}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s) });
+  return worker.runUntil(fn(taskQueue));
+}
+
+/** Polls, advancing workflow time by `step` between polls (queries alone do not let the test server skip time). */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, step = '1s'): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await env.sleep(step);
+  }
+  throw new Error(`never saw ${what}`);
+}
+
+test("a failing automated sync is retried on Argo CD's back-off schedule, then the revision is left alone", async () => {
+  const s = script({ syncPolicy: { automated: { prune: true }, retry: { limit: 3, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } } });
+  s.dryRunFails = true;
+  await withWorker(s, async (taskQueue) => {
+    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `retry-${randomUUID()}`, args: [{ app, options }] });
+    const status = await until('the revision to be given up', async () => {
+      const st = await handle.query(statusQuery);
+      return st.state.failedRevision ? st : undefined;
+    });
+    const attempts = [...s.operations.values()].sort((a, b) => a.attempt - b.attempt);
+    expect(attempts.map((a) => [a.attempt, a.phase])).toEqual([[1, 'Failed'], [2, 'Failed'], [3, 'Failed'], [4, 'Failed']]);
+    const gaps = attempts.slice(1).map((a, i) => (Date.parse(a.startedAt) - Date.parse(attempts[i].startedAt)) / 1000);
+    // Each gap is the back-off (5s, 10s, 20s) plus the seconds a failing attempt itself takes.
+    expect(gaps.map((g) => Math.floor(g / 5) * 5)).toEqual([5, 10, 20]);
+    expect(status.state.lastOutcome?.outcome).toBe('Failed');
+    expect(s.steps).toBe(0); // a failed dry-run applies nothing
+    await handle.terminate();
+  });
+});
+
+test('a newer revision supersedes a retry that is waiting out its back-off', async () => {
+  const s = script({ syncPolicy: { automated: {}, retry: { limit: 5, backoff: { duration: '1h', factor: 2, maxDuration: '3h' } } } });
+  s.dryRunFails = true;
+  await withWorker(s, async (taskQueue) => {
+    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `supersede-${randomUUID()}`, args: [{ app, options }] });
+    const first = await until('a retry to be scheduled', async () => (await handle.query(statusQuery)).state.retry);
+    expect(first.nextAt - Date.parse([...s.operations.values()][0].startedAt)).toBeGreaterThanOrEqual(3_600_000);
+    s.dryRunFails = false;
+    s.revision = 'b'.repeat(40);
+    const signalledAt = await env.currentTimeMs();
+    await handle.signal(refreshSignal);
+    const synced = await until('the new revision to sync', async () => {
+      const st = await handle.query(statusQuery);
+      return st.state.lastSyncedRevision === s.revision ? st : undefined;
+    });
+    const second = [...s.operations.values()].find((o) => o.revision === s.revision)!;
+    expect(second.attempt).toBe(1);
+    expect(Date.parse(second.startedAt)).toBeLessThan(first.nextAt);
+    expect(Date.parse(second.startedAt) - signalledAt).toBeLessThan(60_000);
+    expect(synced.state.retry).toBeUndefined();
+    await handle.terminate();
+  });
+});
+
+test('continue-as-new carries the state into the next run', async () => {
+  const s = script({ syncPolicy: { automated: {} } });
+  await withWorker(s, async (taskQueue) => {
+    const workflowId = `can-${randomUUID()}`;
+    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId, args: [{ app, options: { ...options, continueAsNewAfter: 2 } }] });
+    const firstRun = (await handle.describe()).runId;
+    const before = await until('the first sync', async () => {
+      const st = await handle.query(statusQuery);
+      return st.state.lastSyncedRevision ? st : undefined;
+    });
+    await handle.signal(refreshSignal);
+    const latest = env.client.workflow.getHandle(workflowId);
+    const after = await until('a new run', async () => ((await latest.describe()).runId !== firstRun ? latest.query(statusQuery) : undefined));
+    expect(after.state.lastSyncedRevision).toBe(before.state.lastSyncedRevision);
+    expect(after.state.history).toEqual(before.state.history);
+    expect(after.state.operations).toBe(before.state.operations);
+    await latest.terminate();
+  });
+});
+
+function syncRequest(s: Script, timeout?: string): SyncRequest {
+  return {
+    app, spec: { ...s.spec, syncPolicy: { approval: { required: true, approvers: ['alice'], ...(timeout ? { timeout } : {}) } } }, revision: s.revision, prune: false,
+    operationId: randomUUID(), initiatedBy: { username: 'automated sync policy', automated: true }, attempt: 1, managedKinds: [], approvalRequired: true, searchAttributes: false,
+  };
+}
+
+test('an approval that nobody gives expires after approval.timeout, with nothing applied', async () => {
+  const s = script();
+  await withWorker(s, async (taskQueue) => {
+    const started = await env.currentTimeMs();
+    const result = await env.client.workflow.execute(syncWorkflow, { taskQueue, workflowId: `expire-${randomUUID()}`, args: [syncRequest(s, '2h')] });
+    expect(result.outcome).toBe('ApprovalExpired');
+    expect(result.progress.approval?.state).toBe('Expired');
+    expect((await env.currentTimeMs()) - started).toBeGreaterThanOrEqual(7_200_000);
+    expect(s.steps).toBe(0);
+  });
+});
+
+test('stale and unauthorised decisions are refused by the validator; a rejection ends the sync with nothing applied', async () => {
+  const s = script();
+  await withWorker(s, async (taskQueue) => {
+    const handle = await env.client.workflow.start(syncWorkflow, { taskQueue, workflowId: `reject-${randomUUID()}`, args: [syncRequest(s)] });
+    const pending = await until('the approval request', async () => (await handle.query(syncProgressQuery)).approval);
+    const decision = { approve: false, revision: pending.revision, diffDigest: pending.diffDigest, user: 'alice', comment: 'not today' };
+    const refused = async (d: typeof decision) => handle.executeUpdate(rejectUpdate, { args: [d] }).then(() => 'accepted', (e) => e.cause?.message ?? e.message);
+    expect(await refused({ ...decision, revision: 'c'.repeat(40) })).toMatch(/stale decision: it names revision/);
+    expect(await refused({ ...decision, diffDigest: 'sha256:old' })).toMatch(/stale decision: it names diff/);
+    expect(await refused({ ...decision, user: 'mallory' })).toMatch(/mallory is not an approver/);
+    expect(await handle.executeUpdate(rejectUpdate, { args: [decision] })).toMatchObject({ state: 'Rejected', decidedBy: 'alice' });
+    const result = await handle.result();
+    expect(result.outcome).toBe('Rejected');
+    expect(result.message).toBe('rejected by alice: not today');
+    expect(s.steps).toBe(0);
+  });
+});

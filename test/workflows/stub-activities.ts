@@ -1,0 +1,61 @@
+// Scripted activities for workflow-logic tests on Temporal's time-skipping test server. These tests check
+// orchestration only (timers, retries, approvals, continue-as-new); the real activities are exercised
+// against the real cluster in test/integration and test/e2e.
+import { ApplicationFailure } from '@temporalio/common';
+import type { SluiceActivities } from '../../activities';
+import { PreparedSync, RefreshResult, SyncProgress } from '../../domain/operation/types';
+import { ApplicationSpec } from '../../domain/application/types';
+
+export interface Script {
+  spec: ApplicationSpec;
+  revision: string;
+  dryRunFails: boolean;
+  /** Every sync operation seen by recordOperation: id → attempt, revision and first/last progress. */
+  operations: Map<string, { attempt: number; revision: string; startedAt: string; phase: string }>;
+  steps: number;
+}
+
+export function script(spec: Partial<ApplicationSpec> = {}): Script {
+  return {
+    spec: { source: { repoURL: 'http://git.invalid/app.git', path: 'app' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'app' }, ...spec },
+    revision: 'a'.repeat(40), dryRunFails: false, operations: new Map(), steps: 0,
+  };
+}
+
+const plan: PreparedSync['plan'] = {
+  steps: [{ phase: 'Sync', wave: 0, tasks: [{ key: { group: '', kind: 'ConfigMap', namespace: 'app', name: 'settings' }, subject: 'ConfigMap/app/settings', action: 'apply', phase: 'Sync', wave: 0 }] }],
+  syncFail: [], skipped: [],
+};
+
+export function stubActivities(s: Script): Partial<SluiceActivities> {
+  return {
+    async refreshApplication(): Promise<RefreshResult> {
+      const synced = [...s.operations.values()].some((o) => o.revision === s.revision && o.phase === 'Succeeded');
+      return { exists: true, spec: s.spec, revision: s.revision, syncStatus: synced ? 'Synced' : 'OutOfSync', health: 'Healthy', managedKinds: [], project: 'default' };
+    },
+    async prepareSync(ctx) {
+      return { revision: ctx.revision, digest: 'render-digest', diffDigest: `sha256:${ctx.revision.slice(0, 8)}`, plan, summary: { apply: 1, prune: 0, hook: 0, steps: 1, outOfSync: 1 } };
+    },
+    async dryRunSync() {
+      if (s.dryRunFails) throw ApplicationFailure.nonRetryable('ConfigMap/app/settings: rejected by the API', 'InvalidManifest');
+    },
+    async runSyncStep() {
+      s.steps += 1;
+      return [{ subject: 'ConfigMap/app/settings', action: 'created' }];
+    },
+    async awaitStepHealthy() {
+      return [];
+    },
+    async cleanupHooks() {
+      return [];
+    },
+    async recordOperation(record: { progress: SyncProgress }) {
+      const p = record.progress;
+      const seen = s.operations.get(p.operationId);
+      s.operations.set(p.operationId, { attempt: p.attempt, revision: p.revision, startedAt: seen?.startedAt ?? p.startedAt, phase: p.phase });
+    },
+    async finalizeApplication() {
+      return undefined;
+    },
+  };
+}
