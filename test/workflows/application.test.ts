@@ -1,5 +1,6 @@
 // Workflow logic on the time-skipping test server: retry back-off, supersede during back-off, approval
 // timeout and refusals, continue-as-new. Hours of workflow time pass in seconds.
+import type { Duration } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import path from 'node:path';
@@ -28,7 +29,7 @@ async function withWorker<T>(s: Script, fn: (taskQueue: string) => Promise<T>): 
 }
 
 /** Polls, advancing workflow time by `step` between polls (queries alone do not let the test server skip time). */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, step = '1s'): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined>, step: Duration = '1s'): Promise<T> {
   for (let i = 0; i < 600; i++) {
     const value = await probe();
     if (value !== undefined) return value;
