@@ -70,10 +70,10 @@ export class Engine {
   }
 
   /** Sync status as Argo CD computes it: hooks and skipped objects do not count. */
-  async diff(app: AppRef, spec: ApplicationSpec, previousKinds: KindRef[] = [], revision?: ResolvedRevision): Promise<DiffResult & { state: DesiredState }> {
+  async diff(app: AppRef, spec: ApplicationSpec, previousKinds: KindRef[] = [], revision?: ResolvedRevision): Promise<DiffResult & { state: DesiredState; orphans: KubeObject[] }> {
     const state = await this.desired(app, spec, revision);
     const managed = state.objects.filter(isManagedResource);
     const orphans = await this.orphans(app, managed, previousKinds);
-    return { ...(await diffResources(this.client, managed, orphans, spec.ignoreDifferences)), state };
+    return { ...(await diffResources(this.client, managed, orphans, spec.ignoreDifferences)), state, orphans };
   }
 }

@@ -64,7 +64,11 @@ export async function refreshApplication(engine: Engine, app: AppRef): Promise<R
         health: h ? { status: h.status, ...(h.message ? { message: h.message } : {}) } : undefined,
       };
     });
-    const orphans = diff.resources.filter((r) => r.requiresPruning).map((r) => ({ kind: r.subject.split('/')[0], name: r.subject.split('/').pop(), status: 'OutOfSync', requiresPruning: true }));
+    // Orphans keep their group and version, so the next refresh still searches their kind.
+    const orphans = diff.orphans.map((obj) => {
+      const key = keyOf(obj);
+      return { group: key.group, version: obj.apiVersion.split('/').pop(), kind: key.kind, namespace: key.namespace, name: key.name, status: 'OutOfSync', requiresPruning: true };
+    });
     const appHealth = worst(health.resources.map((r) => r.status));
     await patchStatus(engine.client, app, {
       sync: { status: diff.status, revision: diff.state.revision.sha },
@@ -75,7 +79,7 @@ export async function refreshApplication(engine: Engine, app: AppRef): Promise<R
       reconciledAt: new Date().toISOString(),
       observedGeneration: cr.metadata.generation,
     });
-    const managedKinds = [...new Map([...known, ...managed.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))].map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
+    const managedKinds = [...new Map([...known, ...[...managed, ...diff.orphans].map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))].map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
     return { ...base, spec, revision: diff.state.revision.sha, syncStatus: diff.status, health: appHealth, managedKinds };
   } catch (error) {
     if (!isInputError(error)) throw error;

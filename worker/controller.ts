@@ -4,7 +4,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { Client, WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { AppGroup, AppRef, applicationWorkflowId, TASK_QUEUE } from '../domain/operation/types';
+import { AppGroup, AppRef, applicationWorkflowId, KindRef, TASK_QUEUE } from '../domain/operation/types';
 import { applicationWorkflow, ApplicationOptions, refreshSignal } from '../workflows/application';
 import { SA } from '../workflows/search-attributes';
 
@@ -16,6 +16,8 @@ export interface ControllerOptions {
   /** Only Applications matching this label selector are handled (e.g. one environment, or one test run). */
   labelSelector?: string;
   taskQueue?: string;
+  /** Told of every Application event with the kinds its status lists, so drift on them can be watched. */
+  onApplication?: (app: AppRef, kinds: KindRef[], deleted: boolean) => void;
   workflowOptions?: ApplicationOptions;
 }
 
@@ -60,9 +62,12 @@ export class ApplicationController {
       setTimeout(() => void this.watch(group), 1000).unref();
     };
     const query = this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {};
-    const request = await watch.watch(path, query, (type: string, obj: { metadata: { name: string; namespace: string; generation?: number; deletionTimestamp?: string }; spec?: { project?: string } }) => {
+    type AppObject = { metadata: { name: string; namespace: string; generation?: number; deletionTimestamp?: string }; spec?: { project?: string }; status?: { resources?: Array<{ group?: string; version?: string; kind: string }> } };
+    const request = await watch.watch(path, query, (type: string, obj: AppObject) => {
       const app: AppRef = { group, namespace: obj.metadata.namespace, name: obj.metadata.name };
       const id = applicationWorkflowId(app);
+      const kinds = (obj.status?.resources ?? []).filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
+      this.options.onApplication?.(app, kinds, type === 'DELETED');
       // Status updates bump no generation: only creation, spec changes and deletion wake the workflow.
       if (type === 'MODIFIED' && this.generations.get(id) === obj.metadata.generation && !obj.metadata.deletionTimestamp) return;
       this.generations.set(id, obj.metadata.generation ?? 0);

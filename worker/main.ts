@@ -12,7 +12,9 @@ import { createActivities } from '../activities';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { Engine } from '../activities/engine';
 import { parseDuration } from '../domain/duration';
-import { AppGroup, TASK_QUEUE } from '../domain/operation/types';
+import { AppGroup, applicationWorkflowId, TASK_QUEUE } from '../domain/operation/types';
+import { refreshSignal } from '../workflows/application';
+import { DriftWatcher } from './drift-watcher';
 import { ApplicationController } from './controller';
 
 export async function main(): Promise<void> {
@@ -37,12 +39,19 @@ export async function main(): Promise<void> {
     activities: createActivities(engine),
   });
   const client = new Client({ connection: await Connection.connect({ address }), namespace });
-  const controller = new ApplicationController({ kubeConfig: kc, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR });
+  const drift = new DriftWatcher(engine.client, async (app) => {
+    await client.workflow.getHandle(applicationWorkflowId(app)).signal(refreshSignal);
+  }, logger);
+  const controller = new ApplicationController({
+    kubeConfig: kc, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
+    onApplication: (app, kinds, deleted) => (deleted ? drift.untrack(app) : drift.track(app, kinds)),
+  });
   await controller.start();
   logger.info({ address, namespace, taskQueue, groups }, 'sluice worker started');
 
   const shutdown = () => {
     controller.stop();
+    drift.stop();
     worker.shutdown();
   };
   process.once('SIGTERM', shutdown);

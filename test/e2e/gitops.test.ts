@@ -26,7 +26,8 @@ const runId = randomBytes(4).toString('hex');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-'));
 const workerEnv = {
   SLUICE_APP_SELECTOR: `sluice.dev/test-run=${runId}`, SLUICE_TASK_QUEUE: `sluice-e2e-${runId}`, SLUICE_NAMESPACE: 'default',
-  SLUICE_REFRESH_INTERVAL: '3s', SLUICE_REFRESH_JITTER: '500ms',
+  // Polling is slow on purpose: drift must be noticed by the watch, and pushes announced (as a webhook would).
+  SLUICE_REFRESH_INTERVAL: '2m', SLUICE_REFRESH_JITTER: '1s',
   SLUICE_REPO_CACHE: path.join(scratch, 'repos'), SLUICE_RENDER_CACHE: path.join(scratch, 'rendered'),
 };
 const namespaces: string[] = [];
@@ -78,6 +79,13 @@ function waitForOperation(namespace: string, name: string, phase: string, revisi
 
 const created = (obj: KubeObject | undefined) => Date.parse(obj!.metadata.creationTimestamp!);
 
+/** Pushes a commit and sends the refresh signal a git webhook would send. */
+async function push(repo: TestRepo, namespace: string, name: string, message: string, files: Record<string, string | null>): Promise<string> {
+  const sha = repo.commit(message, files);
+  await temporal.workflow.getHandle(applicationWorkflowId({ namespace, name })).signal('refresh');
+  return sha;
+}
+
 test('waves and hooks run in order: PreSync Job, wave 1 ConfigMap, wave 2 Deployment, then PostSync after the Deployment is Available', async () => {
   const { namespace, name, repo } = await scenario('waves', wavesApp());
   const head = repo.git('rev-parse', 'HEAD');
@@ -120,14 +128,14 @@ test('a failing PreSync hook fails the sync, runs the SyncFail hook, and applies
 test('self-heal: kubectl scale is reverted; auto-sync with prune removes a deleted file\'s object', async () => {
   const { namespace, name, repo } = await scenario('heal', wavesApp());
   await waitForOperation(namespace, name, 'Succeeded', repo.git('rev-parse', 'HEAD'));
-  const scale = { spec: { replicas: 5 } };
-  await kube.request('PATCH', `/apis/apps/v1/namespaces/${namespace}/deployments/web/scale`, { body: scale, contentType: 'application/merge-patch+json' });
+  // Polling is every 2 minutes here: only the drift watch can notice this within the 30 s allowed.
+  execFileSync(env.SLUICE_KUBECTL, ['--kubeconfig', env.KUBECONFIG, 'scale', 'deployment/web', '-n', namespace, '--replicas=5']);
   await eventually('the scaled Deployment to be healed back to 2 replicas', async () => {
     const web = await kube.get('apps/v1', 'Deployment', namespace, 'web');
     return (web?.spec as any).replicas === 2 ? web : undefined;
-  });
+  }, 30_000);
 
-  const next = repo.commit('remove the config', { 'app/config.yaml': null });
+  const next = await push(repo, namespace, name, 'remove the config', { 'app/config.yaml': null });
   await waitForOperation(namespace, name, 'Succeeded', next);
   await eventually('the ConfigMap to be pruned', async () => ((await kube.get('v1', 'ConfigMap', namespace, 'settings')) ? undefined : true));
   const app = await application(namespace, name);
@@ -160,7 +168,7 @@ test('manual syncs through an Update, then rollback to the previous history entr
   const handle = appHandle(namespace, name);
   await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice' }] });
   await waitForOperation(namespace, name, 'Succeeded', first);
-  const second = repo.commit('three replicas', { 'app/deployment.yaml': wavesApp({ replicas: 3 })['app/deployment.yaml'] });
+  const second = await push(repo, namespace, name, 'three replicas', { 'app/deployment.yaml': wavesApp({ replicas: 3 })['app/deployment.yaml'] });
   await eventually('the new revision to be seen', async () => ((await application(namespace, name))?.status?.sync?.revision === second ? true : undefined));
   await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice', prune: true }] });
   await waitForOperation(namespace, name, 'Succeeded', second);
