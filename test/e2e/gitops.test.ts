@@ -267,3 +267,48 @@ test('the worker is killed with SIGKILL in the middle of a wave and restarted: t
   }
   await kube.delete('v1', 'PersistentVolume', undefined, `${namespace}-data`);
 });
+
+test('search attributes find the app and its syncs in Temporal; a sync costs a bounded number of history events', async () => {
+  const { namespace, name } = await scenario('visibility', wavesApp());
+  await waitForOperation(namespace, name, 'Succeeded');
+  const syncs = await eventually('the sync to be listed by its search attributes', async () => {
+    const found = [];
+    for await (const wf of temporal.workflow.list({ query: `SluiceApplication = '${name}' AND SluiceKind = 'Sync' AND SluiceOperationPhase = 'Succeeded' AND SluiceProject = 'e2e'` })) found.push(wf);
+    return found.length === 1 ? found : undefined;
+  });
+  const apps = [];
+  for await (const wf of temporal.workflow.list({ query: `SluiceApplication = '${name}' AND SluiceKind = 'Application' AND SluiceSyncStatus = 'Synced' AND SluiceHealth = 'Healthy'` })) apps.push(wf);
+  expect(apps.map((a) => a.workflowId)).toEqual([applicationWorkflowId({ namespace, name })]);
+  const history = await temporal.workflow.getHandle(syncs[0].workflowId).fetchHistory();
+  const events = history.events?.length ?? 0;
+  console.log(`a sync with a PreSync hook, two waves and a PostSync hook cost ${events} history events`);
+  expect(events).toBeLessThan(200);
+});
+
+test('two worker replicas at once neither double-start nor double-apply', async () => {
+  const second = await startWorker(workerEnv);
+  try {
+    const { namespace, name, repo } = await scenario('replicas', wavesApp());
+    const app = await waitForOperation(namespace, name, 'Succeeded', repo.git('rev-parse', 'HEAD'));
+    expect(app.status.history).toHaveLength(1);
+    const syncs = [];
+    for await (const wf of temporal.workflow.list({ query: `WorkflowId STARTS_WITH 'sluice-sync/${namespace}/${name}/'` })) syncs.push(wf);
+    expect(syncs).toHaveLength(1);
+    const pods = await kube.list('v1', 'Pod', { namespace, labelSelector: 'job=migrate' });
+    expect(pods).toHaveLength(1);
+  } finally {
+    await second.stop();
+  }
+});
+
+test("deleting an Application with the resources finalizer prunes what it deployed, then releases the CR", async () => {
+  const { namespace, name } = await scenario('finalizer', wavesApp());
+  await waitForOperation(namespace, name, 'Succeeded');
+  await kube.request('PATCH', `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/applications/${name}`, { body: { metadata: { finalizers: ['resources-finalizer.argocd.argoproj.io'] } }, contentType: 'application/merge-patch+json' });
+  await kube.request('DELETE', `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/applications/${name}`);
+  await eventually('the CR to be gone', async () => ((await application(namespace, name)) ? undefined : true));
+  expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeUndefined();
+  expect(await kube.get('v1', 'ConfigMap', namespace, 'settings')).toBeUndefined();
+  const result = await temporal.workflow.getHandle(applicationWorkflowId({ namespace, name })).result();
+  expect(result).toBe('finalized');
+});
