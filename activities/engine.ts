@@ -69,11 +69,20 @@ export class Engine {
     return (await findOrphans(this.client, app.name, desired, previousKinds)).filter(isManagedResource);
   }
 
-  /** Sync status as Argo CD computes it: hooks and skipped objects do not count. */
-  async diff(app: AppRef, spec: ApplicationSpec, previousKinds: KindRef[] = [], revision?: ResolvedRevision): Promise<DiffResult & { state: DesiredState; orphans: KubeObject[] }> {
+  /**
+   * Sync status as Argo CD computes it (hooks and skipped objects do not count), with the desired and
+   * orphaned objects for the caller's own use. Holds Secret data: never return this outside the worker.
+   */
+  async compare(app: AppRef, spec: ApplicationSpec, previousKinds: KindRef[] = [], revision?: ResolvedRevision): Promise<DiffResult & { state: DesiredState; orphans: KubeObject[] }> {
     const state = await this.desired(app, spec, revision);
     const managed = state.objects.filter(isManagedResource);
     const orphans = await this.orphans(app, managed, previousKinds);
     return { ...(await diffResources(this.client, managed, orphans, spec.ignoreDifferences)), state, orphans };
+  }
+
+  /** The diff to show people: per-resource status and redacted unified diffs, and the revision compared. */
+  async diff(app: AppRef, spec: ApplicationSpec, previousKinds: KindRef[] = []): Promise<DiffResult & { revision: ResolvedRevision }> {
+    const { status, resources, state } = await this.compare(app, spec, previousKinds);
+    return { status, resources, revision: state.revision };
   }
 }

@@ -49,7 +49,7 @@ export async function refreshApplication(engine: Engine, app: AppRef): Promise<R
   }
   const spec = cr.spec;
   try {
-    const diff = await engine.diff(app, spec, known);
+    const diff = await engine.compare(app, spec, known);
     const managed = diff.state.objects.filter(isManagedResource);
     const health = await probeHealth(engine.client, managed);
     const diffBySubject = new Map(diff.resources.map((r) => [r.subject, r]));
