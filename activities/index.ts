@@ -10,7 +10,6 @@ import { asActivityFailure, awaitStepHealthy, cleanupHooks, dryRunSync, prepareS
 import { KindRef } from '../domain/operation/types';
 import { SyncTask } from '../domain/plan/plan';
 
-export * from './hello';
 
 function guarded<I, O>(fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
   return async (input) => {

@@ -34,7 +34,7 @@ export async function refreshApplication(engine: Engine, app: AppRef): Promise<R
   const cr = await readApplication(engine.client, app);
   const empty: RefreshResult = { exists: false, syncStatus: 'Unknown', health: 'Unknown', managedKinds: [] };
   if (!cr) return empty;
-  const base = { exists: true, generation: cr.metadata.generation, project: cr.spec?.project, deleting: !!(cr.metadata as { deletionTimestamp?: string }).deletionTimestamp, finalizers: cr.metadata.finalizers ?? [] };
+  const base = { exists: true, uid: cr.metadata.uid, generation: cr.metadata.generation, project: cr.spec?.project, deleting: !!(cr.metadata as { deletionTimestamp?: string }).deletionTimestamp, finalizers: cr.metadata.finalizers ?? [] };
   const known = previousKinds(cr.status);
   const problems = validateApplication(cr);
   if (problems.length > 0) {

@@ -1,30 +1,260 @@
-// `npm run demo`: brings the local stack up and shows Sluice's path through it. For now this is the
-// hello workflow run by a worker against the real Temporal server; the GitOps demo replaces it.
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+// The demo: `npm run demo` brings up the local stack, installs the CRDs, starts a Sluice worker, pushes a
+// Kustomize app (base + dev/staging/prod overlays, a PreSync migration Job and a PostSync smoke Job) to the
+// local git server, and registers dev and staging (automated, prune, selfHeal) and prod (approval required).
+// It then keeps a status table current and prints the commands to try. `--script` runs the whole story
+// unattended (approve prod, push a change, heal drift, a broken hook, a revert) and exits 0 only when each
+// step was observed. Ctrl-C or `npm run demo:down` stops everything it started.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import * as activities from '../activities';
-import { stackEnv } from '../test/support/stack';
-import { helloWorkflow } from '../workflows';
+import { parseAllDocuments } from 'yaml';
+import { applyObjects } from '../activities/cluster/apply';
+import { KubeClient } from '../activities/cluster/kube-client';
+import { KubeObject } from '../domain/resource/types';
+import { applicationWorkflowId } from '../domain/operation/types';
+import { eventually } from '../test/support/kube';
+import { repoRoot, stackEnv } from '../test/support/stack';
+import { startWorker, WorkerProcess } from '../test/support/worker';
+
+const DEMO_DIR = path.join(repoRoot, '.run', 'demo');
+const APPS_NAMESPACE = 'sluice-demo';
+const ENVIRONMENTS = [
+  { name: 'dev', replicas: 1, tag: '1.27', automated: true },
+  { name: 'staging', replicas: 2, tag: '1.27', automated: true },
+  { name: 'prod', replicas: 3, tag: '1.26', automated: true, approval: true },
+];
+
+const job = (name: string, hook: string, fail = false) => `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+  annotations:
+    argocd.argoproj.io/hook: ${hook}
+    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation
+spec:
+  backoffLimit: 0
+  template:
+    metadata:
+      labels: {job: ${name}${fail ? ', pod-container-running-failed.stage.kwok.x-k8s.io: "true"' : ''}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: main, image: busybox:1.36, command: ["sh", "-c", "echo ${name}"]}]
+`;
+
+function sourceFiles(): Record<string, string> {
+  const files: Record<string, string> = {
+    'base/kustomization.yaml': 'resources:\n- deployment.yaml\n- service.yaml\n- config.yaml\n- migrate.yaml\n- smoke.yaml\n',
+    'base/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {argocd.argoproj.io/sync-wave: "1"}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: "nginx:1.25"}]\n',
+    'base/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations: {argocd.argoproj.io/sync-wave: "1"}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n',
+    'base/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello from sluice\n',
+    'base/migrate.yaml': job('migrate', 'PreSync'),
+    'base/smoke.yaml': job('smoke', 'PostSync'),
+  };
+  for (const env of ENVIRONMENTS) {
+    files[`overlays/${env.name}/kustomization.yaml`] = `resources:\n- ../../base\nreplicas:\n- name: web\n  count: ${env.replicas}\nimages:\n- name: nginx\n  newTag: "${env.tag}"\n`;
+  }
+  return files;
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+function writeAndPush(dir: string, message: string, files: Record<string, string>): string {
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', message);
+  git(dir, 'push', '-q', 'origin', 'HEAD:main');
+  return git(dir, 'rev-parse', 'HEAD');
+}
+
+async function createRepo(gitUrl: string): Promise<{ url: string; dir: string }> {
+  const name = `sluice-demo-${Date.now().toString(36)}`;
+  const response = await fetch(`${gitUrl}/api/repos`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) });
+  if (response.status !== 201) throw new Error(`creating the demo repo: ${response.status} ${await response.text()}`);
+  const url = `${gitUrl}/${name}.git`;
+  const dir = path.join(DEMO_DIR, 'repo');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  git(dir, 'init', '-q', '--initial-branch=main');
+  git(dir, 'config', 'user.email', 'demo@sluice.dev');
+  git(dir, 'config', 'user.name', 'Sluice Demo');
+  git(dir, 'remote', 'add', 'origin', url);
+  writeAndPush(dir, 'Initial app: base, overlays, hooks', sourceFiles());
+  return { url, dir };
+}
+
+function application(env: (typeof ENVIRONMENTS)[number], repoURL: string): KubeObject {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name: `web-${env.name}`, namespace: APPS_NAMESPACE, labels: { 'sluice.dev/demo': 'true' } },
+    spec: {
+      project: env.name,
+      source: { repoURL, targetRevision: 'main', path: `overlays/${env.name}` },
+      destination: { server: 'https://kubernetes.default.svc', namespace: `demo-${env.name}` },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['CreateNamespace=true'],
+        retry: { limit: 2, backoff: { duration: '5s', factor: 2, maxDuration: '1m' } },
+        ...(env.approval ? { approval: { required: true, approvers: ['sluice-admin', 'group:platform'], timeout: '24h' } } : {}),
+      },
+    },
+  };
+}
+
+type AppObject = KubeObject & { status?: any };
+
+async function readApp(kube: KubeClient, env: string): Promise<AppObject | undefined> {
+  return (await kube.get('sluice.dev/v1alpha1', 'Application', APPS_NAMESPACE, `web-${env}`)) as AppObject | undefined;
+}
+
+async function table(kube: KubeClient): Promise<string> {
+  const rows = [['APP', 'SYNC', 'HEALTH', 'REVISION', 'OPERATION', 'APPROVAL']];
+  for (const env of ENVIRONMENTS) {
+    const app = await readApp(kube, env.name);
+    const s = app?.status ?? {};
+    rows.push([`web-${env.name}`, s.sync?.status ?? '-', s.health?.status ?? '-', (s.sync?.revision ?? '-').slice(0, 8), s.operationState?.phase ?? '-', s.approval?.state ?? '-']);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
+}
+
+function waitFor(kube: KubeClient, what: string, env: string, check: (app: AppObject) => boolean, timeoutMs = 120_000): Promise<AppObject> {
+  return eventually(what, async () => {
+    const app = await readApp(kube, env);
+    return app && check(app) ? app : undefined;
+  }, timeoutMs);
+}
+
+const synced = (revision: string) => (app: AppObject) => app.status?.operationState?.phase === 'Succeeded' && app.status?.operationState?.syncResult?.revision === revision && app.status?.health?.status === 'Healthy';
+
+function signalRefresh(env: string): void {
+  const stack = stackEnv();
+  execFileSync(stack.SLUICE_TEMPORAL_CLI, ['workflow', 'signal', '--address', stack.TEMPORAL_ADDRESS, '--workflow-id', applicationWorkflowId({ namespace: APPS_NAMESPACE, name: `web-${env}` }), '--name', 'refresh'], { stdio: 'ignore' });
+}
+
+function approveCommand(app: AppObject): string {
+  const a = app.status.approval;
+  const workflowId = `sluice-sync/${APPS_NAMESPACE}/${app.metadata.name}/${app.status.operationState.operation.operationId}`;
+  return `${stackEnv().SLUICE_TEMPORAL_CLI} workflow signal --workflow-id '${workflowId}' --name approve --input '${JSON.stringify({ revision: a.revision, diffDigest: a.diffDigest, user: 'sluice-admin' })}'`;
+}
+
+async function story(kube: KubeClient, repo: { dir: string }, step: (message: string) => void): Promise<void> {
+  const head = git(repo.dir, 'rev-parse', 'HEAD');
+  await waitFor(kube, 'dev and staging to sync', 'dev', synced(head));
+  await waitFor(kube, 'staging to sync', 'staging', synced(head));
+  step('dev and staging synced and Healthy: PreSync migrate, wave 1 web, PostSync smoke');
+  const prod = await waitFor(kube, 'prod to ask for approval', 'prod', (a) => a.status?.approval?.state === 'Pending');
+  step(`prod is waiting for approval of ${prod.status.approval.revision.slice(0, 8)}; nothing applied yet`);
+  execFileSync('bash', ['-c', approveCommand(prod)], { stdio: 'ignore' });
+  await waitFor(kube, 'prod to sync after approval', 'prod', synced(head));
+  step('prod approved through a Temporal signal and synced');
+
+  const tagged = writeAndPush(repo.dir, 'dev: nginx 1.28', { 'overlays/dev/kustomization.yaml': 'resources:\n- ../../base\nreplicas:\n- name: web\n  count: 1\nimages:\n- name: nginx\n  newTag: "1.28"\n' });
+  signalRefresh('dev');
+  await waitFor(kube, 'dev to roll out nginx 1.28', 'dev', synced(tagged));
+  const image = ((await kube.get('apps/v1', 'Deployment', 'demo-dev', 'web'))!.spec as any).template.spec.containers[0].image;
+  if (image !== 'nginx:1.28') throw new Error(`dev runs ${image}, expected nginx:1.28`);
+  step('a push to the dev overlay rolled out nginx:1.28 in dev');
+
+  execFileSync(stackEnv().SLUICE_KUBECTL, ['--kubeconfig', stackEnv().KUBECONFIG, '-n', 'demo-dev', 'scale', 'deployment/web', '--replicas=4'], { stdio: 'ignore' });
+  await eventually('dev to heal the scale', async () => (((await kube.get('apps/v1', 'Deployment', 'demo-dev', 'web'))!.spec as any).replicas === 1 ? true : undefined), 60_000);
+  step('kubectl scale in dev was reverted by self-heal');
+
+  // A hook alone does not make an app OutOfSync (as in Argo CD), so the change carries a config edit too.
+  const broken = writeAndPush(repo.dir, 'a migration that fails', {
+    'base/migrate.yaml': job('migrate', 'PreSync', true),
+    'base/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello from a broken release\n',
+  });
+  signalRefresh('dev');
+  const failed = await waitFor(kube, 'dev to fail on the broken hook', 'dev', (a) => a.status?.operationState?.phase === 'Failed' && a.status.operationState.syncResult?.revision === broken);
+  step(`the broken PreSync hook failed dev's sync: ${failed.status.operationState.message}`);
+
+  git(repo.dir, 'revert', '--no-edit', 'HEAD');
+  git(repo.dir, 'push', '-q', 'origin', 'HEAD:main');
+  const reverted = git(repo.dir, 'rev-parse', 'HEAD');
+  signalRefresh('dev');
+  // The failed sync stopped at its PreSync hook, so the cluster still matches the reverted commit.
+  await waitFor(kube, 'dev to be in sync with the revert', 'dev', (a) => a.status?.sync?.revision === reverted && a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy');
+  const greeting = ((await kube.get('v1', 'ConfigMap', 'demo-dev', 'web-config'))!.data as Record<string, string>).greeting;
+  if (greeting !== 'hello from sluice') throw new Error(`dev's config says ${JSON.stringify(greeting)}`);
+  step('git revert: dev is Synced and Healthy at the reverted commit, and the broken release never reached its config');
+}
 
 async function main(): Promise<void> {
+  const unattended = process.argv.includes('--script');
+  const stackWasUp = fs.existsSync(path.join(repoRoot, '.run', 'stack', 'env'));
   execFileSync('bash', [path.join(__dirname, 'stack.sh'), 'up'], { stdio: 'inherit' });
-  const env = stackEnv();
-  const taskQueue = 'sluice-demo';
-  const worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS }),
-    taskQueue,
-    workflowsPath: require.resolve('../workflows'),
-    activities,
+  const stack = stackEnv();
+  const kube = KubeClient.fromFile(stack.KUBECONFIG);
+  fs.mkdirSync(DEMO_DIR, { recursive: true });
+
+  const crdDir = path.join(repoRoot, 'deploy/crds');
+  await applyObjects(kube, fs.readdirSync(crdDir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(crdDir, f), 'utf8')).map((d) => d.toJS() as KubeObject)));
+  await applyObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: APPS_NAMESPACE } }]);
+  // A re-run starts clean: earlier Applications and what they deployed are removed first.
+  for (const env of ENVIRONMENTS) {
+    await kube.request('DELETE', `/apis/sluice.dev/v1alpha1/namespaces/${APPS_NAMESPACE}/applications/web-${env.name}`).catch(() => undefined);
+    await kube.delete('v1', 'Namespace', undefined, `demo-${env.name}`, 'Background');
+  }
+  await eventually('the previous demo namespaces to be deleted', async () => {
+    for (const env of ENVIRONMENTS) if (await kube.get('v1', 'Namespace', undefined, `demo-${env.name}`)) return undefined;
+    return true;
+  }, 120_000);
+
+  const worker: WorkerProcess = await startWorker({
+    SLUICE_APP_SELECTOR: 'sluice.dev/demo=true', SLUICE_NAMESPACE: APPS_NAMESPACE, SLUICE_REFRESH_INTERVAL: '30s', SLUICE_REFRESH_JITTER: '5s',
   });
-  const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
-  const workflowId = `hello-demo-${Date.now()}`;
-  const result = await worker.runUntil(client.workflow.execute(helloWorkflow, { taskQueue, workflowId, args: ['Sluice'] }));
-  console.log(`\nworkflow ${workflowId} returned: ${result}`);
-  console.log(`see it in the Temporal UI: ${env.SLUICE_TEMPORAL_UI}/namespaces/default/workflows/${workflowId}`);
-  console.log(`kubectl: KUBECONFIG=${env.KUBECONFIG} kubectl get nodes`);
-  console.log('stop everything with: npm run stack:down');
+  fs.writeFileSync(path.join(DEMO_DIR, 'worker.pid'), String(worker.pid));
+  const stop = async (code: number) => {
+    await worker.stop();
+    fs.rmSync(path.join(DEMO_DIR, 'worker.pid'), { force: true });
+    // The unattended run leaves a stack it found running (as under CI) and stops one it started.
+    if (unattended && !stackWasUp) execFileSync('bash', [path.join(__dirname, 'stack.sh'), 'down'], { stdio: 'inherit' });
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  const repo = await createRepo(stack.SLUICE_GIT_URL);
+  for (const env of ENVIRONMENTS) await kube.create(application(env, repo.url));
+  console.log(`\nrepo ${repo.url} (working copy: ${repo.dir}); Applications in namespace ${APPS_NAMESPACE}`);
+
+  if (unattended) {
+    let n = 0;
+    try {
+      await story(kube, repo, (message) => console.log(`[demo] step ${++n} ok: ${message}`));
+      console.log(`\n${await table(kube)}\n\n[demo] all ${n} steps observed`);
+      await stop(0);
+    } catch (error) {
+      console.error(`[demo] step ${n + 1} failed: ${(error as Error).message}\n${await table(kube)}\n--- worker log ---\n${worker.output().slice(-4000)}`);
+      await stop(1);
+    }
+    return;
+  }
+
+  const k = `${stack.SLUICE_KUBECTL} --kubeconfig ${stack.KUBECONFIG}`;
+  const help = () => `
+Temporal UI      ${stack.SLUICE_TEMPORAL_UI}/namespaces/default/workflows?query=SluiceKind%3D%22Application%22
+Try:
+  push a change    cd ${repo.dir} && sed -i 's/1.27/1.28/' overlays/dev/kustomization.yaml && git commit -qam "dev: 1.28" && git push -q origin HEAD:main
+  watch it         ${k} -n demo-dev get deploy,jobs -w
+  drift + heal     ${k} -n demo-dev scale deploy/web --replicas=4
+  approve prod     (the exact command appears below once prod asks)
+  a broken hook    cd ${repo.dir} && sed -i 's/labels: {job: migrate}/labels: {job: migrate, pod-container-running-failed.stage.kwok.x-k8s.io: "true"}/' base/migrate.yaml && sed -i 's/hello from sluice/hello again/' base/config.yaml && git commit -qam "break" && git push -q origin HEAD:main
+  roll back        cd ${repo.dir} && git revert --no-edit HEAD && git push -q origin HEAD:main
+  stop everything  Ctrl-C, then npm run demo:down
+`;
+  for (;;) {
+    const prod = await readApp(kube, 'prod');
+    const approval = prod?.status?.approval?.state === 'Pending' ? `\napprove prod     ${approveCommand(prod)}\n` : '';
+    process.stdout.write(`\x1b[2J\x1b[H${await table(kube)}\n${help()}${approval}`);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
 }
 
 main().catch((error) => {

@@ -40,6 +40,8 @@ export interface ApplicationOptions {
 
 /** What survives continue-as-new: small and bounded. */
 export interface CarriedState {
+  /** The uid of the CR this state belongs to. */
+  uid?: string;
   lastSyncedRevision?: string;
   failedRevision?: string;
   retry?: { revision: string; failures: number; nextAt: number; manual?: Omit<Operation, 'attempt'> };
@@ -90,7 +92,7 @@ const SELF_HEAL = { durationMs: 5_000, factor: 2, maxDurationMs: 180_000 };
 export async function applicationWorkflow(input: ApplicationInput): Promise<string> {
   const { app } = input;
   const options = input.options ?? {};
-  const state: CarriedState = input.state ?? { managedKinds: [], history: [], operations: 0 };
+  let state: CarriedState = input.state ?? { managedKinds: [], history: [], operations: 0 };
   let last: RefreshResult | undefined;
   let spec: ApplicationSpec | undefined;
   let refreshRequested = false;
@@ -237,6 +239,11 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
       await activities.finalizeApplication({ app, managedKinds: state.managedKinds, prune: finalizers.length > 0, finalizers });
       return 'finalized';
     }
+    if (state.uid !== undefined && result.uid !== undefined && state.uid !== result.uid) {
+      // The CR was deleted and created again while this workflow was not looking: start afresh.
+      state = { managedKinds: [], history: [], operations: state.operations };
+    }
+    state.uid = result.uid;
     if (result.spec) spec = result.spec;
     state.managedKinds = result.managedKinds;
     upsert(result);

@@ -1,3 +1,2 @@
-export * from './hello';
 export * from './application';
 export * from './sync';

@@ -25,6 +25,8 @@ export interface KindRef {
 
 export interface RefreshResult {
   exists: boolean;
+  /** The CR's uid: a CR deleted and created again under the same name is a new app. */
+  uid?: string;
   /** Problems with the spec (invalid or unsupported); nothing is rendered or synced while there are any. */
   invalid?: string;
   spec?: ApplicationSpec;

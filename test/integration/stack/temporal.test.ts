@@ -1,30 +1,35 @@
-// The Temporal path end to end: a client starts a workflow on the dev server, a worker in this test runs it.
+// The Temporal path end to end: a client starts a real Sluice workflow on the dev server, a worker in this
+// test runs it with the real activities, and the result comes back. (An Application that does not exist
+// makes the workflow's first refresh its last.)
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import * as activities from '../../../activities';
-import { helloWorkflow } from '../../../workflows';
+import { createActivities } from '../../../activities';
+import { KubeClient } from '../../../activities/cluster/kube-client';
+import { Engine } from '../../../activities/engine';
+import { applicationWorkflow } from '../../../workflows';
 import { stackEnv } from '../../support/stack';
 
 const env = stackEnv();
 
 test('a workflow started with @temporalio/client runs on a worker and returns its result', async () => {
-  const taskQueue = `hello-${randomUUID()}`;
+  const taskQueue = `stack-${randomUUID()}`;
   const workerConnection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection: workerConnection,
     taskQueue,
     workflowsPath: path.resolve(__dirname, '../../../workflows'),
-    activities,
+    activities: createActivities(new Engine(KubeClient.fromFile(env.KUBECONFIG))),
   });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   try {
     const client = new Client({ connection });
+    const app = { group: 'sluice.dev' as const, namespace: 'nowhere', name: `missing-${randomUUID().slice(0, 8)}` };
     const result = await worker.runUntil(
-      client.workflow.execute(helloWorkflow, { taskQueue, workflowId: `hello-${randomUUID()}`, args: ['Sluice'] }),
+      client.workflow.execute(applicationWorkflow, { taskQueue, workflowId: `stack-${randomUUID()}`, args: [{ app, options: { searchAttributes: false } }] }),
     );
-    expect(result).toBe('Hello, Sluice!');
+    expect(result).toBe('deleted');
   } finally {
     await connection.close();
     await workerConnection.close();
