@@ -106,7 +106,9 @@ function application(env: (typeof ENVIRONMENTS)[number], repoURL: string): KubeO
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the status is read field by field, as a script would.
 type AppObject = KubeObject & { status?: any };
+type DeploymentSpec = { replicas?: number; template: { spec: { containers: Array<{ image: string }> } } };
 
 async function readApp(kube: KubeClient, env: string): Promise<AppObject | undefined> {
   return (await kube.get('sluice.dev/v1alpha1', 'Application', APPS_NAMESPACE, `web-${env}`)) as AppObject | undefined;
@@ -157,12 +159,12 @@ async function story(kube: KubeClient, repo: { dir: string }, step: (message: st
   const tagged = writeAndPush(repo.dir, 'dev: nginx 1.28', { 'overlays/dev/kustomization.yaml': 'resources:\n- ../../base\nreplicas:\n- name: web\n  count: 1\nimages:\n- name: nginx\n  newTag: "1.28"\n' });
   signalRefresh('dev');
   await waitFor(kube, 'dev to roll out nginx 1.28', 'dev', synced(tagged));
-  const image = ((await kube.get('apps/v1', 'Deployment', 'demo-dev', 'web'))!.spec as any).template.spec.containers[0].image;
+  const image = ((await kube.get('apps/v1', 'Deployment', 'demo-dev', 'web'))!.spec as DeploymentSpec).template.spec.containers[0].image;
   if (image !== 'nginx:1.28') throw new Error(`dev runs ${image}, expected nginx:1.28`);
   step('a push to the dev overlay rolled out nginx:1.28 in dev');
 
   execFileSync(stackEnv().SLUICE_KUBECTL, ['--kubeconfig', stackEnv().KUBECONFIG, '-n', 'demo-dev', 'scale', 'deployment/web', '--replicas=4'], { stdio: 'ignore' });
-  await eventually('dev to heal the scale', async () => (((await kube.get('apps/v1', 'Deployment', 'demo-dev', 'web'))!.spec as any).replicas === 1 ? true : undefined), 60_000);
+  await eventually('dev to heal the scale', async () => (((await kube.get('apps/v1', 'Deployment', 'demo-dev', 'web'))!.spec as DeploymentSpec).replicas === 1 ? true : undefined), 60_000);
   step('kubectl scale in dev was reverted by self-heal');
 
   // A hook alone does not make an app OutOfSync (as in Argo CD), so the change carries a config edit too.
