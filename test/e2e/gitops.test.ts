@@ -276,8 +276,12 @@ test('search attributes find the app and its syncs in Temporal; a sync costs a b
     for await (const wf of temporal.workflow.list({ query: `SluiceApplication = '${name}' AND SluiceKind = 'Sync' AND SluiceOperationPhase = 'Succeeded' AND SluiceProject = 'e2e'` })) found.push(wf);
     return found.length === 1 ? found : undefined;
   });
-  const apps = [];
-  for await (const wf of temporal.workflow.list({ query: `SluiceApplication = '${name}' AND SluiceKind = 'Application' AND SluiceSyncStatus = 'Synced' AND SluiceHealth = 'Healthy'` })) apps.push(wf);
+  // The app workflow upserts Synced/Healthy at the refresh that follows the sync.
+  const apps = await eventually('the app to be listed as Synced and Healthy', async () => {
+    const found = [];
+    for await (const wf of temporal.workflow.list({ query: `SluiceApplication = '${name}' AND SluiceKind = 'Application' AND SluiceSyncStatus = 'Synced' AND SluiceHealth = 'Healthy'` })) found.push(wf);
+    return found.length > 0 ? found : undefined;
+  });
   expect(apps.map((a) => a.workflowId)).toEqual([applicationWorkflowId({ namespace, name })]);
   const history = await temporal.workflow.getHandle(syncs[0].workflowId).fetchHistory();
   const events = history.events?.length ?? 0;
