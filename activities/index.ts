@@ -1,6 +1,8 @@
 // The activities the worker registers, bound to an engine (kube client, repo and render caches).
 // Each takes one input object; failures that are the app's own mistake are made non-retryable.
+import { Context } from '@temporalio/activity';
 import { AppRef } from '../domain/operation/types';
+import { KubeObject } from '../domain/resource/types';
 import { removeFinalizers } from './application-resource';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
@@ -10,6 +12,17 @@ import { asActivityFailure, awaitStepHealthy, cleanupHooks, dryRunSync, prepareS
 import { KindRef } from '../domain/operation/types';
 import { SyncTask } from '../domain/plan/plan';
 
+
+async function waitDeleted(engine: Engine, objects: KubeObject[], timeoutMs = 5 * 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const obj of objects) {
+    while (await engine.client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!)) {
+      if (Date.now() > deadline) throw new Error(`${obj.kind}/${obj.metadata.name}: still being deleted after ${timeoutMs / 1000}s`);
+      Context.current().heartbeat();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
 
 function guarded<I, O>(fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
   return async (input) => {
@@ -32,7 +45,12 @@ export function createActivities(engine: Engine) {
     recordOperation: guarded((record: OperationRecord) => recordOperation(engine, record)),
     /** On deletion with a resources finalizer: prune everything the app tracks, then release the CR. */
     finalizeApplication: guarded(async (input: { app: AppRef; managedKinds: KindRef[]; prune: boolean; finalizers: string[] }) => {
-      if (input.prune) await pruneObjects(engine.client, await engine.orphans(input.app, [], input.managedKinds), 'foreground');
+      if (input.prune) {
+        const doomed = await engine.orphans(input.app, [], input.managedKinds);
+        await pruneObjects(engine.client, doomed, 'foreground');
+        // As Argo CD does, the finalizer stays until the objects are really gone.
+        await waitDeleted(engine, doomed);
+      }
       await removeFinalizers(engine.client, input.app, input.finalizers);
     }),
   };

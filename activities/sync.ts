@@ -10,7 +10,7 @@ import { KubeObject } from '../domain/resource/types';
 import { PreparedSync, SyncRequest, TaskProgress } from '../domain/operation/types';
 import { isManagedResource, nameHooks, planSync, summarisePlan, SyncTask } from '../domain/plan/plan';
 import { applyObjects, ApplyRejectedError, Change, destinationNamespaceObject, dryRunAll } from './cluster/apply';
-import { diffResources } from './cluster/diff';
+import { diffResources, splitByDiff } from './cluster/diff';
 import { KubeApiError } from './cluster/kube-client';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
@@ -105,7 +105,13 @@ export async function runSyncStep(engine: Engine, input: { ctx: SyncContext; tas
   changes.push(...(await pruneObjects(engine.client, pick('prune').map((x) => x.obj), options.prunePropagationPolicy)));
   const hooks = pick('hook');
   await replaceOldHooks(engine, hooks, ctx.operationId);
-  changes.push(...(await applyObjects(engine.client, [...pick('apply'), ...hooks].map((x) => x.obj), options)));
+  let applies = pick('apply').map((x) => x.obj);
+  if (options.applyOutOfSyncOnly) {
+    const { outOfSync, inSync } = await splitByDiff(engine.client, applies, ctx.spec.ignoreDifferences);
+    changes.push(...inSync.map((o) => ({ subject: subjectOf(keyOf(o)), action: 'skipped' as const, message: 'already in sync (ApplyOutOfSyncOnly)' })));
+    applies = outOfSync;
+  }
+  changes.push(...(await applyObjects(engine.client, [...applies, ...hooks.map((x) => x.obj)], options)));
   return changes;
 }
 

@@ -19,6 +19,12 @@ const activities = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+/** Finalizing waits for deletions to finish, heartbeating as it goes. */
+const finalizing = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 export interface ManualSync {
   revision?: string;
@@ -236,7 +242,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     if (result.deleting) {
       if (running) await getExternalWorkflowHandle(running.workflowId).cancel();
       const finalizers = (result.finalizers ?? []).filter((f) => f === 'sluice.dev/resources-finalizer' || f === 'resources-finalizer.argocd.argoproj.io');
-      await activities.finalizeApplication({ app, managedKinds: state.managedKinds, prune: finalizers.length > 0, finalizers });
+      await finalizing.finalizeApplication({ app, managedKinds: state.managedKinds, prune: finalizers.length > 0, finalizers });
       return 'finalized';
     }
     if (state.uid !== undefined && result.uid !== undefined && state.uid !== result.uid) {

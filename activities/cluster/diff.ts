@@ -47,3 +47,14 @@ export async function diffResources(
   const all = [...resources, ...extra];
   return { status: all.some((r) => r.status === 'OutOfSync') ? 'OutOfSync' : 'Synced', resources: all };
 }
+
+/** ApplyOutOfSyncOnly: splits objects into those whose server-side diff is OutOfSync and those already in sync. */
+export async function splitByDiff(
+  client: KubeClient,
+  objects: KubeObject[],
+  rules: readonly ResourceIgnoreDifferences[] | undefined,
+): Promise<{ outOfSync: KubeObject[]; inSync: KubeObject[] }> {
+  const { resources } = await diffResources(client, objects, [], rules);
+  const outOfSync = objects.filter((_, i) => resources[i].status !== 'Synced');
+  return { outOfSync, inSync: objects.filter((o) => !outOfSync.includes(o)) };
+}

@@ -25,7 +25,7 @@ const kube = KubeClient.fromFile(env.KUBECONFIG);
 const runId = randomBytes(4).toString('hex');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-'));
 const workerEnv = {
-  SLUICE_APP_SELECTOR: `sluice.dev/test-run=${runId}`, SLUICE_TASK_QUEUE: `sluice-e2e-${runId}`, SLUICE_NAMESPACE: 'default',
+  SLUICE_APP_SELECTOR: `sluice.dev/test-run=${runId}`, SLUICE_TASK_QUEUE: `sluice-e2e-${runId}`, SLUICE_NAMESPACE: 'default', SLUICE_WATCH_ARGOCD: 'true',
   // Polling is slow on purpose: drift must be noticed by the watch, and pushes announced (as a webhook would).
   SLUICE_REFRESH_INTERVAL: '2m', SLUICE_REFRESH_JITTER: '1s',
   SLUICE_REPO_CACHE: path.join(scratch, 'repos'), SLUICE_RENDER_CACHE: path.join(scratch, 'rendered'),
@@ -315,4 +315,40 @@ test("deleting an Application with the resources finalizer prunes what it deploy
   expect(await kube.get('v1', 'ConfigMap', namespace, 'settings')).toBeUndefined();
   const result = await temporal.workflow.getHandle(applicationWorkflowId({ namespace, name })).result();
   expect(result).toBe('finalized');
+});
+
+test('Argo CD compatibility: an app-of-apps emits an argoproj.io Application with the resources finalizer, and Sluice reconciles it', async () => {
+  const namespace = await createTestNamespace(kc, 'argo');
+  namespaces.push(namespace);
+  const repo = await TestRepo.create('argo');
+  repos.push(repo);
+  const child = `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: child
+  namespace: ${namespace}
+  labels: {sluice.dev/test-run: "${runId}"}
+  finalizers: [resources-finalizer.argocd.argoproj.io]
+spec:
+  project: default
+  source: {repoURL: "${repo.url}", targetRevision: HEAD, path: app}
+  destination: {server: "https://kubernetes.default.svc", namespace: ${namespace}}
+  syncPolicy:
+    automated: {prune: true, selfHeal: true}
+    retry: {limit: 0}
+`;
+  const head = repo.commit('app of apps', { ...wavesApp(), 'apps/child.yaml': child });
+  await kube.create(applicationManifest({ name: 'parent', namespace, repoURL: repo.url, path: 'apps', destination: namespace, runId }) as unknown as KubeObject);
+  await waitForOperation(namespace, 'parent', 'Succeeded', head);
+  const reconciled = await eventually('the argoproj.io child to be synced by Sluice', async () => {
+    const app: any = await kube.get('argoproj.io/v1alpha1', 'Application', namespace, 'child');
+    return app?.status?.operationState?.phase === 'Succeeded' && app.status.health?.status === 'Healthy' ? app : undefined;
+  }, 90_000);
+  expect(reconciled.status.sync).toMatchObject({ status: 'Synced', revision: head });
+  expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeDefined();
+
+  // Deleting the child honours Argo CD's finalizer: its resources are pruned before the CR goes.
+  await kube.request('DELETE', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/applications/child`);
+  await eventually('the child CR to be released', async () => ((await kube.get('argoproj.io/v1alpha1', 'Application', namespace, 'child')) ? undefined : true));
+  expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeUndefined();
 });

@@ -9,7 +9,8 @@ import { RepoCache } from '../../activities/git/repository';
 import { RenderedStore } from '../../activities/render';
 import { parseSyncOptions } from '../../domain/application/sync-options';
 import { ApplicationSpec } from '../../domain/application/types';
-import { keyOf, keyString } from '../../domain/resource/identity';
+import { keyOf, keyString, subjectOf } from '../../domain/resource/identity';
+import { splitByDiff } from '../../activities/cluster/diff';
 import { planSync } from '../../domain/plan/plan';
 import { KubeObject } from '../../domain/resource/types';
 import { eventually } from './kube';
@@ -36,7 +37,13 @@ export async function syncOnce(engine: Engine, app: AppRef, spec: ApplicationSpe
   for (const step of plan.steps) {
     const pick = (action: string) => step.tasks.filter((t) => t.action === action).map((t) => byKey.get(keyString(t.key))!);
     changes.push(...(await pruneObjects(engine.client, pick('prune'), options.prunePropagationPolicy)));
-    changes.push(...(await applyObjects(engine.client, [...pick('apply'), ...pick('hook')], options)));
+    let applies = pick('apply');
+    if (options.applyOutOfSyncOnly) {
+      const split = await splitByDiff(engine.client, applies, spec.ignoreDifferences);
+      changes.push(...split.inSync.map((o) => ({ subject: subjectOf(keyOf(o)), action: 'skipped' as const })));
+      applies = split.outOfSync;
+    }
+    changes.push(...(await applyObjects(engine.client, [...applies, ...pick('hook')], options)));
   }
   return { changes, objects: state.objects };
 }

@@ -190,3 +190,43 @@ spec:
     own.cleanup();
   }
 });
+
+test('a private repo is read with credentials from a repository Secret, as Argo CD configures them', async () => {
+  const credentials = { username: 'deployer', password: `pw-${Date.now()}` };
+  const own = await TestRepo.create('creds', credentials);
+  const secretName = `repo-${own.name}`;
+  try {
+    own.commit('app', { 'app/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-private\n' });
+    const { app, spec } = await newApp('creds', { repoURL: own.url, path: 'app' });
+    await expect(engine.desired(app, spec)).rejects.toMatchObject({ code: 'AuthenticationFailed' });
+    await engine.client.create({
+      apiVersion: 'v1', kind: 'Secret',
+      metadata: { name: secretName, namespace: 'default', labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+      stringData: { url: own.url, ...credentials },
+    } as any);
+    const state = await engine.desired(app, spec);
+    expect(state.objects.map((o) => o.metadata.name)).toEqual(['from-private']);
+  } finally {
+    await engine.client.delete('v1', 'Secret', 'default', secretName);
+    own.cleanup();
+  }
+});
+
+test('ApplyOutOfSyncOnly applies only what differs; the rest is skipped, not patched', async () => {
+  const own = await TestRepo.create('oos');
+  try {
+    own.commit('v1', plainFiles(2));
+    const { app, spec, namespace } = await newApp('oos', { repoURL: own.url, path: 'plain' }, { syncPolicy: { syncOptions: ['ApplyOutOfSyncOnly=true'] } });
+    await syncOnce(engine, app, spec);
+    const configVersion = (await engine.client.get('v1', 'ConfigMap', namespace, 'settings'))!.metadata.resourceVersion;
+    own.commit('v2', { 'plain/deployment.yaml': deploymentYaml('web', 4) });
+    const { changes } = await syncOnce(engine, app, spec);
+    expect(changes).toEqual(expect.arrayContaining([
+      { subject: `ConfigMap/${namespace}/settings`, action: 'skipped' },
+      { subject: `Deployment/${namespace}/web`, action: 'configured' },
+    ]));
+    expect((await engine.client.get('v1', 'ConfigMap', namespace, 'settings'))!.metadata.resourceVersion).toBe(configVersion);
+  } finally {
+    own.cleanup();
+  }
+});
