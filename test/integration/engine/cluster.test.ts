@@ -230,3 +230,22 @@ test('ApplyOutOfSyncOnly applies only what differs; the rest is skipped, not pat
     own.cleanup();
   }
 });
+
+test('Replace=true with Validate=false (per resource) replaces the object and drops unknown fields instead of refusing them', async () => {
+  const own = await TestRepo.create('replace');
+  try {
+    const config = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: replaced\n  annotations:\n    argocd.argoproj.io/sync-options: Replace=true,Validate=false\ndata:\n  value: ${value}\nunknownTopLevel: true\n`;
+    own.commit('v1', { 'app/config.yaml': config('one') });
+    const { app, spec, namespace } = await newApp('replace', { repoURL: own.url, path: 'app' });
+    expect((await syncOnce(engine, app, spec)).changes).toEqual([{ subject: `ConfigMap/${namespace}/replaced`, action: 'created' }]);
+    own.commit('v2', { 'app/config.yaml': config('two') });
+    expect((await syncOnce(engine, app, spec)).changes).toEqual([{ subject: `ConfigMap/${namespace}/replaced`, action: 'configured' }]);
+    const live = await engine.client.get('v1', 'ConfigMap', namespace, 'replaced');
+    expect(live!.data).toEqual({ value: 'two' });
+    expect(live!.unknownTopLevel).toBeUndefined();
+    // Replace writes with PUT: no server-side apply field manager entry of operation Apply.
+    expect((live!.metadata.managedFields as Array<{ operation: string }>).map((m) => m.operation)).not.toContain('Apply');
+  } finally {
+    own.cleanup();
+  }
+});

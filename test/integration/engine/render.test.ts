@@ -86,6 +86,22 @@ test('a Kustomize overlay renders with the spec options applied', async () => {
   expect(deployment.spec.template.spec.containers[0].image).toBe('nginx:1.28');
 });
 
+test('Kustomize nameSuffix and patches, and Helm skipCrds, are applied', async () => {
+  const withCrd = repo.commit('crd in chart', {
+    'chart/crds/widgets.yaml': 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: widgets, kind: Widget}\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]\n',
+  });
+  const base = { appName: 'opts', revision: withCrd, destinationNamespace: 'ns' };
+  const kz = await renderSource(repos, { ...base, source: { repoURL: repo.url, path: 'kustomize/base', kustomize: {
+    nameSuffix: '-v2', patches: [{ target: { kind: 'Deployment' }, patch: '- op: replace\n  path: /spec/replicas\n  value: 7\n' }],
+  } } });
+  expect((kz.manifests[0] as any).metadata.name).toBe('web-v2');
+  expect((kz.manifests[0] as any).spec.replicas).toBe(7);
+  const withCrds = await renderSource(repos, { ...base, source: { repoURL: repo.url, path: 'chart' } });
+  const withoutCrds = await renderSource(repos, { ...base, source: { repoURL: repo.url, path: 'chart', helm: { skipCrds: true } } });
+  expect(names(withCrds.manifests)).toContain('CustomResourceDefinition/widgets.example.com');
+  expect(names(withoutCrds.manifests)).not.toContain('CustomResourceDefinition/widgets.example.com');
+});
+
 test('a Helm chart renders with release name, value files, values and parameters', async () => {
   const rendered = await renderSource(repos, {
     appName: 'chart-app', revision: first, destinationNamespace: 'team-a',
