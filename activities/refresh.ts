@@ -80,7 +80,7 @@ export async function refreshApplication(engine: Engine, app: AppRef): Promise<R
       observedGeneration: cr.metadata.generation,
     });
     const managedKinds = [...new Map([...known, ...[...managed, ...diff.orphans].map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))].map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
-    return { ...base, spec, revision: diff.state.revision.sha, syncStatus: diff.status, health: appHealth, managedKinds };
+    return { ...base, spec, revision: diff.state.revision.sha, syncStatus: diff.status, health: appHealth, managedKinds, desiredCount: managed.length };
   } catch (error) {
     if (!isInputError(error)) throw error;
     const message = `Application ${app.namespace}/${app.name}: ${(error as Error).message}`;

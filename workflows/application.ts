@@ -83,6 +83,8 @@ export interface ApplicationStatus {
   operation?: { workflowId: string; revision: string; attempt: number; initiatedBy: Initiator };
   state: CarriedState;
   refreshes: number;
+  /** Why auto-sync is holding back, if it is. */
+  autoSyncBlocked?: string;
 }
 
 export const refreshSignal = defineSignal('refresh');
@@ -103,6 +105,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
   let spec: ApplicationSpec | undefined;
   let refreshRequested = false;
   let refreshes = 0;
+  let autoSyncBlocked: string | undefined;
   const queue: Operation[] = [];
   let running: { handle: ChildWorkflowHandle<typeof syncWorkflow>; operation: Operation; revision: string; workflowId: string } | undefined;
   let finished: SyncResult | undefined;
@@ -116,7 +119,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
   });
   setHandler(statusQuery, () => ({
     app, revision: last?.revision, syncStatus: last?.syncStatus ?? 'Unknown', health: last?.health ?? 'Unknown',
-    comparisonError: last?.comparisonError, invalid: last?.invalid, state, refreshes,
+    comparisonError: last?.comparisonError, invalid: last?.invalid, state, refreshes, autoSyncBlocked,
     operation: running ? { workflowId: running.workflowId, revision: running.revision, attempt: running.operation.attempt, initiatedBy: running.operation.initiatedBy } : undefined,
   }));
   setHandler(syncUpdate, (request) => {
@@ -170,6 +173,12 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     const initiatedBy = { username: 'automated sync policy', automated: true };
     const approval = !!spec?.syncPolicy?.approval?.required;
     const prune = !!spec?.syncPolicy?.automated?.prune;
+    autoSyncBlocked = undefined;
+    if (prune && !spec?.syncPolicy?.automated?.allowEmpty && result.desiredCount === 0) {
+      // Argo CD's guard: an empty render with prune on would delete everything the app owns.
+      autoSyncBlocked = 'auto-sync will not prune all resources: git declares none and allowEmpty is false';
+      return undefined;
+    }
     if (state.retry && state.retry.revision === result.revision) {
       if (now < state.retry.nextAt) return undefined;
       return { ...(state.retry.manual ?? { prune, requireApproval: approval, initiatedBy }), revision: result.revision, attempt: state.retry.failures + 1 };

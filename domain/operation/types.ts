@@ -37,6 +37,8 @@ export interface RefreshResult {
   /** Set when the source could not be compared (unreachable repo, unknown revision, render failure). */
   comparisonError?: string;
   project?: string;
+  /** How many resources (not hooks) git declares now: 0 with prune would delete everything (allowEmpty). */
+  desiredCount?: number;
   /** Kinds of the resources the app manages now, remembered so later prunes can find orphans. */
   managedKinds: KindRef[];
   deleting?: boolean;

@@ -6,8 +6,8 @@ import { Worker } from '@temporalio/worker';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AppRef, SyncRequest } from '../../domain/operation/types';
-import { applicationWorkflow, refreshSignal, statusQuery } from '../../workflows/application';
-import { rejectUpdate, syncProgressQuery, syncWorkflow } from '../../workflows/sync';
+import { applicationWorkflow, refreshSignal, statusQuery, terminateUpdate } from '../../workflows/application';
+import { approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../../workflows/sync';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { Script, script, stubActivities } from './stub-activities';
 
@@ -136,5 +136,67 @@ test('stale and unauthorised decisions are refused by the validator; a rejection
     expect(result.outcome).toBe('Rejected');
     expect(result.message).toBe('rejected by alice: not today');
     expect(s.steps).toBe(0);
+  });
+});
+
+test('allowEmpty: with prune on, an empty render does not auto-sync unless allowEmpty is set', async () => {
+  const s = script({ syncPolicy: { automated: { prune: true } } });
+  s.desiredCount = 0;
+  await withWorker(s, async (taskQueue) => {
+    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `empty-${randomUUID()}`, args: [{ app, options }] });
+    const status = await until('a refresh', async () => {
+      const st = await handle.query(statusQuery);
+      return st.refreshes > 0 && st.autoSyncBlocked ? st : undefined;
+    });
+    expect(status.autoSyncBlocked).toMatch(/allowEmpty is false/);
+    expect(s.operations.size).toBe(0);
+    s.spec = { ...s.spec, syncPolicy: { automated: { prune: true, allowEmpty: true } } };
+    await handle.signal(refreshSignal);
+    await until('the empty sync', async () => ((await handle.query(statusQuery)).state.lastSyncedRevision ? true : undefined));
+    expect(s.operations.size).toBe(1);
+    await handle.terminate();
+  });
+});
+
+test('terminateOperation cancels a running sync, which ends Failed ("terminated") and is not retried automatically', async () => {
+  const s = script({ syncPolicy: { automated: {}, retry: { limit: 3 } } });
+  s.holdStep = true;
+  await withWorker(s, async (taskQueue) => {
+    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `terminate-${randomUUID()}`, args: [{ app, options }] });
+    const running = await until('a running sync', async () => (await handle.query(statusQuery)).operation);
+    expect(await handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'alice' }] })).toEqual({ terminated: running.workflowId });
+    const status = await until('the sync to end', async () => {
+      const st = await handle.query(statusQuery);
+      return st.state.lastOutcome ? st : undefined;
+    });
+    expect(status.state.lastOutcome).toMatchObject({ outcome: 'Terminated', message: 'the operation was terminated' });
+    expect(status.state.failedRevision).toBe(s.revision);
+    const refusal = await handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'alice' }] }).then(() => 'accepted', (e) => e.cause?.message);
+    expect(refusal).toMatch(/no operation is in progress/);
+    await handle.terminate();
+  });
+});
+
+test('a newer revision replaces a pending approval request, and the old request can no longer be approved', async () => {
+  const s = script({ syncPolicy: { automated: {}, approval: { required: true, approvers: ['alice'] } } });
+  await withWorker(s, async (taskQueue) => {
+    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `supersede-approval-${randomUUID()}`, args: [{ app, options }] });
+    const first = await until('the first request', async () => (await handle.query(statusQuery)).operation);
+    const firstSync = env.client.workflow.getHandle(first.workflowId);
+    const pending = await until('pending approval', async () => (await firstSync.query(syncProgressQuery)).approval);
+    s.revision = 'b'.repeat(40);
+    await handle.signal(refreshSignal);
+    const superseded = await firstSync.result();
+    expect(superseded.outcome).toBe('Superseded');
+    expect(superseded.progress.approval?.state).toBe('Superseded');
+    const stale = await firstSync.executeUpdate(approveUpdate, { args: [{ approve: true, revision: pending.revision, diffDigest: pending.diffDigest, user: 'alice' }] }).then(() => 'accepted', (e) => e.message);
+    expect(stale).not.toBe('accepted');
+    const second = await until('a request for the new revision', async () => {
+      const op = (await handle.query(statusQuery)).operation;
+      return op && op.revision === s.revision ? op : undefined;
+    });
+    const request = await until('the second request', async () => (await env.client.workflow.getHandle(second.workflowId).query(syncProgressQuery)).approval);
+    expect(request).toMatchObject({ state: 'Pending', revision: 'b'.repeat(40) });
+    await handle.terminate();
   });
 });

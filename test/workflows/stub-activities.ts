@@ -1,6 +1,7 @@
 // Scripted activities for workflow-logic tests on Temporal's time-skipping test server. These tests check
 // orchestration only (timers, retries, approvals, continue-as-new); the real activities are exercised
 // against the real cluster in test/integration and test/e2e.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SluiceActivities } from '../../activities';
 import { PreparedSync, RefreshResult, SyncProgress } from '../../domain/operation/types';
@@ -13,12 +14,15 @@ export interface Script {
   /** Every sync operation seen by recordOperation: id → attempt, revision and first/last progress. */
   operations: Map<string, { attempt: number; revision: string; startedAt: string; phase: string }>;
   steps: number;
+  desiredCount: number;
+  /** While set, applying a step never ends (until the activity is cancelled). */
+  holdStep: boolean;
 }
 
 export function script(spec: Partial<ApplicationSpec> = {}): Script {
   return {
     spec: { source: { repoURL: 'http://git.invalid/app.git', path: 'app' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'app' }, ...spec },
-    revision: 'a'.repeat(40), dryRunFails: false, operations: new Map(), steps: 0,
+    revision: 'a'.repeat(40), dryRunFails: false, operations: new Map(), steps: 0, desiredCount: 1, holdStep: false,
   };
 }
 
@@ -31,7 +35,7 @@ export function stubActivities(s: Script): Partial<SluiceActivities> {
   return {
     async refreshApplication(): Promise<RefreshResult> {
       const synced = [...s.operations.values()].some((o) => o.revision === s.revision && o.phase === 'Succeeded');
-      return { exists: true, spec: s.spec, revision: s.revision, syncStatus: synced ? 'Synced' : 'OutOfSync', health: 'Healthy', managedKinds: [], project: 'default' };
+      return { exists: true, spec: s.spec, revision: s.revision, syncStatus: synced ? 'Synced' : 'OutOfSync', health: 'Healthy', managedKinds: [], project: 'default', desiredCount: s.desiredCount };
     },
     async prepareSync(ctx) {
       return { revision: ctx.revision, digest: 'render-digest', diffDigest: `sha256:${ctx.revision.slice(0, 8)}`, plan, summary: { apply: 1, prune: 0, hook: 0, steps: 1, outOfSync: 1 } };
@@ -40,6 +44,10 @@ export function stubActivities(s: Script): Partial<SluiceActivities> {
       if (s.dryRunFails) throw ApplicationFailure.nonRetryable('ConfigMap/app/settings: rejected by the API', 'InvalidManifest');
     },
     async runSyncStep() {
+      while (s.holdStep) {
+        Context.current().heartbeat();
+        await Promise.race([Context.current().cancelled, new Promise((resolve) => setTimeout(resolve, 100))]);
+      }
       s.steps += 1;
       return [{ subject: 'ConfigMap/app/settings', action: 'created' }];
     },
