@@ -20,6 +20,8 @@ function previousKinds(status: Record<string, unknown> | undefined): KindRef[] {
   return resources.filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
 }
 
+const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
 const INPUT_ERRORS = new Set(['GitError', 'RenderError', 'InvalidManifestError', 'UnknownKindError', 'AnnotationError', 'SyncOptionError', 'JqPathError', 'ApplyRejectedError']);
 
 /** Errors that describe the app's input rather than a passing fault: reported, not retried. */
@@ -48,6 +50,13 @@ export async function refreshApplication(engine: Engine, app: AppRef): Promise<R
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
   const spec = cr.spec;
+  const { server, name: clusterName } = spec.destination;
+  if ((server !== undefined && server !== IN_CLUSTER_SERVER) || (clusterName !== undefined && clusterName !== 'in-cluster')) {
+    // Only the worker's own cluster is served so far; anything else is refused, never deployed here by mistake.
+    const message = `Application ${app.namespace}/${app.name}: spec.destination: cluster ${server ?? clusterName} is not registered (only ${IN_CLUSTER_SERVER} / in-cluster is served)`;
+    await patchStatus(engine.client, app, { sync: { status: 'Unknown' }, conditions: [condition('InvalidDestination', message)], reconciledAt: new Date().toISOString() });
+    return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
+  }
   try {
     const diff = await engine.compare(app, spec, known);
     const managed = diff.state.objects.filter(isManagedResource);

@@ -352,3 +352,24 @@ spec:
   await eventually('the child CR to be released', async () => ((await kube.get('argoproj.io/v1alpha1', 'Application', namespace, 'child')) ? undefined : true));
   expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeUndefined();
 });
+
+test('bad input becomes a condition naming the app and field, and nothing is applied: unsupported source, unknown cluster', async () => {
+  const { namespace, name } = await scenario('badinput', wavesApp());
+  await waitForOperation(namespace, name, 'Succeeded');
+  const cr = await application(namespace, name);
+  const patch = async (spec: Record<string, unknown>) => kube.request('PATCH', `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/applications/${name}`, { body: { spec }, contentType: 'application/merge-patch+json' });
+  await patch({ destination: { server: 'https://other-cluster.example:6443', namespace } });
+  const unknownCluster = await eventually('the destination condition', async () => {
+    const app = await application(namespace, name);
+    return app?.status?.conditions?.[0]?.type === 'InvalidDestination' ? app : undefined;
+  });
+  expect(unknownCluster.status.conditions[0].message).toMatch(new RegExp(`^Application ${namespace}/${name}: spec.destination: cluster https://other-cluster.example:6443 is not registered`));
+  await patch({ destination: cr.spec.destination, source: { ...cr.spec.source, plugin: { name: 'cmp' } } });
+  const unsupported = await eventually('the unsupported-source condition', async () => {
+    const app = await application(namespace, name);
+    return app?.status?.conditions?.[0]?.type === 'UnsupportedSource' ? app : undefined;
+  });
+  expect(unsupported.status.conditions[0].message).toMatch(/spec\.source\.plugin: config management plugins are not supported/);
+  expect(unsupported.status.sync.status).toBe('Unknown');
+  expect(unsupported.status.history).toHaveLength(1);
+});
