@@ -5,14 +5,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { applyObjects } from '../../activities/cluster/apply';
 import { KubeClient } from '../../activities/cluster/kube-client';
 import { KubeObject } from '../../domain/resource/types';
 import { applicationWorkflowId, syncWorkflowId } from '../../domain/operation/types';
 import { rollbackUpdate, statusQuery, syncUpdate } from '../../workflows/application';
 import { approveUpdate } from '../../workflows/sync';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { applicationManifest, wavesApp } from '../fixtures/gitops';
 import { TestRepo } from '../support/git';
 import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from '../support/kube';
@@ -372,4 +372,45 @@ test('bad input becomes a condition naming the app and field, and nothing is app
   expect(unsupported.status.conditions[0].message).toMatch(/spec\.source\.plugin: config management plugins are not supported/);
   expect(unsupported.status.sync.status).toBe('Unknown');
   expect(unsupported.status.history).toHaveLength(1);
+});
+
+function sluice(namespace: string, ...args: string[]): { code: number; out: string } {
+  const r = spawnSync(path.join(repoRoot, 'client/bin/sluice'), [...args, '-n', namespace], {
+    encoding: 'utf8', env: { ...process.env, KUBECONFIG: env.KUBECONFIG, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: env.SLUICE_KUSTOMIZE, SLUICE_HELM: env.SLUICE_HELM, NO_COLOR: '1' },
+  });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+test('the sluice CLI binary: create, list, get, diff (exit 1 when out of sync), sync with a live view, history, wait, approve, delete', async () => {
+  const namespace = await createTestNamespace(kc, 'cli');
+  namespaces.push(namespace);
+  const repo = await TestRepo.create('cli');
+  repos.push(repo);
+  const head = repo.commit('app', wavesApp());
+  const file = path.join(scratch, `${namespace}.yaml`);
+  fs.writeFileSync(file, stringify(applicationManifest({ name: 'manual', namespace, repoURL: repo.url, destination: namespace, runId, automated: false })));
+
+  expect(sluice(namespace, 'app', 'create', '-f', file)).toMatchObject({ code: 0, out: expect.stringContaining('application.sluice.dev/manual created') });
+  await refreshed(namespace, 'manual');
+  expect(sluice(namespace, 'app', 'list').out).toMatch(/manual\s+OutOfSync/);
+  expect(JSON.parse(sluice(namespace, 'app', 'get', 'manual', '-o', 'json').out).spec.source.repoURL).toBe(repo.url);
+  const diff = sluice(namespace, 'app', 'diff', 'manual');
+  expect(diff.code).toBe(1);
+  expect(diff.out).toContain(`+++ Deployment/${namespace}/web (desired)`);
+
+  const sync = sluice(namespace, 'app', 'sync', 'manual', '--as', 'carol');
+  expect(sync.code).toBe(0);
+  expect(sync.out).toMatch(/Running PreSync\/0 attempt 1/);
+  expect(sync.out).toMatch(/successfully synced/);
+  expect(sluice(namespace, 'app', 'diff', 'manual').code).toBe(0);
+  expect(sluice(namespace, 'app', 'wait', 'manual', '--health', '--sync', '--timeout', '60')).toMatchObject({ code: 0 });
+  expect(sluice(namespace, 'app', 'history', 'manual').out).toMatch(new RegExp(`0\\s+${head.slice(0, 8)}\\s+carol\\s+Succeeded`));
+  expect(sluice(namespace, 'app', 'get', 'missing')).toMatchObject({ code: 2, out: expect.stringContaining('hint: try `sluice app list -A`') });
+
+  // Approval with the caller's own identity (a SelfSubjectReview says the admin kubeconfig is sluice-admin).
+  await kube.create(applicationManifest({ name: 'gated', namespace, repoURL: repo.url, destination: `${namespace}`, runId, approval: { approvers: ['sluice-admin'] } }) as unknown as KubeObject);
+  await pendingApproval(namespace, 'gated');
+  const approve = sluice(namespace, 'app', 'approve', 'gated', '--yes', '--comment', 'from the CLI');
+  expect(approve).toMatchObject({ code: 0, out: expect.stringContaining('Approved by sluice-admin') });
+  expect(sluice(namespace, 'app', 'delete', 'manual').code).toBe(0);
 });

@@ -1,0 +1,222 @@
+// The `sluice` CLI: Argo CD's `argocd app ...` verbs over Application CRs and their Temporal workflows.
+import { Command, Option } from 'commander';
+import fs from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { Engine } from '../activities/engine';
+import { validateApplication } from '../domain/application/validate';
+import { AppRef, applicationWorkflowId, SyncProgress } from '../domain/operation/types';
+import { KubeObject } from '../domain/resource/types';
+import { refreshSignal, rollbackUpdate, statusQuery, syncUpdate, terminateUpdate } from '../workflows/application';
+import { approveUpdate, rejectUpdate, syncProgressQuery } from '../workflows/sync';
+import { CliError, GlobalOptions, openSession, Session, whoAmI } from './connection';
+import { colourDiff, Format, render } from './output';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CR status is read field by field, as kubectl users do.
+type AppObject = KubeObject & { spec: any; status?: any };
+const API = 'sluice.dev/v1alpha1';
+const UI = process.env.SLUICE_TEMPORAL_UI ?? 'http://127.0.0.1:8233';
+
+async function getApp(s: Session, name: string): Promise<AppObject> {
+  const app = (await s.kube.get(API, 'Application', s.namespace, name)) as AppObject | undefined;
+  if (!app) throw new CliError(`no Application ${name} in namespace ${s.namespace}`, 'try `sluice app list -A`');
+  return app;
+}
+
+const ref = (s: Session, name: string): AppRef => ({ group: 'sluice.dev', namespace: s.namespace, name });
+const short = (sha?: string) => (sha ?? '-').slice(0, 8);
+
+function row(app: AppObject): string[] {
+  const st = app.status ?? {};
+  const lastSync = st.history?.[st.history.length - 1]?.deployedAt ?? '-';
+  return [app.metadata.namespace ?? '', app.metadata.name ?? '', st.sync?.status ?? 'Unknown', st.health?.status ?? 'Unknown', short(st.sync?.revision), lastSync, st.approval?.state === 'Pending' ? `Pending (${short(st.approval.revision)})` : '-'];
+}
+
+/** Follows an app's current operation until it ends; returns its final phase. */
+async function follow(s: Session, name: string, quiet = false): Promise<SyncProgress | undefined> {
+  const handle = s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name)));
+  let seen: string | undefined;
+  let last = '';
+  for (let i = 0; i < 3600; i++) {
+    const status = await handle.query(statusQuery);
+    const id = status.operation?.workflowId;
+    if (id) seen = id;
+    if (seen) {
+      const progress = await s.temporal.workflow.getHandle(seen).query(syncProgressQuery).catch(() => undefined);
+      if (progress) {
+        const line = `${progress.phase} ${progress.step} attempt ${progress.attempt}: ${progress.tasks.map((t) => `${t.subject}=${t.status}`).join(' ')}`;
+        if (!quiet && line !== last) console.log(line);
+        last = line;
+        if (progress.phase !== 'Running') return progress;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return undefined;
+}
+
+async function decide(s: Session, name: string, approve: boolean, opts: { comment?: string; as?: string; yes?: boolean }): Promise<void> {
+  const app = await getApp(s, name);
+  const approval = app.status?.approval;
+  if (approval?.state !== 'Pending') throw new CliError(`Application ${name} has no pending approval${approval?.state ? ` (the last request is ${approval.state})` : ''}`);
+  const who = await whoAmI(s.kube, opts.as);
+  console.log(`${approve ? 'Approving' : 'Rejecting'} ${name} at ${approval.revision} (diff ${approval.diffDigest}) as ${who.user}`);
+  console.log(`plan: ${JSON.stringify(approval.summary)}`);
+  if (!opts.yes && process.stdin.isTTY) {
+    process.stdout.write('Proceed? [y/N] ');
+    const answer = await new Promise<string>((resolve) => process.stdin.once('data', (d) => resolve(String(d).trim())));
+    if (!/^y(es)?$/i.test(answer)) throw new CliError('cancelled');
+  }
+  const syncId = `sluice-sync/${s.namespace}/${name}/${app.status.operationState.operation.operationId}`;
+  const decision = { approve, revision: approval.revision, diffDigest: approval.diffDigest, user: who.user, groups: who.groups, comment: opts.comment };
+  try {
+    const result = await s.temporal.workflow.getHandle(syncId).executeUpdate(approve ? approveUpdate : rejectUpdate, { args: [decision] });
+    console.log(`${result.state} by ${result.decidedBy}`);
+  } catch (error) {
+    throw new CliError(`refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
+  }
+}
+
+export function program(): Command {
+  const root = new Command('sluice').description('GitOps with durable Temporal workflows').showHelpAfterError();
+  root
+    .option('--temporal-address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)')
+    .option('--temporal-namespace <ns>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default)')
+    .option('--context <name>', 'kubeconfig context (default: the current one; KUBECONFIG selects the file)');
+  const app = root.command('app').description('manage Applications');
+  const withSession = <A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<void>) => async (...args: A) => {
+    const command = args[args.length - 1] as Command;
+    const s = await openSession({ ...(root.opts() as GlobalOptions), namespace: command.opts().namespace });
+    try {
+      await fn(s, ...args);
+    } finally {
+      await s.close();
+    }
+  };
+  const ns = new Option('-n, --namespace <ns>', 'the Applications\' namespace');
+  const output = new Option('-o, --output <format>', 'table, json or yaml').choices(['table', 'json', 'yaml']).default('table');
+  const header = ['NAMESPACE', 'NAME', 'SYNC', 'HEALTH', 'REVISION', 'LAST SYNC', 'APPROVAL'];
+
+  app.command('list').addOption(ns).option('-A, --all-namespaces', 'every namespace').addOption(output).action(withSession(async (s, opts: { allNamespaces?: boolean; output: Format }) => {
+    const apps = (await s.kube.list(API, 'Application', opts.allNamespaces ? {} : { namespace: s.namespace })) as AppObject[];
+    console.log(render(apps, opts.output, () => [header, ...apps.map(row)]));
+  }));
+
+  app.command('get <name>').addOption(ns).addOption(output).action(withSession(async (s, name: string, opts: { output: Format }) => {
+    const a = await getApp(s, name);
+    console.log(render(a, opts.output, () => [header, row(a)]));
+  }));
+
+  app.command('diff <name>').description('exit code 1 when out of sync').addOption(ns).action(withSession(async (s, name: string) => {
+    const a = await getApp(s, name);
+    const engine = new Engine(s.kube);
+    const result = await engine.diff({ name, namespace: s.namespace }, a.spec);
+    for (const r of result.resources.filter((x) => x.status === 'OutOfSync')) console.log(colourDiff(r.diff));
+    console.log(`${name}: ${result.status} at ${short(result.revision.sha)}`);
+    if (result.status === 'OutOfSync') process.exitCode = 1;
+  }));
+
+  app.command('sync <name>').addOption(ns).option('--revision <rev>').option('--prune').option('--resource <kind/name...>').option('--async', 'do not follow the sync').option('--as <user>')
+    .action(withSession(async (s, name: string, opts: { revision?: string; prune?: boolean; resource?: string[]; async?: boolean; as?: string }) => {
+      await getApp(s, name);
+      const who = await whoAmI(s.kube, opts.as);
+      const handle = s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name)));
+      try {
+        await handle.executeUpdate(syncUpdate, { args: [{ revision: opts.revision, prune: opts.prune, resources: opts.resource, initiatedBy: who.user }] });
+      } catch (error) {
+        throw new CliError(`sync refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
+      }
+      console.log(`sync of ${name} requested by ${who.user}`);
+      if (opts.async) return;
+      const progress = await follow(s, name);
+      if (progress?.phase !== 'Succeeded') throw new CliError(`sync ${progress?.phase ?? 'did not finish'}: ${progress?.message ?? ''}`, undefined, 1);
+      console.log(progress.message);
+    }));
+
+  app.command('wait <name>').addOption(ns).option('--health').option('--sync').option('--timeout <seconds>', 'give up after', '300')
+    .action(withSession(async (s, name: string, opts: { health?: boolean; sync?: boolean; timeout: string }) => {
+      const deadline = Date.now() + Number(opts.timeout) * 1000;
+      for (;;) {
+        const st = (await getApp(s, name)).status ?? {};
+        const healthy = !opts.health || st.health?.status === 'Healthy';
+        const synced = !opts.sync || st.sync?.status === 'Synced';
+        if (healthy && synced && (opts.health || opts.sync || st.operationState?.phase !== 'Running')) return console.log(`${name}: ${st.sync?.status} ${st.health?.status}`);
+        if (Date.now() > deadline) throw new CliError(`timed out: ${name} is ${st.sync?.status} and ${st.health?.status}`, undefined, 1);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }));
+
+  app.command('history <name>').addOption(ns).addOption(output).action(withSession(async (s, name: string, opts: { output: Format }) => {
+    const history = (await getApp(s, name)).status?.history ?? [];
+    const syncs = [];
+    for await (const wf of s.temporal.workflow.list({ query: `WorkflowId STARTS_WITH 'sluice-sync/${s.namespace}/${name}/'` })) syncs.push(wf);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const rows = history.map((h: any) => [String(h.id), short(h.revision), h.initiatedBy?.username ?? '-', 'Succeeded', `${Math.round((Date.parse(h.deployedAt) - Date.parse(h.deployStartedAt)) / 1000)}s`, h.approvedBy ?? '-']);
+    const ops = syncs.map((w) => [w.status.name, w.workflowId, `${UI}/namespaces/default/workflows/${encodeURIComponent(w.workflowId)}`]);
+    console.log(render({ history, operations: ops }, opts.output, () => [['ID', 'REVISION', 'INITIATED BY', 'RESULT', 'DURATION', 'APPROVED BY'], ...rows]));
+    if (opts.output === 'table') for (const o of ops) console.log(`${o[0].padEnd(10)} ${o[2]}`);
+  }));
+
+  app.command('rollback <name> [id]').addOption(ns).option('--as <user>').action(withSession(async (s, name: string, id: string | undefined, opts: { as?: string }) => {
+    const history = (await getApp(s, name)).status?.history ?? [];
+    const target = id !== undefined ? Number(id) : history[history.length - 2]?.id;
+    if (target === undefined) throw new CliError(`${name} has no earlier history entry to roll back to`);
+    const who = await whoAmI(s.kube, opts.as);
+    try {
+      const r = await s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name))).executeUpdate(rollbackUpdate, { args: [{ id: target, initiatedBy: who.user }] });
+      console.log(`rolling ${name} back to ${short(r.revision)} (history ${target})`);
+    } catch (error) {
+      throw new CliError(`rollback refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
+    }
+    const progress = await follow(s, name);
+    if (progress?.phase !== 'Succeeded') throw new CliError(`rollback ${progress?.phase}: ${progress?.message}`, undefined, 1);
+  }));
+
+  app.command('refresh <name>').addOption(ns).action(withSession(async (s, name: string) => {
+    await getApp(s, name);
+    await s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name))).signal(refreshSignal);
+    console.log(`refresh of ${name} requested`);
+  }));
+
+  app.command('terminate-op <name>').addOption(ns).option('--as <user>').action(withSession(async (s, name: string, opts: { as?: string }) => {
+    const who = await whoAmI(s.kube, opts.as);
+    try {
+      const r = await s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name))).executeUpdate(terminateUpdate, { args: [{ initiatedBy: who.user }] });
+      console.log(`terminated ${r.terminated}`);
+    } catch (error) {
+      throw new CliError(`${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
+    }
+  }));
+
+  for (const [verb, approve] of [['approve', true], ['reject', false]] as const) {
+    app.command(`${verb} <name>`).addOption(ns).option('--comment <text>').option('--as <user>', 'decide as this user when the cluster has no SelfSubjectReview').option('-y, --yes', 'do not ask for confirmation')
+      .action(withSession(async (s, name: string, opts: { comment?: string; as?: string; yes?: boolean }) => decide(s, name, approve, opts)));
+  }
+
+  app.command('create').requiredOption('-f, --file <file>').addOption(ns).action(withSession(async (s, opts: { file: string }) => {
+    for (const doc of parseAllDocuments(fs.readFileSync(opts.file, 'utf8'))) {
+      const manifest = doc.toJS() as AppObject;
+      const problems = validateApplication(manifest);
+      if (problems.length) throw new CliError(`${opts.file}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+      manifest.metadata.namespace ??= s.namespace;
+      await s.kube.create(manifest);
+      console.log(`application.sluice.dev/${manifest.metadata.name} created`);
+    }
+  }));
+
+  app.command('delete <name>').addOption(ns).action(withSession(async (s, name: string) => {
+    await getApp(s, name);
+    await s.kube.request('DELETE', `/apis/${API}/namespaces/${s.namespace}/applications/${name}`);
+    console.log(`application.sluice.dev/${name} deleted`);
+  }));
+  return root;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (error) {
+    const e = error as CliError;
+    console.error(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`);
+    process.exitCode = e instanceof CliError ? e.exitCode : 2;
+  }
+}

@@ -1,0 +1,57 @@
+// How the CLI reaches Temporal and Kubernetes: flags, then the environment, then the local stack's defaults.
+import * as k8s from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import { KubeClient } from '../activities/cluster/kube-client';
+
+export interface GlobalOptions {
+  temporalAddress?: string;
+  temporalNamespace?: string;
+  context?: string;
+  namespace?: string;
+}
+
+export class CliError extends Error {
+  constructor(message: string, readonly hint?: string, readonly exitCode = 2) {
+    super(message);
+  }
+}
+
+export interface Session {
+  kube: KubeClient;
+  temporal: Client;
+  namespace: string;
+  close(): Promise<void>;
+}
+
+export async function openSession(options: GlobalOptions): Promise<Session> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  if (options.context) kc.setCurrentContext(options.context);
+  const address = options.temporalAddress ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '5s' });
+  } catch (error) {
+    throw new CliError(`cannot reach Temporal at ${address}: ${(error as Error).message}`, 'set --temporal-address or TEMPORAL_ADDRESS, or start the local stack with `npm run stack:up`');
+  }
+  const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+  return {
+    kube: new KubeClient(kc),
+    temporal: new Client({ connection, namespace: options.temporalNamespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default' }),
+    namespace: options.namespace ?? contextNamespace ?? 'default',
+    close: () => connection.close(),
+  };
+}
+
+/** The caller's Kubernetes identity, from a SelfSubjectReview; `--as` overrides it where the API lacks one. */
+export async function whoAmI(kube: KubeClient, as?: string): Promise<{ user: string; groups: string[] }> {
+  if (as) return { user: as, groups: [] };
+  try {
+    const review = await kube.request<{ status: { userInfo: { username: string; groups?: string[] } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    });
+    return { user: review.status.userInfo.username, groups: review.status.userInfo.groups ?? [] };
+  } catch (error) {
+    throw new CliError(`cannot tell who you are: ${(error as Error).message}`, 'pass --as <user> when the cluster has no SelfSubjectReview API');
+  }
+}
