@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   }, 120_000);
 
   const worker: WorkerProcess = await startWorker({
-    SLUICE_APP_SELECTOR: 'sluice.dev/demo=true', SLUICE_NAMESPACE: APPS_NAMESPACE, SLUICE_REFRESH_INTERVAL: '30s', SLUICE_REFRESH_JITTER: '5s',
+    SLUICE_APP_SELECTOR: 'sluice.dev/demo=true', SLUICE_NAMESPACE: APPS_NAMESPACE, SLUICE_REFRESH_INTERVAL: '30s', SLUICE_REFRESH_JITTER: '5s', SLUICE_HTTP_PORT: '0',
   });
   fs.writeFileSync(path.join(DEMO_DIR, 'worker.pid'), String(worker.pid));
   const stop = async (code: number) => {

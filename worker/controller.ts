@@ -16,8 +16,8 @@ export interface ControllerOptions {
   /** Only Applications matching this label selector are handled (e.g. one environment, or one test run). */
   labelSelector?: string;
   taskQueue?: string;
-  /** Told of every Application event with the kinds its status lists, so drift on them can be watched. */
-  onApplication?: (app: AppRef, kinds: KindRef[], deleted: boolean) => void;
+  /** Told of every Application event: the kinds its status lists (for drift watches) and its source (for webhooks). */
+  onApplication?: (app: AppRef, seen: { kinds: KindRef[]; repoURL?: string; targetRevision?: string }, deleted: boolean) => void;
   workflowOptions?: ApplicationOptions;
 }
 
@@ -62,12 +62,12 @@ export class ApplicationController {
       setTimeout(() => void this.watch(group), 1000).unref();
     };
     const query = this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {};
-    type AppObject = { metadata: { name: string; namespace: string; generation?: number; deletionTimestamp?: string }; spec?: { project?: string }; status?: { resources?: Array<{ group?: string; version?: string; kind: string }> } };
+    type AppObject = { metadata: { name: string; namespace: string; generation?: number; deletionTimestamp?: string }; spec?: { project?: string; source?: { repoURL?: string; targetRevision?: string } }; status?: { resources?: Array<{ group?: string; version?: string; kind: string }> } };
     const request = await watch.watch(path, query, (type: string, obj: AppObject) => {
       const app: AppRef = { group, namespace: obj.metadata.namespace, name: obj.metadata.name };
       const id = applicationWorkflowId(app);
       const kinds = (obj.status?.resources ?? []).filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
-      this.options.onApplication?.(app, kinds, type === 'DELETED');
+      this.options.onApplication?.(app, { kinds, repoURL: obj.spec?.source?.repoURL, targetRevision: obj.spec?.source?.targetRevision }, type === 'DELETED');
       // Status updates bump no generation: only creation, spec changes and deletion wake the workflow.
       if (type === 'MODIFIED' && this.generations.get(id) === obj.metadata.generation && !obj.metadata.deletionTimestamp) return;
       this.generations.set(id, obj.metadata.generation ?? 0);

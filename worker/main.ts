@@ -3,7 +3,8 @@
 //   TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), KUBECONFIG, SLUICE_NAMESPACE (sluice),
 //   SLUICE_WATCH_ARGOCD=true to also reconcile argoproj.io Applications (compatibility mode),
 //   SLUICE_REFRESH_INTERVAL / SLUICE_REFRESH_JITTER (durations; default 3m and 1m),
-//   SLUICE_APP_SELECTOR (a label selector: only matching Applications), SLUICE_TASK_QUEUE (sluice).
+//   SLUICE_APP_SELECTOR (a label selector: only matching Applications), SLUICE_TASK_QUEUE (sluice),
+//   SLUICE_HTTP_PORT (8080) and SLUICE_HTTP_HOST (127.0.0.1) for webhooks, SLUICE_WEBHOOK_SECRET.
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -12,7 +13,8 @@ import { createActivities } from '../activities';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { Engine } from '../activities/engine';
 import { parseDuration } from '../domain/duration';
-import { AppGroup, applicationWorkflowId, TASK_QUEUE } from '../domain/operation/types';
+import { AppGroup, AppRef, applicationWorkflowId, TASK_QUEUE } from '../domain/operation/types';
+import { startHttpServer, TrackedApp } from './http-server';
 import { refreshSignal } from '../workflows/application';
 import { DriftWatcher } from './drift-watcher';
 import { ApplicationController } from './controller';
@@ -39,12 +41,27 @@ export async function main(): Promise<void> {
     activities: createActivities(engine),
   });
   const client = new Client({ connection: await Connection.connect({ address }), namespace });
-  const drift = new DriftWatcher(engine.client, async (app) => {
+  const drift = new DriftWatcher(engine.client, (app) => refresh(app), logger);
+  const tracked = new Map<string, TrackedApp>();
+  const refresh = async (app: AppRef) => {
     await client.workflow.getHandle(applicationWorkflowId(app)).signal(refreshSignal);
-  }, logger);
+  };
   const controller = new ApplicationController({
     kubeConfig: kc, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
-    onApplication: (app, kinds, deleted) => (deleted ? drift.untrack(app) : drift.track(app, kinds)),
+    onApplication: (app, seen, deleted) => {
+      const key = applicationWorkflowId(app);
+      if (deleted) {
+        drift.untrack(app);
+        tracked.delete(key);
+      } else {
+        drift.track(app, seen.kinds);
+        tracked.set(key, { app, repoURL: seen.repoURL, targetRevision: seen.targetRevision });
+      }
+    },
+  });
+  const http = await startHttpServer({
+    port: Number(process.env.SLUICE_HTTP_PORT ?? 8080), host: process.env.SLUICE_HTTP_HOST ?? '127.0.0.1',
+    webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh, logger,
   });
   await controller.start();
   logger.info({ address, namespace, taskQueue, groups }, 'sluice worker started');
@@ -52,6 +69,7 @@ export async function main(): Promise<void> {
   const shutdown = () => {
     controller.stop();
     drift.stop();
+    http.close();
     worker.shutdown();
   };
   process.once('SIGTERM', shutdown);

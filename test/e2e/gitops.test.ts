@@ -1,7 +1,7 @@
 // End to end on the local stack: a git push is the trigger, the real worker (a child process) runs the
 // workflows on the Temporal dev server, and the real API server (with kwok) runs the result.
 import { Client, Connection } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,9 +23,12 @@ const env = stackEnv();
 const kc = kubeConfig();
 const kube = KubeClient.fromFile(env.KUBECONFIG);
 const runId = randomBytes(4).toString('hex');
+const WEBHOOK_PORT = 18090;
+const WEBHOOK_SECRET = `hook-${runId}`;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-'));
 const workerEnv = {
   SLUICE_APP_SELECTOR: `sluice.dev/test-run=${runId}`, SLUICE_TASK_QUEUE: `sluice-e2e-${runId}`, SLUICE_NAMESPACE: 'default', SLUICE_WATCH_ARGOCD: 'true',
+  SLUICE_HTTP_PORT: String(WEBHOOK_PORT), SLUICE_WEBHOOK_SECRET: WEBHOOK_SECRET,
   // Polling is slow on purpose: drift must be noticed by the watch, and pushes announced (as a webhook would).
   SLUICE_REFRESH_INTERVAL: '2m', SLUICE_REFRESH_JITTER: '1s',
   SLUICE_REPO_CACHE: path.join(scratch, 'repos'), SLUICE_RENDER_CACHE: path.join(scratch, 'rendered'),
@@ -290,7 +293,7 @@ test('search attributes find the app and its syncs in Temporal; a sync costs a b
 });
 
 test('two worker replicas at once neither double-start nor double-apply', async () => {
-  const second = await startWorker(workerEnv);
+  const second = await startWorker({ ...workerEnv, SLUICE_HTTP_PORT: '0' });
   try {
     const { namespace, name, repo } = await scenario('replicas', wavesApp());
     const app = await waitForOperation(namespace, name, 'Succeeded', repo.git('rev-parse', 'HEAD'));
@@ -413,4 +416,25 @@ test('the sluice CLI binary: create, list, get, diff (exit 1 when out of sync), 
   const approve = sluice(namespace, 'app', 'approve', 'gated', '--yes', '--comment', 'from the CLI');
   expect(approve).toMatchObject({ code: 0, out: expect.stringContaining('Approved by sluice-admin') });
   expect(sluice(namespace, 'app', 'delete', 'manual').code).toBe(0);
+});
+
+test('a GitHub push webhook (HMAC-signed) refreshes the matching app at once; bad signatures, bad bodies and huge bodies are refused', async () => {
+  const { namespace, name, repo } = await scenario('webhook', wavesApp());
+  await waitForOperation(namespace, name, 'Succeeded');
+  const next = repo.commit('more replicas', { 'app/deployment.yaml': wavesApp({ replicas: 3 })['app/deployment.yaml'] });
+  const url = `http://127.0.0.1:${WEBHOOK_PORT}/api/webhook`;
+  const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: repo.url.replace('.git', '').toUpperCase().replace('HTTP://', 'http://') + '.git' } });
+  const sign = (b: string, secret = WEBHOOK_SECRET) => `sha256=${createHmac('sha256', secret).update(b).digest('hex')}`;
+  const post = (b: string, headers: Record<string, string>) => fetch(url, { method: 'POST', body: b, headers: { 'Content-Type': 'application/json', ...headers } });
+
+  expect((await post(body, { 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': sign(body, 'wrong') })).status).toBe(401);
+  expect((await post('{not json', { 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': sign('{not json') })).status).toBe(400);
+  const huge = 'x'.repeat(2 * 1024 * 1024);
+  expect((await post(huge, { 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': sign(huge) }).catch(() => ({ status: 413 }))).status).toBe(413);
+
+  const accepted = await post(body, { 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': sign(body) });
+  expect(accepted.status).toBe(200);
+  expect(((await accepted.json()) as { refreshed: string[] }).refreshed).toEqual([`${namespace}/${name}`]);
+  // Polling is every 2 minutes: only the webhook can make this happen within 30 seconds.
+  await waitForOperation(namespace, name, 'Succeeded', next, 30_000);
 });

@@ -1,0 +1,52 @@
+// The worker's HTTP endpoint: git webhooks (POST /api/webhook) and a health check.
+import { createServer, Server } from 'node:http';
+import type { Logger } from 'pino';
+import { AppRef } from '../domain/operation/types';
+import { parsePush, pushMatches, readBody, WebhookError } from './webhook';
+
+export interface TrackedApp {
+  app: AppRef;
+  repoURL?: string;
+  targetRevision?: string;
+}
+
+export interface HttpOptions {
+  port: number;
+  host?: string;
+  webhookSecret?: string;
+  apps: () => Iterable<TrackedApp>;
+  refresh: (app: AppRef) => Promise<void>;
+  logger: Logger;
+  /** Counts webhook requests by provider and result (metrics). */
+  onWebhook?: (provider: string, result: string) => void;
+}
+
+export function startHttpServer(options: HttpOptions): Promise<Server> {
+  const server = createServer((req, res) => {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.url === '/healthz') return reply(200, { ok: true });
+    if (req.url !== '/api/webhook' || req.method !== 'POST') return reply(404, { error: 'not found' });
+    void (async () => {
+      try {
+        const push = parsePush(req.headers, await readBody(req), options.webhookSecret);
+        if (!push) {
+          options.onWebhook?.('unknown', 'ignored');
+          return reply(200, { refreshed: [], ignored: 'not a push event' });
+        }
+        const matched = [...options.apps()].filter((t) => t.repoURL && pushMatches(push, t.repoURL, t.targetRevision));
+        await Promise.all(matched.map((t) => options.refresh(t.app)));
+        options.onWebhook?.(push.provider, 'accepted');
+        options.logger.info({ provider: push.provider, ref: push.ref, refreshed: matched.length }, 'webhook push');
+        reply(200, { refreshed: matched.map((t) => `${t.app.namespace}/${t.app.name}`) });
+      } catch (error) {
+        const status = error instanceof WebhookError ? error.status : 500;
+        options.onWebhook?.('unknown', String(status));
+        reply(status, { error: (error as Error).message });
+      }
+    })();
+  });
+  return new Promise((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', () => resolve(server)));
+}
