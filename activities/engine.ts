@@ -11,6 +11,7 @@ import { prepareManifests } from './cluster/prepare';
 import { findOrphans, KindRef } from './cluster/prune';
 import { RepoCache, ResolvedRevision } from './git/repository';
 import { renderDigest, RenderedStore, renderSource } from './render';
+import { metrics, timed } from './metrics';
 
 export interface AppRef {
   name: string;
@@ -45,7 +46,7 @@ export class Engine {
   async resolve(spec: ApplicationSpec): Promise<ResolvedRevision> {
     const source = spec.source!;
     const credentials = await repoCredentials(this.client, source.repoURL, this.controlNamespace);
-    return this.repos.resolve(source.repoURL, source.targetRevision, credentials);
+    return timed(metrics.gitDuration, {}, () => this.repos.resolve(source.repoURL, source.targetRevision, credentials));
   }
 
   /** The desired objects at a resolved commit; rendered once per digest, then read from the cache. */
@@ -57,7 +58,9 @@ export class Engine {
     let rendered = await this.rendered.get(digest);
     if (!rendered) {
       const credentials = await repoCredentials(this.client, source.repoURL, this.controlNamespace);
+      const started = Date.now();
       rendered = await renderSource(this.repos, { ...input, credentials });
+      metrics.renderDuration.observe({ source_type: rendered.sourceType }, (Date.now() - started) / 1000);
       await this.rendered.put(digest, rendered);
     }
     const objects = await prepareManifests(this.client, rendered.manifests, app.name, input.destinationNamespace);

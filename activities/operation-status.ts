@@ -3,6 +3,7 @@
 import { AppRef, ApprovalRequest, Initiator, SyncProgress } from '../domain/operation/types';
 import { patchStatus, readApplication } from './application-resource';
 import { Engine } from './engine';
+import { metrics, recordApproval } from './metrics';
 
 export interface OperationRecord {
   app: AppRef;
@@ -35,6 +36,13 @@ export async function recordOperation(engine: Engine, record: OperationRecord): 
     },
   };
   if (record.approval !== undefined) status.approval = record.approval;
+  const key = `${record.app.namespace}/${record.app.name}/${progress.operationId}`;
+  if (record.approval) recordApproval(key, record.approval.state, record.approval.requestedAt, record.approval.decidedAt);
+  if (progress.finishedAt) {
+    recordApproval(key, progress.phase);
+    metrics.syncTotal.inc({ name: record.app.name, namespace: record.app.namespace, phase: progress.phase });
+    metrics.syncDuration.observe({ phase: progress.phase }, Math.max(0, (Date.parse(progress.finishedAt) - Date.parse(progress.startedAt)) / 1000));
+  }
   if (record.deployed) {
     const cr = await readApplication(engine.client, record.app);
     const history = ((cr?.status?.history as Array<{ id: number }> | undefined) ?? []).slice();

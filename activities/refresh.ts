@@ -10,6 +10,7 @@ import { probeHealth } from './cluster/health';
 import { KubeApiError } from './cluster/kube-client';
 import { Engine } from './engine';
 import { patchStatus, readApplication } from './application-resource';
+import { metrics, recordAppStatus, timed } from './metrics';
 
 function condition(type: string, message: string) {
   return { type, message, lastTransitionTime: new Date().toISOString() };
@@ -33,6 +34,12 @@ export function isInputError(error: unknown): boolean {
 }
 
 export async function refreshApplication(engine: Engine, app: AppRef): Promise<RefreshResult> {
+  const result = await timed(metrics.reconcileDuration, {}, () => refresh(engine, app));
+  if (result.exists) recordAppStatus({ name: app.name, namespace: app.namespace, project: result.project ?? 'default', sync_status: result.syncStatus, health_status: result.health });
+  return result;
+}
+
+async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
   const cr = await readApplication(engine.client, app);
   const empty: RefreshResult = { exists: false, syncStatus: 'Unknown', health: 'Unknown', managedKinds: [] };
   if (!cr) return empty;

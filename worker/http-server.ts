@@ -1,6 +1,7 @@
 // The worker's HTTP endpoint: git webhooks (POST /api/webhook) and a health check.
 import { createServer, Server } from 'node:http';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { AppRef } from '../domain/operation/types';
 import { parsePush, pushMatches, readBody, WebhookError } from './webhook';
 
@@ -17,6 +18,8 @@ export interface HttpOptions {
   apps: () => Iterable<TrackedApp>;
   refresh: (app: AppRef) => Promise<void>;
   logger: Logger;
+  /** Served at /metrics. */
+  metrics?: Registry;
   /** Counts webhook requests by provider and result (metrics). */
   onWebhook?: (provider: string, result: string) => void;
 }
@@ -28,6 +31,13 @@ export function startHttpServer(options: HttpOptions): Promise<Server> {
       res.end(JSON.stringify(body));
     };
     if (req.url === '/healthz') return reply(200, { ok: true });
+    if (req.url === '/metrics' && options.metrics) {
+      void options.metrics.metrics().then((text) => {
+        res.writeHead(200, { 'Content-Type': options.metrics!.contentType });
+        res.end(text);
+      });
+      return;
+    }
     if (req.url !== '/api/webhook' || req.method !== 'POST') return reply(404, { error: 'not found' });
     void (async () => {
       try {

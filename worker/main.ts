@@ -4,10 +4,12 @@
 //   SLUICE_WATCH_ARGOCD=true to also reconcile argoproj.io Applications (compatibility mode),
 //   SLUICE_REFRESH_INTERVAL / SLUICE_REFRESH_JITTER (durations; default 3m and 1m),
 //   SLUICE_APP_SELECTOR (a label selector: only matching Applications), SLUICE_TASK_QUEUE (sluice),
-//   SLUICE_HTTP_PORT (8080) and SLUICE_HTTP_HOST (127.0.0.1) for webhooks, SLUICE_WEBHOOK_SECRET.
+//   SLUICE_HTTP_PORT (8080) and SLUICE_HTTP_HOST (127.0.0.1) for webhooks and /metrics, SLUICE_WEBHOOK_SECRET,
+//   SLUICE_TEMPORAL_METRICS_ADDRESS (host:port) for the Temporal SDK's own Prometheus metrics.
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { metrics, registry } from '../activities/metrics';
 import pino from 'pino';
 import { createActivities } from '../activities';
 import { KubeClient } from '../activities/cluster/kube-client';
@@ -21,6 +23,10 @@ import { ApplicationController } from './controller';
 
 export async function main(): Promise<void> {
   const logger = pino({ name: 'sluice-worker', level: process.env.LOG_LEVEL ?? 'info' });
+  // The SDK's logs go to pino; its own worker metrics (temporal_*) are served on a second port when asked.
+  const sdkLogger = new DefaultLogger('INFO', (entry) => logger[entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error')]({ ...entry.meta, sdk: true }, entry.message));
+  const temporalMetrics = process.env.SLUICE_TEMPORAL_METRICS_ADDRESS;
+  Runtime.install({ logger: sdkLogger, ...(temporalMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: temporalMetrics } } } } : {}) });
   const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const kc = new k8s.KubeConfig();
@@ -62,6 +68,7 @@ export async function main(): Promise<void> {
   const http = await startHttpServer({
     port: Number(process.env.SLUICE_HTTP_PORT ?? 8080), host: process.env.SLUICE_HTTP_HOST ?? '127.0.0.1',
     webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh, logger,
+    metrics: registry, onWebhook: (provider, result) => metrics.webhookRequests.inc({ provider, result }),
   });
   await controller.start();
   logger.info({ address, namespace, taskQueue, groups }, 'sluice worker started');

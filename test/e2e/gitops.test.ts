@@ -28,7 +28,7 @@ const WEBHOOK_SECRET = `hook-${runId}`;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-'));
 const workerEnv = {
   SLUICE_APP_SELECTOR: `sluice.dev/test-run=${runId}`, SLUICE_TASK_QUEUE: `sluice-e2e-${runId}`, SLUICE_NAMESPACE: 'default', SLUICE_WATCH_ARGOCD: 'true',
-  SLUICE_HTTP_PORT: String(WEBHOOK_PORT), SLUICE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  SLUICE_HTTP_PORT: String(WEBHOOK_PORT), SLUICE_WEBHOOK_SECRET: WEBHOOK_SECRET, SLUICE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${WEBHOOK_PORT + 1}`,
   // Polling is slow on purpose: drift must be noticed by the watch, and pushes announced (as a webhook would).
   SLUICE_REFRESH_INTERVAL: '2m', SLUICE_REFRESH_JITTER: '1s',
   SLUICE_REPO_CACHE: path.join(scratch, 'repos'), SLUICE_RENDER_CACHE: path.join(scratch, 'rendered'),
@@ -293,7 +293,7 @@ test('search attributes find the app and its syncs in Temporal; a sync costs a b
 });
 
 test('two worker replicas at once neither double-start nor double-apply', async () => {
-  const second = await startWorker({ ...workerEnv, SLUICE_HTTP_PORT: '0' });
+  const second = await startWorker({ ...workerEnv, SLUICE_HTTP_PORT: '0', SLUICE_TEMPORAL_METRICS_ADDRESS: '' });
   try {
     const { namespace, name, repo } = await scenario('replicas', wavesApp());
     const app = await waitForOperation(namespace, name, 'Succeeded', repo.git('rev-parse', 'HEAD'));
@@ -437,4 +437,28 @@ test('a GitHub push webhook (HMAC-signed) refreshes the matching app at once; ba
   expect(((await accepted.json()) as { refreshed: string[] }).refreshed).toEqual([`${namespace}/${name}`]);
   // Polling is every 2 minutes: only the webhook can make this happen within 30 seconds.
   await waitForOperation(namespace, name, 'Succeeded', next, 30_000);
+});
+
+test('the worker serves Prometheus metrics that moved with the syncs above, and the Temporal SDK metrics on a second port', async () => {
+  const { namespace, name } = await scenario('metrics', wavesApp());
+  await waitForOperation(namespace, name, 'Succeeded');
+  // sluice_app_info follows at the refresh after the sync.
+  const info = new RegExp(`sluice_app_info\\{name="${name}",namespace="${namespace}",project="e2e",sync_status="Synced",health_status="Healthy"\\} 1`);
+  const text = await eventually('the app to be reported Synced and Healthy', async () => {
+    const scraped = await (await fetch(`http://127.0.0.1:${WEBHOOK_PORT}/metrics`)).text();
+    return info.test(scraped) ? scraped : undefined;
+  });
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+  expect(value(new RegExp(`sluice_app_sync_total\\{name="${name}",namespace="${namespace}",phase="Succeeded"\\} (\\d+)`))).toBe(1);
+  expect(value(/sluice_kube_request_total\{verb="APPLY",code="200"\} (\d+)/)).toBeGreaterThan(0);
+  expect(value(/sluice_app_sync_duration_seconds_count\{phase="Succeeded"\} (\d+)/)).toBeGreaterThan(0);
+  expect(value(/sluice_app_reconcile_duration_seconds_count (\d+)/)).toBeGreaterThan(0);
+  expect(value(/sluice_git_request_duration_seconds_count (\d+)/)).toBeGreaterThan(0);
+  expect(value(/sluice_render_duration_seconds_count\{source_type="Directory"\} (\d+)/)).toBeGreaterThan(0);
+  expect(value(/sluice_approval_wait_seconds_count\{state="Approved"\} (\d+)/)).toBeGreaterThan(0);
+  expect(text).toMatch(/sluice_approvals_pending \d+/);
+  expect(value(/sluice_webhook_requests_total\{provider="github",result="accepted"\} (\d+)/)).toBe(1);
+  expect(text).toMatch(/process_cpu_user_seconds_total/);
+  const sdk = await (await fetch(`http://127.0.0.1:${WEBHOOK_PORT + 1}/metrics`)).text();
+  expect(sdk).toMatch(/temporal_/);
 });
