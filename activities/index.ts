@@ -8,6 +8,8 @@ import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
 import { recordOperation, OperationRecord } from './operation-status';
 import { refreshApplication } from './refresh';
+import { deliverNotification, notificationTargets, NotificationTarget } from './notify';
+import { NotificationEvent } from '../domain/notifications';
 import { asActivityFailure, awaitStepHealthy, cleanupHooks, dryRunSync, prepareSync, runSyncStep, SyncContext } from './sync';
 import { KindRef } from '../domain/operation/types';
 import { SyncTask } from '../domain/plan/plan';
@@ -43,6 +45,8 @@ export function createActivities(engine: Engine) {
     awaitStepHealthy: guarded((input: { ctx: SyncContext; tasks: SyncTask[] }) => awaitStepHealthy(engine, input)),
     cleanupHooks: guarded((input: { ctx: SyncContext; tasks: SyncTask[]; outcome: 'Succeeded' | 'Failed' }) => cleanupHooks(engine, input)),
     recordOperation: guarded((record: OperationRecord) => recordOperation(engine, record)),
+    notificationTargets: (input: { app: AppRef; event: NotificationEvent }) => notificationTargets(engine, input),
+    deliverNotification: (input: { event: NotificationEvent; target: NotificationTarget }) => deliverNotification(engine, input),
     /** On deletion with a resources finalizer: prune everything the app tracks, then release the CR. */
     finalizeApplication: guarded(async (input: { app: AppRef; managedKinds: KindRef[]; prune: boolean; finalizers: string[] }) => {
       if (input.prune) {

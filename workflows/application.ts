@@ -13,6 +13,7 @@ import {
   AppRef, Initiator, KindRef, RefreshResult, SyncOutcome, SyncResult, syncWorkflowId,
 } from '../domain/operation/types';
 import { SA } from './search-attributes';
+import { notify } from './notify';
 import { supersedeSignal, syncWorkflow } from './sync';
 
 const activities = proxyActivities<SluiceActivities>({
@@ -56,6 +57,9 @@ export interface CarriedState {
   history: Array<{ id: number; revision: string }>;
   operations: number;
   lastOutcome?: { outcome: SyncOutcome; revision: string; message: string };
+  /** The last revision announced on-deployed (Succeeded and Healthy, once per revision). */
+  deployedRevision?: string;
+  health?: string;
 }
 
 export interface ApplicationInput {
@@ -262,6 +266,14 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     if (result.spec) spec = result.spec;
     state.managedKinds = result.managedKinds;
     upsert(result);
+    if (result.health === 'Degraded' && state.health !== 'Degraded') {
+      await notify(app, { trigger: 'on-health-degraded', app, revision: result.revision, message: 'the application is Degraded' });
+    }
+    state.health = result.health;
+    if (!running && result.health === 'Healthy' && state.lastSyncedRevision && state.lastSyncedRevision === result.revision && state.deployedRevision !== result.revision) {
+      state.deployedRevision = result.revision;
+      await notify(app, { trigger: 'on-deployed', app, revision: result.revision, message: `deployed and Healthy at ${result.revision.slice(0, 12)}` });
+    }
     const now = Date.now();
 
     if (running && result.revision && result.revision !== running.revision && running.operation.initiatedBy.automated) {

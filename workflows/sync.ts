@@ -12,6 +12,7 @@ import {
   ApprovalDecision, ApprovalRequest, PreparedSync, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus, syncWorkflowId,
 } from '../domain/operation/types';
 import { SyncStep, SyncTask } from '../domain/plan/plan';
+import { notify } from './notify';
 import { SA } from './search-attributes';
 
 const quick = proxyActivities<SluiceActivities>({
@@ -96,6 +97,9 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     progress.finishedAt = new Date().toISOString();
     if (request.searchAttributes !== false) upsertSearchAttributes([{ key: SA.operationPhase, value: progress.phase }]);
     await record({ message, ...(outcome === 'Succeeded' ? { deployed: { revision: request.revision, approvedBy: progress.approval?.decidedBy } } : {}) });
+    if (outcome === 'Succeeded' || outcome === 'Failed') {
+      await notify(request.app, { trigger: outcome === 'Succeeded' ? 'on-sync-succeeded' : 'on-sync-failed', app: request.app, revision: request.revision, message });
+    }
     return { outcome, revision: request.revision, message, failedResource, progress };
   };
 
@@ -103,6 +107,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     upsertSearchAttributes([{ key: SA.operationPhase, value: 'Running' }, { key: SA.revision, value: request.revision }]);
   }
   await record();
+  await notify(request.app, { trigger: 'on-sync-running', app: request.app, revision: request.revision, message: `sync started by ${request.initiatedBy.username} (attempt ${request.attempt})` });
   let prepared: PreparedSync;
   try {
     prepared = await quick.prepareSync(ctx);
@@ -128,7 +133,9 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
       ],
     };
     progress.step = 'AwaitingApproval';
-    await record({ message: `waiting for approval of ${request.revision.slice(0, 12)} by ${progress.approval.approvers.join(', ')}` });
+    const waiting = `waiting for approval of ${request.revision.slice(0, 12)} by ${progress.approval.approvers.join(', ')}`;
+    await record({ message: waiting });
+    await notify(request.app, { trigger: 'on-approval-requested', app: request.app, revision: request.revision, message: waiting, commands: progress.approval.commands });
     const timeoutMs = parseDuration(policy.timeout ?? '') ?? undefined;
     const decided = await condition(() => progress.approval!.state !== 'Pending' || supersededBy !== undefined, timeoutMs ?? '3650 days');
     if (!decided) {

@@ -462,3 +462,58 @@ test('the worker serves Prometheus metrics that moved with the syncs above, and 
   const sdk = await (await fetch(`http://127.0.0.1:${WEBHOOK_PORT + 1}/metrics`)).text();
   expect(sdk).toMatch(/temporal_/);
 });
+
+test('notifications: Argo CD-style subscriptions deliver sync and deploy events to a webhook and an approval request to Slack; a dead receiver blocks nothing', async () => {
+  const received: Array<{ path: string; body: any }> = [];
+  const { createServer } = await import('node:http');
+  const receiver = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d) => (raw += d));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', body: JSON.parse(raw) });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+  const port = (receiver.address() as { port: number }).port;
+  const secretName = 'sluice-notifications';
+  await kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace: 'default' }, stringData: {
+    'slack.url': `http://127.0.0.1:${port}/slack`, 'webhook.receiver.url': `http://127.0.0.1:${port}/hook`, 'webhook.down.url': 'http://127.0.0.1:1/nothing-listens',
+  } } as unknown as KubeObject);
+  try {
+    const annotate = async (namespace: string, name: string, annotations: Record<string, string>) =>
+      kube.request('PATCH', `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/applications/${name}`, { body: { metadata: { annotations } }, contentType: 'application/merge-patch+json' });
+    const subscribed = {
+      'notifications.argoproj.io/subscribe.on-sync-running.webhook': 'down;receiver',
+      'notifications.argoproj.io/subscribe.on-sync-succeeded.webhook': 'receiver',
+      'sluice.dev/subscribe.on-deployed.webhook': 'receiver',
+    };
+    // Annotations go on before the first sync: the CR is created with them.
+    const namespace = await createTestNamespace(kc, 'notify');
+    namespaces.push(namespace);
+    const repo = await TestRepo.create('notify');
+    repos.push(repo);
+    const head = repo.commit('app', wavesApp());
+    const manifest = applicationManifest({ name: 'notified', namespace, repoURL: repo.url, destination: namespace, runId }) as any;
+    manifest.metadata.annotations = subscribed;
+    await kube.create(manifest);
+    await waitForOperation(namespace, 'notified', 'Succeeded', head);
+    const events = await eventually('the three events', async () => {
+      const triggers = received.filter((r) => r.path === '/hook' && r.body.app.name === 'notified').map((r) => r.body.trigger);
+      return ['on-sync-running', 'on-sync-succeeded', 'on-deployed'].every((t) => triggers.includes(t)) ? triggers : undefined;
+    });
+    expect(events.filter((t) => t === 'on-deployed')).toHaveLength(1);
+
+    const gatedManifest = applicationManifest({ name: 'gated', namespace, repoURL: repo.url, destination: namespace, runId, approval: { approvers: ['alice'] } }) as any;
+    gatedManifest.metadata.annotations = { 'notifications.argoproj.io/subscribe.on-approval-requested.slack': '#deploys' };
+    await kube.create(gatedManifest);
+    await pendingApproval(namespace, 'gated');
+    const slack = await eventually('the Slack approval request', async () => received.find((r) => r.path === '/slack'), 30_000);
+    expect(slack.body.channel).toBe('#deploys');
+    expect(slack.body.text).toMatch(/on-approval-requested.*gated.*sluice app approve gated/s);
+    expect(received.some((r) => r.path === '/hook' && JSON.stringify(r).includes('sluice-notifications'))).toBe(false);
+  } finally {
+    receiver.close();
+    await kube.delete('v1', 'Secret', 'default', secretName);
+  }
+});

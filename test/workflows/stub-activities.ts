@@ -65,5 +65,11 @@ export function stubActivities(s: Script): Partial<SluiceActivities> {
     async finalizeApplication() {
       return undefined;
     },
+    async notificationTargets() {
+      return [];
+    },
+    async deliverNotification() {
+      return undefined;
+    },
   };
 }
