@@ -13,7 +13,7 @@ import {
   AppRef, Initiator, KindRef, RefreshResult, SyncOutcome, SyncResult, syncWorkflowId,
 } from '../domain/operation/types';
 import { SA } from './search-attributes';
-import { notify } from './notify';
+import { notify as deliver } from './notify';
 import { supersedeSignal, syncWorkflow } from './sync';
 
 const activities = proxyActivities<SluiceActivities>({
@@ -43,6 +43,8 @@ export interface ApplicationOptions {
   searchAttributes?: boolean;
   /** Continue as new after this many refreshes even if Temporal has not suggested it yet. */
   continueAsNewAfter?: number;
+  /** Notifications on (default) or off. */
+  notifications?: boolean;
 }
 
 /** What survives continue-as-new: small and bounded. */
@@ -104,6 +106,7 @@ const SELF_HEAL = { durationMs: 5_000, factor: 2, maxDurationMs: 180_000 };
 export async function applicationWorkflow(input: ApplicationInput): Promise<string> {
   const { app } = input;
   const options = input.options ?? {};
+  const notify: typeof deliver = async (target, event) => (options.notifications === false ? undefined : deliver(target, event));
   let state: CarriedState = input.state ?? { managedKinds: [], history: [], operations: 0 };
   let last: RefreshResult | undefined;
   let spec: ApplicationSpec | undefined;
@@ -210,7 +213,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
       args: [{
         app, spec: spec!, revision, prune: operation.prune, resources: operation.resources, operationId, initiatedBy: operation.initiatedBy,
         attempt: operation.attempt, managedKinds: state.managedKinds, approvalRequired: operation.requireApproval || !!spec?.syncPolicy?.approval?.required,
-        searchAttributes: options.searchAttributes,
+        searchAttributes: options.searchAttributes, notifications: options.notifications,
       }],
       ...(options.searchAttributes === false ? {} : { typedSearchAttributes: [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.kind, value: 'Sync' }, { key: SA.project, value: result.project ?? 'default' }] }),
     });

@@ -12,7 +12,7 @@ import {
   ApprovalDecision, ApprovalRequest, PreparedSync, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus, syncWorkflowId,
 } from '../domain/operation/types';
 import { SyncStep, SyncTask } from '../domain/plan/plan';
-import { notify } from './notify';
+import { notify as deliver } from './notify';
 import { SA } from './search-attributes';
 
 const quick = proxyActivities<SluiceActivities>({
@@ -46,6 +46,7 @@ function describeFailure(error: unknown): { message: string; subject?: string } 
 }
 
 export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
+  const notify: typeof deliver = async (app, event) => (request.notifications === false ? undefined : deliver(app, event));
   const ctx = { app: request.app, spec: request.spec, revision: request.revision, operationId: request.operationId, prune: request.prune, managedKinds: request.managedKinds, resources: request.resources };
   const progress: SyncProgress = {
     operationId: request.operationId, revision: request.revision, attempt: request.attempt, phase: 'Running', step: 'Planning',

@@ -65,6 +65,8 @@ export interface SyncRequest {
   approvalRequired: boolean;
   /** Off only on test servers that have no custom search attributes registered. */
   searchAttributes?: boolean;
+  /** Notifications on (default) or off. */
+  notifications?: boolean;
 }
 
 export interface PreparedSync {

@@ -481,8 +481,6 @@ test('notifications: Argo CD-style subscriptions deliver sync and deploy events 
     'slack.url': `http://127.0.0.1:${port}/slack`, 'webhook.receiver.url': `http://127.0.0.1:${port}/hook`, 'webhook.down.url': 'http://127.0.0.1:1/nothing-listens',
   } } as unknown as KubeObject);
   try {
-    const annotate = async (namespace: string, name: string, annotations: Record<string, string>) =>
-      kube.request('PATCH', `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/applications/${name}`, { body: { metadata: { annotations } }, contentType: 'application/merge-patch+json' });
     const subscribed = {
       'notifications.argoproj.io/subscribe.on-sync-running.webhook': 'down;receiver',
       'notifications.argoproj.io/subscribe.on-sync-succeeded.webhook': 'receiver',

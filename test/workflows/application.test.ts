@@ -20,7 +20,8 @@ afterAll(async () => {
 });
 
 const app: AppRef = { group: 'sluice.dev', namespace: 'team', name: 'web' };
-const options = { refreshIntervalMs: 3_600_000, jitterMs: 0, searchAttributes: false };
+// Notifications are off: their abandoned child workflows would outlive each test's worker and stop time skipping.
+const options = { refreshIntervalMs: 3_600_000, jitterMs: 0, searchAttributes: false, notifications: false };
 
 async function withWorker<T>(s: Script, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `wf-${randomUUID()}`;
@@ -105,7 +106,7 @@ test('continue-as-new carries the state into the next run', async () => {
 function syncRequest(s: Script, timeout?: string): SyncRequest {
   return {
     app, spec: { ...s.spec, syncPolicy: { approval: { required: true, approvers: ['alice'], ...(timeout ? { timeout } : {}) } } }, revision: s.revision, prune: false,
-    operationId: randomUUID(), initiatedBy: { username: 'automated sync policy', automated: true }, attempt: 1, managedKinds: [], approvalRequired: true, searchAttributes: false,
+    operationId: randomUUID(), initiatedBy: { username: 'automated sync policy', automated: true }, attempt: 1, managedKinds: [], approvalRequired: true, searchAttributes: false, notifications: false,
   };
 }
 
