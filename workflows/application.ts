@@ -249,6 +249,16 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     state.failedRevision = revision;
   };
 
+  /** Books the result of a child that has finished, if any. */
+  const settleFinished = () => {
+    if (running && (finished !== undefined || childError !== undefined)) {
+      settle(running.operation, running.revision, finished, Date.now());
+      running = undefined;
+      finished = undefined;
+      childError = undefined;
+    }
+  };
+
   for (;;) {
     refreshRequested = false;
     refreshes += 1;
@@ -279,9 +289,11 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     }
     const now = Date.now();
 
+    settleFinished();
     if (running && result.revision && result.revision !== running.revision && running.operation.initiatedBy.automated) {
-      // A newer commit replaces a pending approval request; a sync already applying finishes first.
-      await running.handle.signal(supersedeSignal, { revision: result.revision });
+      // A newer commit replaces a pending approval request; a sync already applying finishes first. The
+      // child may finish at this very moment, so a failed signal is expected and harmless.
+      await running.handle.signal(supersedeSignal, { revision: result.revision }).catch(() => undefined);
     }
     if (!running && !result.invalid && spec) {
       const manual = queue.shift();
@@ -294,12 +306,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     for (const at of [state.retry?.nextAt, state.selfHeal?.nextAt]) if (at !== undefined && at > now) wait = Math.min(wait, at - now + 1);
     await condition(() => refreshRequested || (queue.length > 0 && !running) || finished !== undefined || childError !== undefined, wait);
 
-    if (running && (finished !== undefined || childError !== undefined)) {
-      settle(running.operation, running.revision, finished, Date.now());
-      running = undefined;
-      finished = undefined;
-      childError = undefined;
-    }
+    settleFinished();
     const longRun = options.continueAsNewAfter !== undefined && refreshes >= options.continueAsNewAfter;
     if ((workflowInfo().continueAsNewSuggested || longRun) && !running && queue.length === 0) {
       await condition(allHandlersFinished);
