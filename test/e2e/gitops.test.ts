@@ -515,3 +515,14 @@ test('notifications: Argo CD-style subscriptions deliver sync and deploy events 
     await kube.delete('v1', 'Secret', 'default', secretName);
   }
 });
+
+test('a manual sync limited to some resources applies only those (no hooks, no other objects)', async () => {
+  const { namespace, name } = await scenario('subset', wavesApp(), { automated: false });
+  await refreshed(namespace, name);
+  await appHandle(namespace, name).executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice', resources: ['ConfigMap/settings'] }] });
+  const done = await waitForOperation(namespace, name, 'Succeeded');
+  expect(done.status.operationState.syncResult.resources.map((r: any) => `${r.kind}/${r.name}`)).toEqual(['ConfigMap/settings']);
+  expect(await kube.get('v1', 'ConfigMap', namespace, 'settings')).toBeDefined();
+  expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeUndefined();
+  expect(await kube.get('batch/v1', 'Job', namespace, 'migrate')).toBeUndefined();
+});
