@@ -3,9 +3,6 @@ import { AppRef } from '../domain/operation/types';
 import { Application } from '../domain/application/types';
 import { KubeApiError, KubeClient } from './cluster/kube-client';
 
-export const SLUICE_FINALIZER = 'sluice.dev/resources-finalizer';
-export const ARGOCD_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-
 function appPath(app: AppRef, sub = ''): string {
   return `/apis/${app.group}/v1alpha1/namespaces/${encodeURIComponent(app.namespace)}/applications/${encodeURIComponent(app.name)}${sub}`;
 }

@@ -10,7 +10,7 @@ import type { SluiceActivities } from '../activities';
 import { ApplicationSpec } from '../domain/application/types';
 import { canRetry, effectiveRetry, retryDelayMs } from '../domain/operation/retry';
 import {
-  AppRef, Initiator, KindRef, RefreshResult, SyncOutcome, SyncResult, syncWorkflowId,
+  AppRef, Initiator, KindRef, RefreshResult, RESOURCE_FINALIZERS, SyncOutcome, SyncResult, syncWorkflowId,
 } from '../domain/operation/types';
 import { SA } from './search-attributes';
 import { notify as deliver } from './notify';
@@ -267,7 +267,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     if (!result.exists) return 'deleted';
     if (result.deleting) {
       if (running) await getExternalWorkflowHandle(running.workflowId).cancel();
-      const finalizers = (result.finalizers ?? []).filter((f) => f === 'sluice.dev/resources-finalizer' || f === 'resources-finalizer.argocd.argoproj.io');
+      const finalizers = (result.finalizers ?? []).filter((f) => RESOURCE_FINALIZERS.includes(f));
       await finalizing.finalizeApplication({ app, managedKinds: state.managedKinds, prune: finalizers.length > 0, finalizers });
       return 'finalized';
     }

@@ -3,8 +3,7 @@
 // kubeconfig's credentials, so every request option is explicit. Every call is counted by verb and code.
 import * as k8s from '@kubernetes/client-node';
 import fetch, { Headers, RequestInit } from 'node-fetch';
-import { groupOf } from '../../domain/resource/identity';
-import { KubeObject, ResourceKey } from '../../domain/resource/types';
+import { KubeObject } from '../../domain/resource/types';
 
 /** Changing this is destructive: server-side apply ownership is recorded under this name. */
 export const FIELD_MANAGER = 'sluice';
@@ -52,12 +51,6 @@ export class KubeClient {
   static fromFile(file: string): KubeClient {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(file);
-    return new KubeClient(kc);
-  }
-
-  static fromDefault(): KubeClient {
-    const kc = new k8s.KubeConfig();
-    kc.loadFromDefault();
     return new KubeClient(kc);
   }
 
@@ -178,18 +171,5 @@ export class KubeClient {
       if (error instanceof KubeApiError && error.code === 404) return false;
       throw error;
     }
-  }
-
-  /** The apiVersion to address a ResourceKey with, from the preferred version of its group. */
-  async preferredVersion(group: string): Promise<string> {
-    if (group === '') return 'v1';
-    const info = await this.request<{ preferredVersion?: { groupVersion: string } }>('GET', `/apis/${group}`);
-    if (!info.preferredVersion) throw new KubeApiError(404, 'NotFound', `API group ${group} is not served`);
-    return info.preferredVersion.groupVersion;
-  }
-
-  async getByKey(key: ResourceKey, apiVersion?: string): Promise<KubeObject | undefined> {
-    const version = apiVersion && groupOf(apiVersion) === key.group ? apiVersion : await this.preferredVersion(key.group);
-    return this.get(version, key.kind, key.namespace || undefined, key.name);
   }
 }

@@ -147,3 +147,6 @@ export function syncWorkflowId(app: Pick<AppRef, 'namespace' | 'name'>, operatio
 }
 
 export const TASK_QUEUE = 'sluice';
+
+/** Finalizers that make deleting an Application prune what it deployed first (ours and Argo CD's). */
+export const RESOURCE_FINALIZERS = ['sluice.dev/resources-finalizer', 'resources-finalizer.argocd.argoproj.io'];

@@ -107,8 +107,3 @@ export function resourceSyncOptionsAnnotation(obj: KubeObject): string | undefin
   const a = annotations(obj);
   return a['sluice.dev/sync-options'] ?? a['argocd.argoproj.io/sync-options'];
 }
-
-export function compareOptionsAnnotation(obj: KubeObject): string[] {
-  const a = annotations(obj);
-  return list(a['sluice.dev/compare-options'] ?? a['argocd.argoproj.io/compare-options']);
-}

@@ -39,10 +39,6 @@ export function keyString(key: ResourceKey): string {
   return `${key.group}/${key.kind}/${key.namespace}/${key.name}`;
 }
 
-export function sameKey(a: ResourceKey, b: ResourceKey): boolean {
-  return a.group === b.group && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
-}
-
 /** Argo CD's tracking-id format: `<app>:<group>/<Kind>:<namespace>/<name>`. */
 export function trackingId(app: string, key: ResourceKey): string {
   return `${app}:${key.group}/${key.kind}:${key.namespace}/${key.name}`;
