@@ -67,7 +67,20 @@ SH
   rm -rf "$work"
 }
 
+# Prometheus and promtool from Debian's package (the version Debian ships): the monitoring rules are checked
+# with promtool, and one e2e test scrapes the worker with a real Prometheus.
+install_prometheus() {
+  command -v prometheus >/dev/null && command -v promtool >/dev/null && return 0
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  log "installing Debian's prometheus package (prometheus, promtool)"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -q --no-install-recommends prometheus >/dev/null \
+    || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q --no-install-recommends prometheus >/dev/null; } \
+    || die "could not install Debian's prometheus package"
+}
+
 cmd_install() {
+  install_prometheus
   install_temporal_cli
   install_test_server
   bash "$here/build-tools.sh" all
