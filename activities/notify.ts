@@ -7,6 +7,7 @@ import { NotificationEvent, subscriptions } from '../domain/notifications';
 import { AppRef } from '../domain/operation/types';
 import { readApplication } from './application-resource';
 import { Engine } from './engine';
+import { activityLog } from './log';
 
 const decode = (v: string | undefined) => (v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8'));
 
@@ -39,4 +40,5 @@ export async function deliverNotification(engine: Engine, input: { event: Notifi
   const body = service === 'slack' ? { channel: recipient, text: slackText(input.event) } : { ...input.event, recipient };
   const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), timeout: 10_000 });
   if (!response.ok) throw new Error(`${service} delivery answered HTTP ${response.status}`);
+  activityLog({ app: input.event.app, revision: input.event.revision }).info({ trigger: input.event.trigger, service, recipient }, 'notification delivered');
 }

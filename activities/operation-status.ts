@@ -4,6 +4,7 @@ import { AppRef, ApprovalRequest, Initiator, SyncProgress } from '../domain/oper
 import { patchStatus, readApplication } from './application-resource';
 import { Engine } from './engine';
 import { metrics, recordApproval } from './metrics';
+import { activityLog } from './log';
 
 export interface OperationRecord {
   app: AppRef;
@@ -38,7 +39,10 @@ export async function recordOperation(engine: Engine, record: OperationRecord): 
   if (record.approval !== undefined) status.approval = record.approval;
   const key = `${record.app.namespace}/${record.app.name}/${progress.operationId}`;
   if (record.approval) recordApproval(key, record.approval.state, record.approval.requestedAt, record.approval.decidedAt);
+  const log = activityLog({ app: record.app, revision: progress.revision, operationId: progress.operationId });
+  if (record.approval && record.approval.state !== 'Pending') log.info({ approval: record.approval.state, decidedBy: record.approval.decidedBy }, 'approval decided');
   if (progress.finishedAt) {
+    log.info({ phase: progress.phase, attempt: progress.attempt, message: record.message ?? progress.message }, `sync ${progress.phase.toLowerCase()}`);
     recordApproval(key, progress.phase);
     metrics.syncTotal.inc({ name: record.app.name, namespace: record.app.namespace, phase: progress.phase });
     metrics.syncDuration.observe({ phase: progress.phase }, Math.max(0, (Date.parse(progress.finishedAt) - Date.parse(progress.startedAt)) / 1000));
@@ -51,4 +55,5 @@ export async function recordOperation(engine: Engine, record: OperationRecord): 
     status.history = history.slice(-(record.revisionHistoryLimit ?? 10));
   }
   await patchStatus(engine.client, record.app, status);
+  if (!progress.finishedAt) log.info({ step: progress.step, attempt: progress.attempt, ...(record.approval?.state === 'Pending' ? { approval: 'Pending' } : {}) }, 'sync progress');
 }

@@ -11,6 +11,7 @@ import { KubeApiError } from './cluster/kube-client';
 import { Engine } from './engine';
 import { patchStatus, readApplication } from './application-resource';
 import { metrics, recordAppStatus, timed } from './metrics';
+import { activityLog } from './log';
 
 function condition(type: string, message: string) {
   return { type, message, lastTransitionTime: new Date().toISOString() };
@@ -34,7 +35,12 @@ export function isInputError(error: unknown): boolean {
 }
 
 export async function refreshApplication(engine: Engine, app: AppRef): Promise<RefreshResult> {
+  const started = Date.now();
   const result = await timed(metrics.reconcileDuration, {}, () => refresh(engine, app));
+  const log = activityLog({ app, revision: result.revision });
+  if (!result.exists) log.info('refreshed: the Application no longer exists');
+  else if (result.invalid || result.comparisonError) log.warn({ syncStatus: result.syncStatus, problem: result.invalid ?? result.comparisonError, durationMs: Date.now() - started }, 'refreshed: cannot compare');
+  else log.info({ syncStatus: result.syncStatus, health: result.health, resources: result.desiredCount, durationMs: Date.now() - started }, 'refreshed');
   if (result.exists) recordAppStatus({ name: app.name, namespace: app.namespace, project: result.project ?? 'default', sync_status: result.syncStatus, health_status: result.health });
   return result;
 }

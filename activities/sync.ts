@@ -15,6 +15,7 @@ import { KubeApiError } from './cluster/kube-client';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
 import { isInputError } from './refresh';
+import { activityLog } from './log';
 
 /** Marks a hook with the operation that created it, so a retried step never re-creates it. */
 export const OPERATION_ANNOTATION = 'sluice.dev/operation-id';
@@ -61,7 +62,9 @@ export async function prepareSync(engine: Engine, ctx: SyncContext): Promise<Pre
   const diff = await diffResources(engine.client, objects.filter(isManagedResource), ctx.prune ? orphans : [], ctx.spec.ignoreDifferences);
   // The digest covers the redacted diffs, so it names exactly what the approver was shown.
   const diffDigest = `sha256:${createHash('sha256').update(JSON.stringify(diff.resources.map((r) => [r.subject, r.status, r.diff]))).digest('hex')}`;
-  return { revision: ctx.revision, digest, diffDigest, plan, summary: { ...summarisePlan(plan), outOfSync: diff.resources.filter((r) => r.status === 'OutOfSync').length } };
+  const summary = { ...summarisePlan(plan), outOfSync: diff.resources.filter((r) => r.status === 'OutOfSync').length };
+  syncLog(ctx).info(summary, 'sync planned');
+  return { revision: ctx.revision, digest, diffDigest, plan, summary };
 }
 
 /** Dry-runs everything the sync would apply; one rejected object fails the sync before anything is applied. */
@@ -70,6 +73,7 @@ export async function dryRunSync(engine: Engine, ctx: SyncContext): Promise<void
   const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
   const namespace = options.createNamespace ? destinationNamespaceObject(objects, ctx.spec.destination.namespace ?? '') : undefined;
   await dryRunAll(engine.client, namespace ? [namespace, ...objects] : objects, options);
+  syncLog(ctx).info({ objects: objects.length }, 'dry-run passed');
 }
 
 async function waitGone(engine: Engine, obj: KubeObject, timeoutMs = 60_000): Promise<void> {
@@ -112,6 +116,9 @@ export async function runSyncStep(engine: Engine, input: { ctx: SyncContext; tas
     applies = outOfSync;
   }
   changes.push(...(await applyObjects(engine.client, [...applies, ...hooks.map((x) => x.obj)], options)));
+  const log = syncLog(ctx, tasks);
+  for (const change of changes) log.debug({ subject: change.subject, action: change.action }, change.message ?? change.action);
+  log.info({ changes: countBy(changes.map((c) => c.action)) }, 'sync step applied');
   return changes;
 }
 
@@ -126,11 +133,13 @@ export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext
     const report = await Promise.all(watched.map(async ({ task, obj }) => ({ task, health: healthOf(await engine.client.get(obj!.apiVersion, obj!.kind, obj!.metadata.namespace, obj!.metadata.name!)) })));
     const degraded = report.find((r) => r.health.status === 'Degraded');
     if (degraded) {
+      syncLog(input.ctx, input.tasks).warn({ subject: degraded.task.subject, health: degraded.health.message }, 'resource degraded');
       throw ApplicationFailure.nonRetryable(`${degraded.task.subject} is Degraded${degraded.health.message ? `: ${degraded.health.message}` : ''}`, 'ResourceDegraded', { subject: degraded.task.subject });
     }
     const waiting = report.filter((r) => r.health.status !== 'Healthy');
     Context.current().heartbeat({ waiting: waiting.map((r) => r.task.subject) });
     if (waiting.length === 0) {
+      syncLog(input.ctx, input.tasks).info({ resources: report.length }, 'sync step healthy');
       return report.map(({ task }) => ({ subject: task.subject, action: task.action, phase: task.phase, wave: task.wave, status: 'Healthy' }));
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
@@ -142,5 +151,18 @@ export async function cleanupHooks(engine: Engine, input: { ctx: SyncContext; ta
   const policy = input.outcome === 'Succeeded' ? 'HookSucceeded' : 'HookFailed';
   const loaded = await loadObjects(engine, input.ctx);
   const doomed = input.tasks.filter((t) => t.action === 'hook' && (t.deletePolicies ?? []).includes(policy)).map((t) => loaded.byKey.get(keyString(t.key))).filter((o): o is KubeObject => !!o);
-  return pruneObjects(engine.client, doomed, 'background');
+  const removed = await pruneObjects(engine.client, doomed, 'background');
+  syncLog(input.ctx).info({ outcome: input.outcome, deleted: removed.length }, 'hooks cleaned up');
+  return removed;
+}
+
+/** The sync's logger; for a step, phase and wave come from its tasks (a step is one phase and one wave). */
+function syncLog(ctx: SyncContext, tasks: SyncTask[] = []) {
+  return activityLog({ app: ctx.app, revision: ctx.revision, operationId: ctx.operationId, phase: tasks[0]?.phase, wave: tasks[0]?.wave });
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
 }

@@ -10,8 +10,9 @@ import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { metrics, registry } from '../activities/metrics';
-import pino from 'pino';
 import { createActivities } from '../activities';
+import { createLogger, installLogger } from '../activities/log';
+import { logFieldsFromWorkflowId } from '../domain/logging';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { Engine } from '../activities/engine';
 import { parseDuration } from '../domain/duration';
@@ -22,9 +23,15 @@ import { DriftWatcher } from './drift-watcher';
 import { ApplicationController } from './controller';
 
 export async function main(): Promise<void> {
-  const logger = pino({ name: 'sluice-worker', level: process.env.LOG_LEVEL ?? 'info' });
-  // The SDK's logs go to pino; its own worker metrics (temporal_*) are served on a second port when asked.
-  const sdkLogger = new DefaultLogger('INFO', (entry) => logger[entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error')]({ ...entry.meta, sdk: true }, entry.message));
+  const logger = createLogger();
+  installLogger(logger);
+  // The SDK's logs (workflow and activity lines included) go to pino, with the app and sync id read off the
+  // workflow id; its own worker metrics (temporal_*) are served on a second port when asked.
+  const sdkLogger = new DefaultLogger('INFO', (entry) => {
+    const level = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+    const workflowId = typeof entry.meta?.workflowId === 'string' ? entry.meta.workflowId : undefined;
+    logger[level]({ ...logFieldsFromWorkflowId(workflowId), ...entry.meta, sdk: true }, entry.message);
+  });
   const temporalMetrics = process.env.SLUICE_TEMPORAL_METRICS_ADDRESS;
   Runtime.install({ logger: sdkLogger, ...(temporalMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: temporalMetrics } } } } : {}) });
   const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';

@@ -4,7 +4,7 @@
 // new with compact state when Temporal suggests it.
 import {
   allHandlersFinished, ChildWorkflowHandle, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle,
-  ParentClosePolicy, proxyActivities, setHandler, startChild, upsertSearchAttributes, uuid4, workflowInfo,
+  log, ParentClosePolicy, proxyActivities, setHandler, startChild, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { ApplicationSpec } from '../domain/application/types';
@@ -218,6 +218,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
       ...(options.searchAttributes === false ? {} : { typedSearchAttributes: [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.kind, value: 'Sync' }, { key: SA.project, value: result.project ?? 'default' }] }),
     });
     running = { handle, operation, revision, workflowId };
+    log.info('sync started', { app: app.name, namespace: app.namespace, revision, syncId: operationId, attempt: operation.attempt, initiatedBy: operation.initiatedBy.username });
     handle.result().then(
       (r) => { finished = r; },
       (e: Error) => { childError = e.message; },
@@ -240,6 +241,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
       const retry = effectiveRetry(spec?.syncPolicy?.retry, operation.initiatedBy.automated);
       const failures = operation.attempt;
       if (canRetry(retry, failures)) {
+        log.warn('sync failed; retry scheduled', { app: app.name, namespace: app.namespace, revision, attempt: failures, retryInMs: retryDelayMs(retry, failures - 1) });
         state.retry = { revision, failures, nextAt: now + retryDelayMs(retry, failures - 1), manual: operation.initiatedBy.automated ? undefined : { revision, prune: operation.prune, resources: operation.resources, requireApproval: operation.requireApproval, initiatedBy: operation.initiatedBy } };
         return;
       }

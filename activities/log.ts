@@ -1,0 +1,63 @@
+// The worker's pino logger. Activities log through `activityLog`, which adds the app, namespace, revision,
+// sync id and wave they work on; keys that may hold credentials are redacted and messages scrubbed.
+import { Context } from '@temporalio/activity';
+import pino, { Logger } from 'pino';
+import { logFieldsFromWorkflowId, redactPaths, scrubSecrets } from '../domain/logging';
+
+export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
+  return pino({
+    name: 'sluice-worker',
+    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    redact: { paths: redactPaths(), censor: '[redacted]' },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a)) as Parameters<typeof method>);
+      },
+    },
+    formatters: {
+      log: (object) => (typeof object.err === 'string' ? { ...object, err: scrubSecrets(object.err) } : object),
+    },
+  }, options.destination);
+}
+
+// Silent until the worker installs its logger (engine-level tests run activities without one).
+let base: Logger = pino({ level: 'silent' });
+
+export function installLogger(logger: Logger): void {
+  base = logger;
+}
+
+export function rootLogger(): Logger {
+  return base;
+}
+
+export interface SyncLogFields {
+  app: { namespace: string; name: string };
+  revision?: string;
+  operationId?: string;
+  wave?: number;
+  phase?: string;
+}
+
+/** A logger for the running activity: its workflow and attempt, plus the app, revision, sync id and wave. */
+export function activityLog(fields: SyncLogFields): Logger {
+  let activity: Record<string, unknown> = {};
+  try {
+    const info = Context.current().info;
+    activity = { activity: info.activityType, attempt: info.attempt, workflowId: info.workflowExecution?.workflowId, ...logFieldsFromWorkflowId(info.workflowExecution?.workflowId) };
+  } catch {
+    // Not inside an activity (a direct call in a test).
+  }
+  return base.child({
+    ...activity,
+    app: fields.app.name, namespace: fields.app.namespace,
+    ...(fields.revision ? { revision: fields.revision } : {}),
+    ...(fields.operationId ? { syncId: fields.operationId } : {}),
+    ...(fields.phase ? { phase: fields.phase } : {}),
+    ...(fields.wave !== undefined ? { wave: fields.wave } : {}),
+  });
+}
+
+export function errorText(error: unknown): string {
+  return scrubSecrets(error instanceof Error ? error.message : String(error));
+}
