@@ -1,93 +1,30 @@
 // End to end on the local stack: a git push is the trigger, the real worker (a child process) runs the
 // workflows on the Temporal dev server, and the real API server (with kwok) runs the result.
-import { Client, Connection } from '@temporalio/client';
-import { createHmac, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
+import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
-import { applyObjects } from '../../activities/cluster/apply';
-import { KubeClient } from '../../activities/cluster/kube-client';
+import fs from 'node:fs';
+import { stringify } from 'yaml';
 import { KubeObject } from '../../domain/resource/types';
 import { applicationWorkflowId, syncWorkflowId } from '../../domain/operation/types';
 import { rollbackUpdate, statusQuery, syncUpdate } from '../../workflows/application';
 import { approveUpdate } from '../../workflows/sync';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { applicationManifest, wavesApp } from '../fixtures/gitops';
+import { E2eRun, rejection } from '../support/e2e';
 import { TestRepo } from '../support/git';
-import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from '../support/kube';
-import { repoRoot, stackEnv } from '../support/stack';
-import { startWorker, WorkerProcess } from '../support/worker';
+import { createTestNamespace, eventually } from '../support/kube';
+import { startWorker } from '../support/worker';
 
-const env = stackEnv();
-const kc = kubeConfig();
-const kube = KubeClient.fromFile(env.KUBECONFIG);
-const runId = randomBytes(4).toString('hex');
-const WEBHOOK_PORT = 18090;
-const WEBHOOK_SECRET = `hook-${runId}`;
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-'));
-const workerEnv = {
-  SLUICE_APP_SELECTOR: `sluice.dev/test-run=${runId}`, SLUICE_TASK_QUEUE: `sluice-e2e-${runId}`, SLUICE_NAMESPACE: 'default', SLUICE_WATCH_ARGOCD: 'true',
-  SLUICE_HTTP_PORT: String(WEBHOOK_PORT), SLUICE_WEBHOOK_SECRET: WEBHOOK_SECRET, SLUICE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${WEBHOOK_PORT + 1}`,
-  // Polling is slow on purpose: drift must be noticed by the watch, and pushes announced (as a webhook would).
-  SLUICE_REFRESH_INTERVAL: '2m', SLUICE_REFRESH_JITTER: '1s',
-  SLUICE_REPO_CACHE: path.join(scratch, 'repos'), SLUICE_RENDER_CACHE: path.join(scratch, 'rendered'),
-};
-const namespaces: string[] = [];
-const repos: TestRepo[] = [];
-let worker: WorkerProcess;
-let temporal: Client;
-let connection: Connection;
+const run = new E2eRun(18090);
+const { env, kc, kube, runId, scratch, namespaces, repos } = run;
+const { scenario, application, waitForOperation, push, appHandle, refreshed, pendingApproval, sluice } = run;
+const WEBHOOK_PORT = run.httpPort;
+const WEBHOOK_SECRET = run.webhookSecret;
 
-beforeAll(async () => {
-  const crdDir = path.join(repoRoot, 'deploy/crds');
-  const crds = fs.readdirSync(crdDir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(crdDir, f), 'utf8')).map((d) => d.toJS() as KubeObject));
-  await applyObjects(kube, crds);
-  worker = await startWorker(workerEnv);
-  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  temporal = new Client({ connection });
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await connection?.close();
-  for (const r of repos) r.cleanup();
-  await Promise.all(namespaces.map((ns) => deleteNamespace(kc, ns)));
-  fs.rmSync(scratch, { recursive: true, force: true });
-});
-
-async function scenario(prefix: string, files: Record<string, string>, manifest: Partial<Parameters<typeof applicationManifest>[0]> = {}) {
-  const namespace = await createTestNamespace(kc, prefix);
-  namespaces.push(namespace);
-  const repo = await TestRepo.create(prefix);
-  repos.push(repo);
-  repo.commit('initial', files);
-  const name = namespace;
-  await kube.create(applicationManifest({ name, namespace, repoURL: repo.url, destination: namespace, runId, ...manifest }) as unknown as KubeObject);
-  return { namespace, name, repo };
-}
-
-async function application(namespace: string, name: string): Promise<any> {
-  return kube.get('sluice.dev/v1alpha1', 'Application', namespace, name);
-}
-
-function waitForOperation(namespace: string, name: string, phase: string, revision?: string, timeoutMs = 90_000): Promise<any> {
-  return eventually(`Application ${namespace}/${name} operation ${phase}${revision ? ` at ${revision.slice(0, 8)}` : ''}`, async () => {
-    const app = await application(namespace, name);
-    const op = app?.status?.operationState;
-    if (op?.phase === phase && (!revision || op.syncResult?.revision === revision)) return app;
-    return undefined;
-  }, timeoutMs);
-}
+beforeAll(() => run.start());
+afterAll(() => run.stop());
 
 const created = (obj: KubeObject | undefined) => Date.parse(obj!.metadata.creationTimestamp!);
-
-/** Pushes a commit and sends the refresh signal a git webhook would send. */
-async function push(repo: TestRepo, namespace: string, name: string, message: string, files: Record<string, string | null>): Promise<string> {
-  const sha = repo.commit(message, files);
-  await temporal.workflow.getHandle(applicationWorkflowId({ namespace, name })).signal('refresh');
-  return sha;
-}
 
 test('waves and hooks run in order: PreSync Job, wave 1 ConfigMap, wave 2 Deployment, then PostSync after the Deployment is Available', async () => {
   const { namespace, name, repo } = await scenario('waves', wavesApp());
@@ -109,7 +46,7 @@ test('waves and hooks run in order: PreSync Job, wave 1 ConfigMap, wave 2 Deploy
   // The SyncFail hook never ran.
   expect(await kube.get('batch/v1', 'Job', namespace, 'notify-failure')).toBeUndefined();
   // The whole story is in Temporal: the app workflow's status names the synced revision.
-  const status = await temporal.workflow.getHandle(applicationWorkflowId({ namespace, name })).query('status');
+  const status = await run.temporal.workflow.getHandle(applicationWorkflowId({ namespace, name })).query('status');
   expect((status as any).state.lastSyncedRevision).toBe(head);
 });
 
@@ -146,23 +83,8 @@ test('self-heal: kubectl scale is reverted; auto-sync with prune removes a delet
   expect(app.status.history.map((h: any) => h.revision)).toContain(next);
 });
 
-/** The reason an Update's validator gave (the client wraps it as the failure's cause). */
-async function rejection(update: Promise<unknown>): Promise<string> {
-  try {
-    await update;
-  } catch (error) {
-    return (error as { cause?: Error }).cause?.message ?? (error as Error).message;
-  }
-  throw new Error('expected the update to be rejected');
-}
 
-function appHandle(namespace: string, name: string) {
-  return temporal.workflow.getHandle(applicationWorkflowId({ namespace, name }));
-}
 
-async function refreshed(namespace: string, name: string): Promise<void> {
-  await eventually('the first refresh', async () => ((await application(namespace, name))?.status?.sync?.status ? true : undefined));
-}
 
 test('manual syncs through an Update, then rollback to the previous history entry; rollback is refused while automated', async () => {
   const { namespace, name, repo } = await scenario('rollback', wavesApp({ replicas: 2 }), { automated: false });
@@ -189,12 +111,6 @@ test('manual syncs through an Update, then rollback to the previous history entr
   expect(await rejection(appHandle(automated.namespace, automated.name).executeUpdate(rollbackUpdate, { args: [{ id: 0, initiatedBy: 'alice' }] }))).toMatch(/rollback cannot be initiated when auto-sync is enabled/);
 });
 
-async function pendingApproval(namespace: string, name: string): Promise<any> {
-  return eventually('an approval request', async () => {
-    const app = await application(namespace, name);
-    return app?.status?.approval?.state === 'Pending' ? app : undefined;
-  });
-}
 
 test('an approval-gated app waits with nothing applied, refuses a stale or unlisted decision, and applies once approved through an Update', async () => {
   const { namespace, name, repo } = await scenario('approve-update', wavesApp(), { approval: { approvers: ['alice', 'group:sre'] } });
@@ -204,7 +120,7 @@ test('an approval-gated app waits with nothing applied, refuses a stale or unlis
   expect(app.status.approval.commands.join('\n')).toContain('temporal workflow signal');
   expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeUndefined();
 
-  const sync = temporal.workflow.getHandle(syncWorkflowId({ namespace, name }, app.status.operationState.operation.operationId));
+  const sync = run.temporal.workflow.getHandle(syncWorkflowId({ namespace, name }, app.status.operationState.operation.operationId));
   expect(await rejection(sync.executeUpdate(approveUpdate, { args: [{ approve: true, revision, diffDigest, user: 'mallory' }] }))).toMatch(/mallory is not an approver/);
   expect(await rejection(sync.executeUpdate(approveUpdate, { args: [{ approve: true, revision, diffDigest: 'sha256:stale', user: 'alice' }] }))).toMatch(/stale decision/);
   const decided = await sync.executeUpdate(approveUpdate, { args: [{ approve: true, revision, diffDigest, user: 'bob', groups: ['sre'], comment: 'ship it' }] });
@@ -226,7 +142,7 @@ test('an approval through a Signal sent with `temporal workflow signal`; a signa
 
   signal('mallory');
   const progress = await eventually('the refusal to be recorded', async () => {
-    const p: any = await temporal.workflow.getHandle(workflowId).query('progress');
+    const p: any = await run.temporal.workflow.getHandle(workflowId).query('progress');
     return p.approval.refused.length > 0 ? p : undefined;
   });
   expect(progress.approval.refused[0]).toMatchObject({ user: 'mallory', reason: expect.stringMatching(/not an approver/) });
@@ -248,13 +164,12 @@ test('the worker is killed with SIGKILL in the middle of a wave and restarted: t
   const operationId = await eventually('the sync to wait on wave 1', async () => {
     const status: any = await appHandle(namespace, name).query(statusQuery);
     if (!status.operation) return undefined;
-    const progress: any = await temporal.workflow.getHandle(status.operation.workflowId).query('progress');
+    const progress: any = await run.temporal.workflow.getHandle(status.operation.workflowId).query('progress');
     return progress.step === 'Sync/1' && (await kube.get('v1', 'PersistentVolumeClaim', namespace, 'data')) ? status.operation.workflowId : undefined;
   });
   const migrate = await kube.get('batch/v1', 'Job', namespace, 'migrate');
 
-  await worker.stop('SIGKILL');
-  worker = await startWorker(workerEnv);
+  await run.restartWorker('SIGKILL');
   await kube.create({
     apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `${namespace}-data` },
     spec: { storageClassName: 'sluice-manual', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${namespace}` }, claimRef: { namespace, name: 'data' } },
@@ -276,30 +191,30 @@ test('search attributes find the app and its syncs in Temporal; a sync costs a b
   await waitForOperation(namespace, name, 'Succeeded');
   const syncs = await eventually('the sync to be listed by its search attributes', async () => {
     const found = [];
-    for await (const wf of temporal.workflow.list({ query: `SluiceApplication = '${name}' AND SluiceKind = 'Sync' AND SluiceOperationPhase = 'Succeeded' AND SluiceProject = 'e2e'` })) found.push(wf);
+    for await (const wf of run.temporal.workflow.list({ query: `SluiceApplication = '${name}' AND SluiceKind = 'Sync' AND SluiceOperationPhase = 'Succeeded' AND SluiceProject = 'e2e'` })) found.push(wf);
     return found.length === 1 ? found : undefined;
   });
   // The app workflow upserts Synced/Healthy at the refresh that follows the sync.
   const apps = await eventually('the app to be listed as Synced and Healthy', async () => {
     const found = [];
-    for await (const wf of temporal.workflow.list({ query: `SluiceApplication = '${name}' AND SluiceKind = 'Application' AND SluiceSyncStatus = 'Synced' AND SluiceHealth = 'Healthy'` })) found.push(wf);
+    for await (const wf of run.temporal.workflow.list({ query: `SluiceApplication = '${name}' AND SluiceKind = 'Application' AND SluiceSyncStatus = 'Synced' AND SluiceHealth = 'Healthy'` })) found.push(wf);
     return found.length > 0 ? found : undefined;
   });
   expect(apps.map((a) => a.workflowId)).toEqual([applicationWorkflowId({ namespace, name })]);
-  const history = await temporal.workflow.getHandle(syncs[0].workflowId).fetchHistory();
+  const history = await run.temporal.workflow.getHandle(syncs[0].workflowId).fetchHistory();
   const events = history.events?.length ?? 0;
   console.log(`a sync with a PreSync hook, two waves and a PostSync hook cost ${events} history events`);
   expect(events).toBeLessThan(200);
 });
 
 test('two worker replicas at once neither double-start nor double-apply', async () => {
-  const second = await startWorker({ ...workerEnv, SLUICE_HTTP_PORT: '0', SLUICE_TEMPORAL_METRICS_ADDRESS: '' });
+  const second = await startWorker({ ...run.workerEnv, SLUICE_HTTP_PORT: '0', SLUICE_TEMPORAL_METRICS_ADDRESS: '' });
   try {
     const { namespace, name, repo } = await scenario('replicas', wavesApp());
     const app = await waitForOperation(namespace, name, 'Succeeded', repo.git('rev-parse', 'HEAD'));
     expect(app.status.history).toHaveLength(1);
     const syncs = [];
-    for await (const wf of temporal.workflow.list({ query: `WorkflowId STARTS_WITH 'sluice-sync/${namespace}/${name}/'` })) syncs.push(wf);
+    for await (const wf of run.temporal.workflow.list({ query: `WorkflowId STARTS_WITH 'sluice-sync/${namespace}/${name}/'` })) syncs.push(wf);
     expect(syncs).toHaveLength(1);
     const pods = await kube.list('v1', 'Pod', { namespace, labelSelector: 'job=migrate' });
     expect(pods).toHaveLength(1);
@@ -316,7 +231,7 @@ test("deleting an Application with the resources finalizer prunes what it deploy
   await eventually('the CR to be gone', async () => ((await application(namespace, name)) ? undefined : true));
   expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeUndefined();
   expect(await kube.get('v1', 'ConfigMap', namespace, 'settings')).toBeUndefined();
-  const result = await temporal.workflow.getHandle(applicationWorkflowId({ namespace, name })).result();
+  const result = await run.temporal.workflow.getHandle(applicationWorkflowId({ namespace, name })).result();
   expect(result).toBe('finalized');
 });
 
@@ -377,12 +292,6 @@ test('bad input becomes a condition naming the app and field, and nothing is app
   expect(unsupported.status.history).toHaveLength(1);
 });
 
-function sluice(namespace: string, ...args: string[]): { code: number; out: string } {
-  const r = spawnSync(path.join(repoRoot, 'client/bin/sluice'), [...args, '-n', namespace], {
-    encoding: 'utf8', env: { ...process.env, KUBECONFIG: env.KUBECONFIG, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: env.SLUICE_KUSTOMIZE, SLUICE_HELM: env.SLUICE_HELM, NO_COLOR: '1' },
-  });
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
 
 test('the sluice CLI binary: create, list, get, diff (exit 1 when out of sync), sync with a live view, history, wait, approve, delete', async () => {
   const namespace = await createTestNamespace(kc, 'cli');

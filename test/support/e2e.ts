@@ -1,0 +1,140 @@
+// The end-to-end harness shared by test/e2e: a real worker process (its own task queue, label selector and
+// HTTP port), a Temporal client, and helpers that create an app from a test repo and wait on what the
+// worker writes back. Everything a run creates is removed by stop().
+import { Client, Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { applyObjects } from '../../activities/cluster/apply';
+import { KubeClient } from '../../activities/cluster/kube-client';
+import { applicationWorkflowId } from '../../domain/operation/types';
+import { KubeObject } from '../../domain/resource/types';
+import { applicationManifest } from '../fixtures/gitops';
+import { TestRepo } from './git';
+import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from './kube';
+import { repoRoot, stackEnv } from './stack';
+import { startWorker, WorkerProcess } from './worker';
+
+
+export class E2eRun {
+  readonly env = stackEnv();
+  readonly kc = kubeConfig();
+  readonly kube = KubeClient.fromFile(this.env.KUBECONFIG);
+  readonly runId = randomBytes(4).toString('hex');
+  readonly scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-'));
+  readonly webhookSecret = `hook-${this.runId}`;
+  readonly namespaces: string[] = [];
+  readonly repos: TestRepo[] = [];
+  readonly workerEnv: Record<string, string>;
+  worker!: WorkerProcess;
+  temporal!: Client;
+  private connection?: Connection;
+
+  constructor(readonly httpPort: number, extraEnv: Record<string, string> = {}) {
+    this.workerEnv = {
+      SLUICE_APP_SELECTOR: `sluice.dev/test-run=${this.runId}`, SLUICE_TASK_QUEUE: `sluice-e2e-${this.runId}`, SLUICE_NAMESPACE: 'default', SLUICE_WATCH_ARGOCD: 'true',
+      SLUICE_HTTP_PORT: String(httpPort), SLUICE_WEBHOOK_SECRET: this.webhookSecret, SLUICE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${httpPort + 1}`,
+      // Polling is slow on purpose: drift must be noticed by the watch, and pushes announced (as a webhook would).
+      SLUICE_REFRESH_INTERVAL: '2m', SLUICE_REFRESH_JITTER: '1s',
+      SLUICE_REPO_CACHE: path.join(this.scratch, 'repos'), SLUICE_RENDER_CACHE: path.join(this.scratch, 'rendered'),
+      ...extraEnv,
+    };
+  }
+
+  async start(): Promise<void> {
+    const crdDir = path.join(repoRoot, 'deploy/crds');
+    const crds = fs.readdirSync(crdDir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(crdDir, f), 'utf8')).map((d) => d.toJS() as KubeObject));
+    await applyObjects(this.kube, crds);
+    this.worker = await startWorker(this.workerEnv);
+    this.connection = await Connection.connect({ address: this.env.TEMPORAL_ADDRESS });
+    this.temporal = new Client({ connection: this.connection });
+  }
+
+  async restartWorker(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.worker.stop(signal);
+    this.worker = await startWorker(this.workerEnv);
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.stop();
+    await this.connection?.close();
+    for (const r of this.repos) r.cleanup();
+    await Promise.all(this.namespaces.map((ns) => deleteNamespace(this.kc, ns)));
+    fs.rmSync(this.scratch, { recursive: true, force: true });
+  }
+
+  namespace = async (prefix: string): Promise<string> => {
+    const namespace = await createTestNamespace(this.kc, prefix);
+    this.namespaces.push(namespace);
+    return namespace;
+  };
+
+  repo = async (prefix: string, options?: Parameters<typeof TestRepo.create>[1]): Promise<TestRepo> => {
+    const repo = await TestRepo.create(prefix, options);
+    this.repos.push(repo);
+    return repo;
+  };
+
+  /** A namespace, a repo with `files`, and an Application (named after the namespace) deploying it there. */
+  scenario = async (prefix: string, files: Record<string, string>, manifest: Partial<Parameters<typeof applicationManifest>[0]> = {}) => {
+    const namespace = await this.namespace(prefix);
+    const repo = await this.repo(prefix);
+    repo.commit('initial', files);
+    const name = namespace;
+    await this.kube.create(applicationManifest({ name, namespace, repoURL: repo.url, destination: namespace, runId: this.runId, ...manifest }) as unknown as KubeObject);
+    return { namespace, name, repo };
+  };
+
+  application = async (namespace: string, name: string): Promise<any> => this.kube.get('sluice.dev/v1alpha1', 'Application', namespace, name);
+
+  waitForOperation = (namespace: string, name: string, phase: string, revision?: string, timeoutMs = 90_000): Promise<any> =>
+    eventually(`Application ${namespace}/${name} operation ${phase}${revision ? ` at ${revision.slice(0, 8)}` : ''}`, async () => {
+      const app = await this.application(namespace, name);
+      const op = app?.status?.operationState;
+      if (op?.phase === phase && (!revision || op.syncResult?.revision === revision)) return app;
+      return undefined;
+    }, timeoutMs);
+
+  /** Pushes a commit and sends the refresh signal a git webhook would send. */
+  push = async (repo: TestRepo, namespace: string, name: string, message: string, files: Record<string, string | null>): Promise<string> => {
+    const sha = repo.commit(message, files);
+    await this.appHandle(namespace, name).signal('refresh');
+    return sha;
+  };
+
+  appHandle = (namespace: string, name: string) => this.temporal.workflow.getHandle(applicationWorkflowId({ namespace, name }));
+
+  refreshed = async (namespace: string, name: string): Promise<void> => {
+    await eventually('the first refresh', async () => ((await this.application(namespace, name))?.status?.sync?.status ? true : undefined));
+  };
+
+  pendingApproval = (namespace: string, name: string): Promise<any> =>
+    eventually('an approval request', async () => {
+      const app = await this.application(namespace, name);
+      return app?.status?.approval?.state === 'Pending' ? app : undefined;
+    });
+
+  /** Runs the CLI binary against the stack, as a user would. */
+  sluice = (namespace: string, ...args: string[]): { code: number; out: string } => this.sluiceWith({}, namespace, ...args);
+
+  sluiceWith = (env: Record<string, string>, namespace: string, ...args: string[]): { code: number; out: string } => {
+    const r = spawnSync(path.join(repoRoot, 'client/bin/sluice'), [...args, '-n', namespace], {
+      encoding: 'utf8',
+      env: { ...process.env, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, NO_COLOR: '1', ...env },
+    });
+    return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+  };
+}
+
+/** The reason an Update's validator gave (the client wraps it as the failure's cause). */
+export async function rejection(update: Promise<unknown>): Promise<string> {
+  try {
+    await update;
+  } catch (error) {
+    return (error as { cause?: Error }).cause?.message ?? (error as Error).message;
+  }
+  throw new Error('expected the update to be rejected');
+}
