@@ -9,6 +9,7 @@ import { KubeObject } from '../domain/resource/types';
 import { refreshSignal, rollbackUpdate, statusQuery, syncUpdate, terminateUpdate } from '../workflows/application';
 import { approveUpdate, rejectUpdate, syncProgressQuery } from '../workflows/sync';
 import { CliError, GlobalOptions, openSession, Session, whoAmI } from './connection';
+import { LiveView } from './live-view';
 import { colourDiff, Format, render } from './output';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CR status is read field by field, as kubectl users do.
@@ -32,10 +33,10 @@ function row(app: AppObject): string[] {
 }
 
 /** Follows an app's current operation until it ends; returns its final phase. */
-async function follow(s: Session, name: string, quiet = false): Promise<SyncProgress | undefined> {
+async function follow(s: Session, name: string): Promise<SyncProgress | undefined> {
   const handle = s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name)));
+  const view = new LiveView();
   let seen: string | undefined;
-  let last = '';
   for (let i = 0; i < 3600; i++) {
     const status = await handle.query(statusQuery);
     const id = status.operation?.workflowId;
@@ -43,9 +44,7 @@ async function follow(s: Session, name: string, quiet = false): Promise<SyncProg
     if (seen) {
       const progress = await s.temporal.workflow.getHandle(seen).query(syncProgressQuery).catch(() => undefined);
       if (progress) {
-        const line = `${progress.phase} ${progress.step} attempt ${progress.attempt}: ${progress.tasks.map((t) => `${t.subject}=${t.status}`).join(' ')}`;
-        if (!quiet && line !== last) console.log(line);
-        last = line;
+        view.update(progress);
         if (progress.phase !== 'Running') return progress;
       }
     }
@@ -81,6 +80,12 @@ export function program(): Command {
   root
     .option('--temporal-address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)')
     .option('--temporal-namespace <ns>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default)')
+    .option('--temporal-tls', 'connect to Temporal with TLS (implied by the options below; $TEMPORAL_TLS)')
+    .option('--temporal-tls-ca-path <file>', 'CA certificate that signed the Temporal server\'s ($TEMPORAL_TLS_CA_PATH)')
+    .option('--temporal-tls-cert-path <file>', 'client certificate for mTLS ($TEMPORAL_TLS_CERT_PATH)')
+    .option('--temporal-tls-key-path <file>', 'client key for mTLS ($TEMPORAL_TLS_KEY_PATH)')
+    .option('--temporal-tls-server-name <name>', 'server name to verify instead of the address\'s host ($TEMPORAL_TLS_SERVER_NAME)')
+    .option('--temporal-api-key <key>', 'API key sent as a bearer token; prefer $TEMPORAL_API_KEY, which stays out of shell history')
     .option('--context <name>', 'kubeconfig context (default: the current one; KUBECONFIG selects the file)');
   const app = root.command('app').description('manage Applications');
   const withSession = <A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<void>) => async (...args: A) => {
