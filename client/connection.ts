@@ -2,10 +2,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { KubeClient } from '../activities/cluster/kube-client';
+import { describeTemporal, TemporalFlags, temporalOptions } from './temporal-options';
 
-export interface GlobalOptions {
-  temporalAddress?: string;
-  temporalNamespace?: string;
+export interface GlobalOptions extends TemporalFlags {
   context?: string;
   namespace?: string;
 }
@@ -27,17 +26,23 @@ export async function openSession(options: GlobalOptions): Promise<Session> {
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   if (options.context) kc.setCurrentContext(options.context);
-  const address = options.temporalAddress ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  let target: ReturnType<typeof temporalOptions>;
+  try {
+    target = temporalOptions(options);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '5s' });
+    connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, connectTimeout: '5s' });
   } catch (error) {
-    throw new CliError(`cannot reach Temporal at ${address}: ${(error as Error).message}`, 'set --temporal-address or TEMPORAL_ADDRESS, or start the local stack with `npm run stack:up`');
+    const cause = (error as { cause?: Error }).cause?.message;
+    throw new CliError(`cannot reach Temporal at ${describeTemporal(target)}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`, 'check --temporal-address, --temporal-tls-* and --temporal-api-key (or TEMPORAL_ADDRESS, TEMPORAL_TLS_*, TEMPORAL_API_KEY), or start the local stack with `npm run stack:up`');
   }
   const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
   return {
     kube: new KubeClient(kc),
-    temporal: new Client({ connection, namespace: options.temporalNamespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default' }),
+    temporal: new Client({ connection, namespace: target.namespace }),
     namespace: options.namespace ?? contextNamespace ?? 'default',
     close: () => connection.close(),
   };

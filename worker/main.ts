@@ -1,6 +1,7 @@
 // The Sluice worker: runs the workflows and activities on task queue "sluice", and the controller that
 // watches Application CRs. Configuration from the environment:
-//   TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), KUBECONFIG, SLUICE_NAMESPACE (sluice),
+//   TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TLS*, TEMPORAL_API_KEY (as the
+//   Temporal CLI reads them; see client/temporal-options.ts), KUBECONFIG, SLUICE_NAMESPACE (sluice),
 //   SLUICE_WATCH_ARGOCD=true to also reconcile argoproj.io Applications (compatibility mode),
 //   SLUICE_REFRESH_INTERVAL / SLUICE_REFRESH_JITTER (durations; default 3m and 1m),
 //   SLUICE_APP_SELECTOR (a label selector: only matching Applications), SLUICE_TASK_QUEUE (sluice),
@@ -12,6 +13,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { metrics, registry } from '../activities/metrics';
 import { createActivities } from '../activities';
 import { createLogger, installLogger } from '../activities/log';
+import { describeTemporal, temporalOptions } from '../client/temporal-options';
 import { logFieldsFromWorkflowId } from '../domain/logging';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { Engine } from '../activities/engine';
@@ -27,15 +29,18 @@ export async function main(): Promise<void> {
   installLogger(logger);
   // The SDK's logs (workflow and activity lines included) go to pino, with the app and sync id read off the
   // workflow id; its own worker metrics (temporal_*) are served on a second port when asked.
-  const sdkLogger = new DefaultLogger('INFO', (entry) => {
+  const sdkLevel = ({ trace: 'TRACE', debug: 'DEBUG' } as const)[process.env.LOG_LEVEL ?? ''] ?? 'INFO';
+  const sdkLogger = new DefaultLogger(sdkLevel, (entry) => {
     const level = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
-    const workflowId = typeof entry.meta?.workflowId === 'string' ? entry.meta.workflowId : undefined;
-    logger[level]({ ...logFieldsFromWorkflowId(workflowId), ...entry.meta, sdk: true }, entry.message);
+    // The SDK's `namespace` is Temporal's; ours names the Application's, as on every other line.
+    const { namespace: temporalNamespace, ...meta } = entry.meta ?? {};
+    const workflowId = typeof meta.workflowId === 'string' ? meta.workflowId : undefined;
+    logger[level]({ ...meta, ...(temporalNamespace ? { temporalNamespace } : {}), ...logFieldsFromWorkflowId(workflowId), sdk: true }, entry.message);
   });
   const temporalMetrics = process.env.SLUICE_TEMPORAL_METRICS_ADDRESS;
   Runtime.install({ logger: sdkLogger, ...(temporalMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: temporalMetrics } } } } : {}) });
-  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const temporal = temporalOptions();
+  const { address, namespace } = temporal;
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   const engine = new Engine(new KubeClient(kc));
@@ -47,13 +52,13 @@ export async function main(): Promise<void> {
 
   const taskQueue = process.env.SLUICE_TASK_QUEUE ?? TASK_QUEUE;
   const worker = await Worker.create({
-    connection: await NativeConnection.connect({ address }),
+    connection: await NativeConnection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }),
     namespace,
     taskQueue,
     workflowsPath: require.resolve('../workflows'),
     activities: createActivities(engine),
   });
-  const client = new Client({ connection: await Connection.connect({ address }), namespace });
+  const client = new Client({ connection: await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }), namespace });
   const drift = new DriftWatcher(engine.client, (app) => refresh(app), logger);
   const tracked = new Map<string, TrackedApp>();
   const refresh = async (app: AppRef) => {
@@ -78,7 +83,7 @@ export async function main(): Promise<void> {
     metrics: registry, onWebhook: (provider, result) => metrics.webhookRequests.inc({ provider, result }),
   });
   await controller.start();
-  logger.info({ address, namespace, taskQueue, groups }, 'sluice worker started');
+  logger.info({ temporal: describeTemporal(temporal), namespace, taskQueue, groups }, 'sluice worker started');
 
   const shutdown = () => {
     controller.stop();
