@@ -138,7 +138,14 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     await record({ message: waiting });
     await notify(request.app, { trigger: 'on-approval-requested', app: request.app, revision: request.revision, message: waiting, commands: progress.approval.commands });
     const timeoutMs = parseDuration(policy.timeout ?? '') ?? undefined;
-    const decided = await condition(() => progress.approval!.state !== 'Pending' || supersededBy !== undefined, timeoutMs ?? '3650 days');
+    let decided: boolean;
+    try {
+      decided = await condition(() => progress.approval!.state !== 'Pending' || supersededBy !== undefined, timeoutMs ?? '3650 days');
+    } catch (error) {
+      if (!isCancellation(error)) throw error;
+      progress.approval.state = 'Terminated';
+      return CancellationScope.nonCancellable(() => finish('Terminated', 'terminated while waiting for approval; nothing was applied'));
+    }
     if (!decided) {
       progress.approval.state = 'Expired';
       return finish('ApprovalExpired', `approval expired after ${policy.timeout}; nothing was applied`);

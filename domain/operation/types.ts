@@ -88,7 +88,7 @@ export interface ApprovalDecision {
   comment?: string;
 }
 
-export type ApprovalState = 'Pending' | 'Approved' | 'Rejected' | 'Expired' | 'Superseded';
+export type ApprovalState = 'Pending' | 'Approved' | 'Rejected' | 'Expired' | 'Superseded' | 'Terminated';
 
 export interface ApprovalRequest {
   state: ApprovalState;
