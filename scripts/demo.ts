@@ -1,11 +1,13 @@
 // The demo: `npm run demo` brings up the local stack, installs the CRDs, starts a Sluice worker, pushes a
 // Kustomize app (base + dev/staging/prod overlays, a PreSync migration Job and a PostSync smoke Job) to the
 // local git server, and registers dev and staging (automated, prune, selfHeal) and prod (approval required).
-// It then keeps a status table current and prints the commands to try. `--script` runs the whole story
-// unattended (approve prod, push a change, heal drift, a broken hook, a revert) and exits 0 only when each
+// Every app is subscribed (Argo CD's annotations) to notifications delivered to a receiver on loopback that
+// the demo runs and prints. It then keeps a status table current and prints the commands to try. `--script` runs the whole story
+// unattended (approve prod with `sluice app approve`, push a change, heal drift, a broken hook, a revert) and exits 0 only when each
 // step was observed. Ctrl-C or `npm run demo:down` stops everything it started.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createServer, Server } from 'node:http';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { applyObjects } from '../activities/cluster/apply';
@@ -23,6 +25,44 @@ const ENVIRONMENTS = [
   { name: 'staging', replicas: 2, tag: '1.27', automated: true },
   { name: 'prod', replicas: 3, tag: '1.26', automated: true, approval: true },
 ];
+
+// Argo CD's subscription annotations; `webhook` service `demo` is the receiver below, `slack` its /slack path.
+const SUBSCRIPTIONS = Object.fromEntries(
+  ['on-sync-succeeded', 'on-sync-failed', 'on-deployed', 'on-health-degraded', 'on-approval-requested'].map((t) => [`notifications.argoproj.io/subscribe.${t}.webhook`, 'demo']),
+);
+SUBSCRIPTIONS['notifications.argoproj.io/subscribe.on-approval-requested.slack'] = '#deploys';
+
+interface Received { at: string; path: string; trigger: string; app: string; message: string }
+
+/** The loopback receiver notifications are delivered to: it keeps what arrives, for the table and the script. */
+async function startReceiver(): Promise<{ server: Server; url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d) => (raw += d));
+    req.on('end', () => {
+      try {
+        const body = JSON.parse(raw);
+        // Slack bodies carry text only: "*trigger* ns/app ...".
+        const slack = /^\*([a-z-]+)\* [^/]+\/(\S+)/.exec(body.text ?? '');
+        received.push({ at: new Date().toISOString().slice(11, 19), path: req.url ?? '', trigger: body.trigger ?? slack?.[1] ?? '?', app: body.app?.name ?? slack?.[2] ?? '?', message: body.message ?? body.text ?? '' });
+      } catch {
+        // Not JSON: ignored.
+      }
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, received };
+}
+
+function sluiceCli(...args: string[]): Promise<string> {
+  const stack = stackEnv();
+  return new Promise((resolve, reject) => {
+    execFile(path.join(repoRoot, 'client/bin/sluice'), args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: stack.KUBECONFIG, TEMPORAL_ADDRESS: stack.TEMPORAL_ADDRESS, NO_COLOR: '1' } },
+      (error, stdout, stderr) => (error ? reject(new Error(`sluice ${args.join(' ')}: ${stdout}${stderr}`)) : resolve(stdout.trim())));
+  });
+}
 
 const job = (name: string, hook: string, fail = false) => `apiVersion: batch/v1
 kind: Job
@@ -91,7 +131,7 @@ function application(env: (typeof ENVIRONMENTS)[number], repoURL: string): KubeO
   return {
     apiVersion: 'sluice.dev/v1alpha1',
     kind: 'Application',
-    metadata: { name: `web-${env.name}`, namespace: APPS_NAMESPACE, labels: { 'sluice.dev/demo': 'true' } },
+    metadata: { name: `web-${env.name}`, namespace: APPS_NAMESPACE, labels: { 'sluice.dev/demo': 'true' }, annotations: SUBSCRIPTIONS },
     spec: {
       project: env.name,
       source: { repoURL, targetRevision: 'main', path: `overlays/${env.name}` },
@@ -145,16 +185,21 @@ function approveCommand(app: AppObject): string {
   return `${stackEnv().SLUICE_TEMPORAL_CLI} workflow signal --workflow-id '${workflowId}' --name approve --input '${JSON.stringify({ revision: a.revision, diffDigest: a.diffDigest, user: 'sluice-admin' })}'`;
 }
 
-async function story(kube: KubeClient, repo: { dir: string }, step: (message: string) => void): Promise<void> {
+async function story(kube: KubeClient, repo: { dir: string }, received: Received[], step: (message: string) => void): Promise<void> {
+  const notified = (what: string, check: (r: Received) => boolean) => eventually(`a notification: ${what}`, async () => received.find(check), 60_000);
   const head = git(repo.dir, 'rev-parse', 'HEAD');
   await waitFor(kube, 'dev and staging to sync', 'dev', synced(head));
   await waitFor(kube, 'staging to sync', 'staging', synced(head));
   step('dev and staging synced and Healthy: PreSync migrate, wave 1 web, PostSync smoke');
   const prod = await waitFor(kube, 'prod to ask for approval', 'prod', (a) => a.status?.approval?.state === 'Pending');
-  step(`prod is waiting for approval of ${prod.status.approval.revision.slice(0, 8)}; nothing applied yet`);
-  execFileSync('bash', ['-c', approveCommand(prod)], { stdio: 'ignore' });
+  await notified('prod\'s approval request on Slack', (r) => r.path === '/slack' && r.trigger === 'on-approval-requested' && r.app === 'web-prod');
+  step(`prod is waiting for approval of ${prod.status.approval.revision.slice(0, 8)} (nothing applied yet) and asked for it on Slack`);
+  const approved = await sluiceCli('app', 'approve', 'web-prod', '-n', APPS_NAMESPACE, '--yes', '--comment', 'demo');
   await waitFor(kube, 'prod to sync after approval', 'prod', synced(head));
-  step('prod approved through a Temporal signal and synced');
+  step(`prod approved from the CLI (\`sluice app approve web-prod\`: ${approved.split('\n').pop()}) and synced`);
+  await notified('dev deployed', (r) => r.trigger === 'on-deployed' && r.app === 'web-dev');
+  await notified('prod synced', (r) => r.trigger === 'on-sync-succeeded' && r.app === 'web-prod');
+  step(`the receiver got ${received.length} notifications so far, on-deployed for dev and on-sync-succeeded for prod among them`);
 
   const tagged = writeAndPush(repo.dir, 'dev: nginx 1.28', { 'overlays/dev/kustomization.yaml': 'resources:\n- ../../base\nreplicas:\n- name: web\n  count: 1\nimages:\n- name: nginx\n  newTag: "1.28"\n' });
   signalRefresh('dev');
@@ -174,7 +219,8 @@ async function story(kube: KubeClient, repo: { dir: string }, step: (message: st
   });
   signalRefresh('dev');
   const failed = await waitFor(kube, 'dev to fail on the broken hook', 'dev', (a) => a.status?.operationState?.phase === 'Failed' && a.status.operationState.syncResult?.revision === broken);
-  step(`the broken PreSync hook failed dev's sync: ${failed.status.operationState.message}`);
+  await notified('dev\'s failed sync', (r) => r.trigger === 'on-sync-failed' && r.app === 'web-dev');
+  step(`the broken PreSync hook failed dev's sync (and on-sync-failed was delivered): ${failed.status.operationState.message}`);
 
   git(repo.dir, 'revert', '--no-edit', 'HEAD');
   git(repo.dir, 'push', '-q', 'origin', 'HEAD:main');
@@ -208,12 +254,18 @@ async function main(): Promise<void> {
     return true;
   }, 120_000);
 
+  const receiver = await startReceiver();
+  await applyObjects(kube, [{
+    apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sluice-notifications', namespace: APPS_NAMESPACE },
+    stringData: { 'webhook.demo.url': `${receiver.url}/webhook`, 'slack.url': `${receiver.url}/slack` },
+  } as unknown as KubeObject]);
   const worker: WorkerProcess = await startWorker({
     SLUICE_APP_SELECTOR: 'sluice.dev/demo=true', SLUICE_NAMESPACE: APPS_NAMESPACE, SLUICE_REFRESH_INTERVAL: '30s', SLUICE_REFRESH_JITTER: '5s', SLUICE_HTTP_PORT: '0',
   });
   fs.writeFileSync(path.join(DEMO_DIR, 'worker.pid'), String(worker.pid));
   const stop = async (code: number) => {
     await worker.stop();
+    receiver.server.close();
     fs.rmSync(path.join(DEMO_DIR, 'worker.pid'), { force: true });
     // The unattended run leaves a stack it found running (as under CI) and stops one it started.
     if (unattended && !stackWasUp) execFileSync('bash', [path.join(__dirname, 'stack.sh'), 'down'], { stdio: 'inherit' });
@@ -225,11 +277,12 @@ async function main(): Promise<void> {
   const repo = await createRepo(stack.SLUICE_GIT_URL);
   for (const env of ENVIRONMENTS) await kube.create(application(env, repo.url));
   console.log(`\nrepo ${repo.url} (working copy: ${repo.dir}); Applications in namespace ${APPS_NAMESPACE}`);
+  console.log(`notifications go to the receiver at ${receiver.url} (webhook at /webhook, Slack at /slack)`);
 
   if (unattended) {
     let n = 0;
     try {
-      await story(kube, repo, (message) => console.log(`[demo] step ${++n} ok: ${message}`));
+      await story(kube, repo, receiver.received, (message) => console.log(`[demo] step ${++n} ok: ${message}`));
       console.log(`\n${await table(kube)}\n\n[demo] all ${n} steps observed`);
       await stop(0);
     } catch (error) {
@@ -240,21 +293,26 @@ async function main(): Promise<void> {
   }
 
   const k = `${stack.SLUICE_KUBECTL} --kubeconfig ${stack.KUBECONFIG}`;
+  const cli = `KUBECONFIG=${stack.KUBECONFIG} ${path.join(repoRoot, 'client/bin/sluice')}`;
   const help = () => `
 Temporal UI      ${stack.SLUICE_TEMPORAL_UI}/namespaces/default/workflows?query=SluiceKind%3D%22Application%22
 Try:
   push a change    cd ${repo.dir} && sed -i 's/1.27/1.28/' overlays/dev/kustomization.yaml && git commit -qam "dev: 1.28" && git push -q origin HEAD:main
   watch it         ${k} -n demo-dev get deploy,jobs -w
   drift + heal     ${k} -n demo-dev scale deploy/web --replicas=4
-  approve prod     (the exact command appears below once prod asks)
+  approve prod     ${cli} app approve web-prod -n ${APPS_NAMESPACE}    (once prod asks; reject works the same way)
+  follow a sync    ${cli} app sync web-dev -n ${APPS_NAMESPACE}
+  history          ${cli} app history web-prod -n ${APPS_NAMESPACE}
   a broken hook    cd ${repo.dir} && sed -i 's/labels: {job: migrate}/labels: {job: migrate, pod-container-running-failed.stage.kwok.x-k8s.io: "true"}/' base/migrate.yaml && sed -i 's/hello from sluice/hello again/' base/config.yaml && git commit -qam "break" && git push -q origin HEAD:main
   roll back        cd ${repo.dir} && git revert --no-edit HEAD && git push -q origin HEAD:main
   stop everything  Ctrl-C, then npm run demo:down
 `;
   for (;;) {
     const prod = await readApp(kube, 'prod');
-    const approval = prod?.status?.approval?.state === 'Pending' ? `\napprove prod     ${approveCommand(prod)}\n` : '';
-    process.stdout.write(`\x1b[2J\x1b[H${await table(kube)}\n${help()}${approval}`);
+    const approval = prod?.status?.approval?.state === 'Pending' ? `\nprod is waiting: ${cli} app approve web-prod -n ${APPS_NAMESPACE}\n  (or from the Temporal side: ${approveCommand(prod)})\n` : '';
+    const latest = receiver.received.slice(-6).map((r) => `  ${r.at} ${r.path.padEnd(8)} ${r.trigger.padEnd(22)} ${r.app.padEnd(12)} ${r.message.split('\n')[0].slice(0, 70)}`).join('\n');
+    const notifications = `\nnotifications received at ${receiver.url} (latest ${Math.min(6, receiver.received.length)} of ${receiver.received.length}):\n${latest || '  (none yet)'}\n`;
+    process.stdout.write(`\x1b[2J\x1b[H${await table(kube)}\n${notifications}${help()}${approval}`);
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
 }

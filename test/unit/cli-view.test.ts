@@ -30,7 +30,7 @@ class Sink extends Writable {
   constructor(readonly isTTY: boolean) {
     super();
   }
-  _write(chunk: Buffer, _enc: string, done: () => void) {
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
     this.text += String(chunk);
     done();
   }
