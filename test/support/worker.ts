@@ -27,7 +27,10 @@ export async function startWorker(env: Record<string, string>): Promise<WorkerPr
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
   while (!log.includes('sluice worker started')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the worker did not start:\n${log.slice(-3000)}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the worker did not start:\n${log.slice(-3000)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return {
