@@ -16,7 +16,7 @@ import { startTemporalTlsProxy } from '../support/temporal-proxy';
 
 const run = new E2eRun(18092, { LOG_LEVEL: 'debug' });
 const { kube, runId, scratch } = run;
-const { scenario, waitForOperation, push, refreshed, pendingApproval, sluice } = run;
+const { scenario, waitForOperation, refreshed, pendingApproval, sluice } = run;
 
 beforeAll(() => run.start());
 afterAll(() => run.stop());
@@ -69,7 +69,7 @@ test('every log line of a sync names the app, namespace and sync id (and revisio
   }
 });
 
-test('the CLI binary: reject with a comment, terminate-op of a sync waiting for approval, rollback to the previous revision', async () => {
+test('the CLI binary: reject with a comment, terminate-op of a sync waiting for approval, refresh, rollback to the previous revision', async () => {
   const namespace = await run.namespace('cli-ops');
   const repo = await run.repo('cli-ops');
   const first = repo.commit('one replica', wavesApp({ replicas: 1 }));
@@ -101,7 +101,9 @@ test('the CLI binary: reject with a comment, terminate-op of a sync waiting for 
   create('manual', { automated: false });
   await refreshed(namespace, 'manual');
   expect(sluice(namespace, 'app', 'sync', 'manual', '--as', 'carol').code).toBe(0);
-  const second = await push(repo, namespace, 'manual', 'three replicas', { 'app/deployment.yaml': wavesApp({ replicas: 3 })['app/deployment.yaml'] });
+  const second = repo.commit('three replicas', { 'app/deployment.yaml': wavesApp({ replicas: 3 })['app/deployment.yaml'] });
+  // Polling is every 2 minutes here: `sluice app refresh` is what makes the new commit seen.
+  expect(sluice(namespace, 'app', 'refresh', 'manual')).toMatchObject({ code: 0, out: expect.stringContaining('refresh of manual requested') });
   await eventually('the new revision to be seen', async () => ((await run.application(namespace, 'manual'))?.status?.sync?.revision === second ? true : undefined));
   expect(sluice(namespace, 'app', 'sync', 'manual', '--as', 'carol').code).toBe(0);
   expect((await kube.get('apps/v1', 'Deployment', namespace, 'web'))!.spec).toMatchObject({ replicas: 3 });
