@@ -6,25 +6,18 @@
 //
 //   node --import tsx bench/push-to-apply.ts [--runs N]      (the local stack must be up: npm run stack:up)
 import { execFileSync } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { KubeClient } from '../activities/cluster/kube-client';
 import { KubeObject } from '../domain/resource/types';
-import { applicationManifest } from '../test/fixtures/gitops';
-import { TestRepo } from '../test/support/git';
-import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from '../test/support/kube';
-import { stackEnv } from '../test/support/stack';
-import { startWorker } from '../test/support/worker';
+import { E2eRun } from '../test/support/e2e';
+import { eventually } from '../test/support/kube';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 10;
-const env = stackEnv();
-const kube = KubeClient.fromFile(env.KUBECONFIG);
-const runId = randomBytes(4).toString('hex');
-const PORT = 18096;
-const SECRET = `bench-${runId}`;
+// The e2e harness: CRDs installed, a worker of its own (10-minute polling, so only the webhook can be quick).
+const run = new E2eRun(18096, { SLUICE_REFRESH_INTERVAL: '10m' });
+const { env, kube } = run;
 
 const configMap = (namespace: string, value: number): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bench', namespace }, data: { value: String(value) } } as unknown as KubeObject);
 const configMapYaml = (value: number) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bench\ndata:\n  value: "${value}"\n`;
@@ -47,28 +40,19 @@ function stats(samples: number[]): { median: number; p90: number; min: number } 
 }
 
 async function main(): Promise<void> {
-  const kc = kubeConfig();
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
-  const sluiceNs = await createTestNamespace(kc, 'bench-sluice');
-  const kubectlNs = await createTestNamespace(kc, 'bench-kubectl');
-  const requestNs = await createTestNamespace(kc, 'bench-request');
-  const repo = await TestRepo.create('bench');
-  const worker = await startWorker({
-    SLUICE_APP_SELECTOR: `sluice.dev/test-run=${runId}`, SLUICE_TASK_QUEUE: `sluice-bench-${runId}`, SLUICE_NAMESPACE: 'default',
-    SLUICE_HTTP_PORT: String(PORT), SLUICE_WEBHOOK_SECRET: SECRET, SLUICE_REFRESH_INTERVAL: '10m', SLUICE_REFRESH_JITTER: '1s',
-    SLUICE_REPO_CACHE: path.join(scratch, 'repos'), SLUICE_RENDER_CACHE: path.join(scratch, 'rendered'),
-  });
+  await run.start();
   try {
-    repo.commit('value 0', { 'app/config.yaml': configMapYaml(0) });
-    await kube.create(applicationManifest({ name: 'bench', namespace: sluiceNs, repoURL: repo.url, destination: sluiceNs, runId }) as unknown as KubeObject);
+    const kubectlNs = await run.namespace('bench-kubectl');
+    const requestNs = await run.namespace('bench-request');
+    const { namespace: sluiceNs, repo } = await run.scenario('bench-sluice', { 'app/config.yaml': configMapYaml(0) });
     await eventually('the first sync', async () => ((await kube.get('v1', 'ConfigMap', sluiceNs, 'bench')) ? true : undefined), 120_000);
 
-    const webhook = (body: string) => fetch(`http://127.0.0.1:${PORT}/api/webhook`, {
+    const webhook = (body: string) => fetch(`http://127.0.0.1:${run.httpPort}/api/webhook`, {
       method: 'POST', body,
-      headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` },
+      headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': `sha256=${createHmac('sha256', run.webhookSecret).update(body).digest('hex')}` },
     });
     const pushBody = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: repo.url } });
-    const manifest = path.join(scratch, 'bench.yaml');
+    const manifest = path.join(run.scratch, 'bench.yaml');
     const samples = { sluice: [] as number[], kubectl: [] as number[], request: [] as number[] };
     // One warm-up round each, not counted.
     for (let i = 1; i <= runs + 1; i++) {
@@ -106,10 +90,7 @@ async function main(): Promise<void> {
     console.log(`ratio (median) Sluice / kubectl apply: ${(s.sluice.median / s.kubectl.median).toFixed(2)}x`);
     console.log(`ratio (median) Sluice / one SSA request: ${(s.sluice.median / s.request.median).toFixed(1)}x`);
   } finally {
-    await worker.stop();
-    repo.cleanup();
-    await Promise.all([sluiceNs, kubectlNs, requestNs].map((ns) => deleteNamespace(kc, ns)));
-    fs.rmSync(scratch, { recursive: true, force: true });
+    await run.stop();
   }
 }
 
