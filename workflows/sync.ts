@@ -3,7 +3,7 @@
 // Only orchestration here; every side effect is an activity.
 import {
   ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate,
-  isCancellation, proxyActivities, setHandler, upsertSearchAttributes,
+  isCancellation, patched, proxyActivities, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { refusalReason } from '../domain/operation/approval';
@@ -91,24 +91,36 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     CancellationScope.nonCancellable(() =>
       quick.recordOperation({ app: request.app, progress, initiatedBy: request.initiatedBy, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }),
     );
+  /**
+   * A status write and a notification go out in the same workflow task: one writes the CR, the other starts an
+   * abandoned child, so neither needs to wait for the other (a round trip saved each time). Histories written
+   * before this change replay the old order.
+   */
+  const recordAndNotify = async (extra: Parameters<typeof record>[0], event?: Parameters<typeof notify>[1]) => {
+    if (!patched('record-and-notify-together')) {
+      await record(extra);
+      if (event) await notify(request.app, event);
+      return;
+    }
+    await Promise.all([record(extra), event ? notify(request.app, event) : undefined]);
+  };
   const finish = async (outcome: SyncResult['outcome'], message: string, failedResource?: string): Promise<SyncResult> => {
     progress.phase = outcome === 'Succeeded' ? 'Succeeded' : 'Failed';
     progress.step = 'Done';
     progress.message = message;
     progress.finishedAt = new Date().toISOString();
     if (request.searchAttributes !== false) upsertSearchAttributes([{ key: SA.operationPhase, value: progress.phase }]);
-    await record({ message, ...(outcome === 'Succeeded' ? { deployed: { revision: request.revision, approvedBy: progress.approval?.decidedBy } } : {}) });
-    if (outcome === 'Succeeded' || outcome === 'Failed') {
-      await notify(request.app, { trigger: outcome === 'Succeeded' ? 'on-sync-succeeded' : 'on-sync-failed', app: request.app, revision: request.revision, message });
-    }
+    await recordAndNotify(
+      { message, ...(outcome === 'Succeeded' ? { deployed: { revision: request.revision, approvedBy: progress.approval?.decidedBy } } : {}) },
+      outcome === 'Succeeded' || outcome === 'Failed' ? { trigger: outcome === 'Succeeded' ? 'on-sync-succeeded' : 'on-sync-failed', app: request.app, revision: request.revision, message } : undefined,
+    );
     return { outcome, revision: request.revision, message, failedResource, progress };
   };
 
   if (request.searchAttributes !== false) {
     upsertSearchAttributes([{ key: SA.operationPhase, value: 'Running' }, { key: SA.revision, value: request.revision }]);
   }
-  await record();
-  await notify(request.app, { trigger: 'on-sync-running', app: request.app, revision: request.revision, message: `sync started by ${request.initiatedBy.username} (attempt ${request.attempt})` });
+  await recordAndNotify({}, { trigger: 'on-sync-running', app: request.app, revision: request.revision, message: `sync started by ${request.initiatedBy.username} (attempt ${request.attempt})` });
   let prepared: PreparedSync;
   try {
     prepared = await quick.prepareSync(ctx);
@@ -135,8 +147,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     };
     progress.step = 'AwaitingApproval';
     const waiting = `waiting for approval of ${request.revision.slice(0, 12)} by ${progress.approval.approvers.join(', ')}`;
-    await record({ message: waiting });
-    await notify(request.app, { trigger: 'on-approval-requested', app: request.app, revision: request.revision, message: waiting, commands: progress.approval.commands });
+    await recordAndNotify({ message: waiting }, { trigger: 'on-approval-requested', app: request.app, revision: request.revision, message: waiting, commands: progress.approval.commands });
     const timeoutMs = parseDuration(policy.timeout ?? '') ?? undefined;
     let decided: boolean;
     try {
