@@ -27,10 +27,6 @@ export function installLogger(logger: Logger): void {
   base = logger;
 }
 
-export function rootLogger(): Logger {
-  return base;
-}
-
 export interface SyncLogFields {
   app: { namespace: string; name: string };
   revision?: string;
@@ -56,8 +52,4 @@ export function activityLog(fields: SyncLogFields): Logger {
     ...(fields.phase ? { phase: fields.phase } : {}),
     ...(fields.wave !== undefined ? { wave: fields.wave } : {}),
   });
-}
-
-export function errorText(error: unknown): string {
-  return scrubSecrets(error instanceof Error ? error.message : String(error));
 }

@@ -72,7 +72,7 @@ export class ApplicationController {
       if (type === 'MODIFIED' && this.generations.get(id) === obj.metadata.generation && !obj.metadata.deletionTimestamp) return;
       this.generations.set(id, obj.metadata.generation ?? 0);
       if (type === 'DELETED') this.generations.delete(id);
-      this.kick(app, obj.spec?.project ?? 'default').catch((err: unknown) => this.options.logger.error({ err: String(err), app: id }, 'could not signal the application workflow'));
+      this.kick(app, obj.spec?.project ?? 'default').catch((err: unknown) => this.options.logger.error({ err: String(err), app: app.name, namespace: app.namespace }, 'could not signal the application workflow'));
     }, restart);
     this.requests.push(request);
   }

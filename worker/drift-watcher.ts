@@ -84,7 +84,8 @@ export class DriftWatcher {
       clearTimeout(this.timers.get(key));
       this.timers.set(key, setTimeout(() => {
         this.timers.delete(key);
-        this.refresh(app).catch((err: unknown) => this.logger.warn({ err: String(err), app: key }, 'drift refresh signal failed'));
+        this.logger.info({ app: app.name, namespace: app.namespace, event: type }, 'drift seen on a tracked object; refreshing');
+        this.refresh(app).catch((err: unknown) => this.logger.warn({ err: String(err), app: app.name, namespace: app.namespace }, 'drift refresh signal failed'));
       }, this.debounceMs));
     }
   }
