@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { Engine } from '../activities/engine';
 import { validateApplication } from '../domain/application/validate';
-import { AppRef, applicationWorkflowId, SyncProgress } from '../domain/operation/types';
+import { AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain/operation/types';
 import { KubeObject } from '../domain/resource/types';
 import { refreshSignal, rollbackUpdate, statusQuery, syncUpdate, terminateUpdate } from '../workflows/application';
 import { approveUpdate, rejectUpdate, syncProgressQuery } from '../workflows/sync';
@@ -51,6 +51,39 @@ async function follow(s: Session, name: string): Promise<SyncProgress | undefine
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return undefined;
+}
+
+interface HistoryEntry { id: number; revision: string; deployedAt: string; deployStartedAt?: string }
+
+interface SyncRow { id?: number; operationId: string; revision?: string; initiatedBy: string; result: string; message?: string; duration: string; approvedBy?: string; started: string; link: string }
+
+/**
+ * One row per sync workflow, from its memo (set by Sluice at start and end): syncs that failed, were rejected or
+ * are still running are listed too. A succeeded sync gets the id of its status.history entry, which is what
+ * `app rollback` takes.
+ */
+function syncRows(syncs: Array<{ workflowId: string; status: { name: string }; startTime: Date; closeTime?: Date; memo?: Record<string, unknown> }>, history: HistoryEntry[], ui: string): SyncRow[] {
+  const unclaimed = [...history];
+  return syncs.map((w) => {
+    const memo = (w.memo?.sluice ?? {}) as Partial<SyncMemo>;
+    const running = w.status.name === 'RUNNING';
+    const result = running ? 'Running' : memo.outcome ?? (w.status.name === 'COMPLETED' ? 'Completed' : w.status.name);
+    let id: number | undefined;
+    if (memo.outcome === 'Succeeded') {
+      // The history entry of the same revision whose deploy ended closest to this workflow's close.
+      const close = w.closeTime?.getTime() ?? 0;
+      const match = unclaimed.filter((h) => h.revision === memo.revision).sort((a, b) => Math.abs(Date.parse(a.deployedAt) - close) - Math.abs(Date.parse(b.deployedAt) - close))[0];
+      if (match) {
+        id = match.id;
+        unclaimed.splice(unclaimed.indexOf(match), 1);
+      }
+    }
+    const seconds = ((w.closeTime ?? new Date()).getTime() - w.startTime.getTime()) / 1000;
+    return {
+      id, operationId: w.workflowId.split('/').pop() ?? '', revision: memo.revision, initiatedBy: memo.initiatedBy ?? '-', result, message: memo.message,
+      duration: `${Math.round(seconds)}s`, approvedBy: memo.approvedBy, started: w.startTime.toISOString().replace(/\.\d+Z$/, 'Z'), link: `${ui}${encodeURIComponent(w.workflowId)}`,
+    };
+  });
 }
 
 async function decide(s: Session, name: string, approve: boolean, opts: { comment?: string; as?: string; yes?: boolean }): Promise<void> {
@@ -150,16 +183,18 @@ export function program(): Command {
       }
     }));
 
-  app.command('history <name>').addOption(ns).addOption(output).action(withSession(async (s, name: string, opts: { output: Format }) => {
-    const history = (await getApp(s, name)).status?.history ?? [];
-    const syncs = [];
-    for await (const wf of s.temporal.workflow.list({ query: `WorkflowId STARTS_WITH 'sluice-sync/${s.namespace}/${name}/'` })) syncs.push(wf);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const rows = history.map((h: any) => [String(h.id), short(h.revision), h.initiatedBy?.username ?? '-', 'Succeeded', `${Math.round((Date.parse(h.deployedAt) - Date.parse(h.deployStartedAt)) / 1000)}s`, h.approvedBy ?? '-']);
-    const ops = syncs.map((w) => [w.status.name, w.workflowId, `${UI}/namespaces/default/workflows/${encodeURIComponent(w.workflowId)}`]);
-    console.log(render({ history, operations: ops }, opts.output, () => [['ID', 'REVISION', 'INITIATED BY', 'RESULT', 'DURATION', 'APPROVED BY'], ...rows]));
-    if (opts.output === 'table') for (const o of ops) console.log(`${o[0].padEnd(10)} ${o[2]}`);
-  }));
+  app.command('history <name>').description('every sync: revision, initiator, result, duration, approver, Temporal UI link').addOption(ns).addOption(output)
+    .action(withSession(async (s, name: string, opts: { output: Format }) => {
+      const history: HistoryEntry[] = (await getApp(s, name)).status?.history ?? [];
+      const syncs = [];
+      for await (const wf of s.temporal.workflow.list({ query: `WorkflowId STARTS_WITH 'sluice-sync/${s.namespace}/${name}/'` })) syncs.push(wf);
+      syncs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+      const operations = syncRows(syncs, history, `${UI}/namespaces/${s.temporal.options.namespace}/workflows/`);
+      console.log(render({ history, operations }, opts.output, () => [
+        ['ID', 'REVISION', 'INITIATED BY', 'RESULT', 'DURATION', 'APPROVED BY', 'STARTED', 'TEMPORAL UI'],
+        ...operations.map((o) => [o.id === undefined ? '-' : String(o.id), short(o.revision), o.initiatedBy, o.result, o.duration, o.approvedBy ?? '-', o.started, o.link]),
+      ]));
+    }));
 
   app.command('rollback <name> [id]').addOption(ns).option('--as <user>').action(withSession(async (s, name: string, id: string | undefined, opts: { as?: string }) => {
     const history = (await getApp(s, name)).status?.history ?? [];

@@ -10,7 +10,7 @@ import type { SluiceActivities } from '../activities';
 import { ApplicationSpec } from '../domain/application/types';
 import { canRetry, effectiveRetry, retryDelayMs } from '../domain/operation/retry';
 import {
-  AppRef, Initiator, KindRef, RefreshResult, RESOURCE_FINALIZERS, SyncOutcome, SyncResult, syncWorkflowId,
+  AppRef, Initiator, KindRef, RefreshResult, RESOURCE_FINALIZERS, SyncMemo, SyncOutcome, SyncResult, syncWorkflowId,
 } from '../domain/operation/types';
 import { SA } from './search-attributes';
 import { notify as deliver } from './notify';
@@ -215,7 +215,11 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
         attempt: operation.attempt, managedKinds: state.managedKinds, approvalRequired: operation.requireApproval || !!spec?.syncPolicy?.approval?.required,
         searchAttributes: options.searchAttributes, notifications: options.notifications,
       }],
-      ...(options.searchAttributes === false ? {} : { typedSearchAttributes: [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.kind, value: 'Sync' }, { key: SA.project, value: result.project ?? 'default' }] }),
+      ...(options.searchAttributes === false ? {} : {
+        typedSearchAttributes: [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.kind, value: 'Sync' }, { key: SA.project, value: result.project ?? 'default' }],
+        // What `sluice app history` lists for every sync, read from the visibility store without a query.
+        memo: { sluice: { revision, initiatedBy: operation.initiatedBy.username, automated: !!operation.initiatedBy.automated, attempt: operation.attempt } satisfies SyncMemo },
+      }),
     });
     running = { handle, operation, revision, workflowId };
     log.info('sync started', { app: app.name, namespace: app.namespace, revision, syncId: operationId, attempt: operation.attempt, initiatedBy: operation.initiatedBy.username });

@@ -3,13 +3,13 @@
 // Only orchestration here; every side effect is an activity.
 import {
   ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate,
-  isCancellation, patched, proxyActivities, setHandler, upsertSearchAttributes,
+  isCancellation, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { refusalReason } from '../domain/operation/approval';
 import { parseDuration } from '../domain/duration';
 import {
-  ApprovalDecision, ApprovalRequest, PreparedSync, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus, syncWorkflowId,
+  ApprovalDecision, ApprovalRequest, PreparedSync, SyncMemo, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus, syncWorkflowId,
 } from '../domain/operation/types';
 import { SyncStep, SyncTask } from '../domain/plan/plan';
 import { notify as deliver } from './notify';
@@ -109,7 +109,13 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     progress.step = 'Done';
     progress.message = message;
     progress.finishedAt = new Date().toISOString();
-    if (request.searchAttributes !== false) upsertSearchAttributes([{ key: SA.operationPhase, value: progress.phase }]);
+    if (request.searchAttributes !== false) {
+      upsertSearchAttributes([{ key: SA.operationPhase, value: progress.phase }]);
+      if (patched('sync-outcome-memo')) {
+        const memo: SyncMemo = { revision: request.revision, initiatedBy: request.initiatedBy.username, automated: !!request.initiatedBy.automated, attempt: request.attempt, outcome, message, approvedBy: progress.approval?.state === 'Approved' ? progress.approval.decidedBy : undefined };
+        upsertMemo({ sluice: memo });
+      }
+    }
     await recordAndNotify(
       { message, ...(outcome === 'Succeeded' ? { deployed: { revision: request.revision, approvedBy: progress.approval?.decidedBy } } : {}) },
       outcome === 'Succeeded' || outcome === 'Failed' ? { trigger: outcome === 'Succeeded' ? 'on-sync-succeeded' : 'on-sync-failed', app: request.app, revision: request.revision, message } : undefined,

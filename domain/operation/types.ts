@@ -137,6 +137,17 @@ export interface SyncResult {
   progress: SyncProgress;
 }
 
+/** The memo on each sync workflow (key `sluice`): set at start, completed with the outcome at the end. */
+export interface SyncMemo {
+  revision: string;
+  initiatedBy: string;
+  automated: boolean;
+  attempt: number;
+  outcome?: SyncOutcome;
+  message?: string;
+  approvedBy?: string;
+}
+
 /** The workflow ids: readable in the Temporal UI, derived from the app's identity. */
 export function applicationWorkflowId(app: Pick<AppRef, 'namespace' | 'name'>): string {
   return `sluice-app/${app.namespace}/${app.name}`;

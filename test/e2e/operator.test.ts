@@ -113,6 +113,14 @@ test('the CLI binary: reject with a comment, terminate-op of a sync waiting for 
   const history = sluice(namespace, 'app', 'history', 'manual', '-o', 'json');
   expect(JSON.parse(history.out).history.map((h: any) => h.revision)).toEqual([first, second, first]);
   expect(sluice(namespace, 'app', 'rollback', 'manual', '7')).toMatchObject({ code: 2, out: expect.stringContaining('rollback refused') });
+
+  // History lists every sync, not only the deployed ones: the rejected and terminated ones too.
+  const ops = (app: string) => JSON.parse(sluice(namespace, 'app', 'history', app, '-o', 'json').out).operations;
+  expect(ops('manual').map((o: any) => [o.id, o.revision, o.initiatedBy, o.result])).toEqual([[0, first, 'carol', 'Succeeded'], [1, second, 'carol', 'Succeeded'], [2, first, 'carol', 'Succeeded']]);
+  expect(ops('gated')).toEqual([expect.not.objectContaining({ id: expect.anything() })]);
+  expect(ops('gated')).toEqual([expect.objectContaining({ revision: first, initiatedBy: 'automated sync policy', result: 'Rejected', message: 'rejected by sluice-admin: not on a Friday' })]);
+  expect(ops('held')).toEqual([expect.objectContaining({ result: 'Terminated', message: 'terminated while waiting for approval; nothing was applied' })]);
+  expect(sluice(namespace, 'app', 'history', 'gated').out).toMatch(new RegExp(`-\\s+${first.slice(0, 8)}\\s+automated sync policy\\s+Rejected\\s+\\d+s\\s+-\\s+\\S+Z\\s+http://127.0.0.1:8233/namespaces/default/workflows/sluice-sync%2F`));
 });
 
 test('on a terminal, `sluice app sync` redraws one live frame in place (phases, waves, hooks, statuses, attempt) and ends on the final state', async () => {
