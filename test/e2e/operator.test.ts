@@ -151,9 +151,10 @@ test('on a terminal, `sluice app sync` redraws one live frame in place (phases, 
   expect(out).toMatch(/\x1b\[32mHealthy\x1b\[0m/);
 });
 
-test('a real Prometheus scrapes the worker: Sluice series are queryable, the alert rules load, and every dashboard query evaluates', async () => {
-  const { namespace, name } = await scenario('prom', wavesApp());
+test('a real Prometheus scrapes the worker: Sluice series are queryable, the alert rules load, a failed sync fires SluiceSyncFailing, and every dashboard query evaluates', async () => {
+  const [{ namespace, name }, failing] = await Promise.all([scenario('prom', wavesApp()), scenario('prom-fail', wavesApp({ failPreSync: true }))]);
   await waitForOperation(namespace, name, 'Succeeded');
+  await waitForOperation(failing.namespace, failing.name, 'Failed');
   const dir = fs.mkdtempSync(path.join(scratch, 'prometheus-'));
   const rule = parse(fs.readFileSync(path.join(repoRoot, 'deploy/monitoring/prometheus-rule.yaml'), 'utf8'));
   fs.writeFileSync(path.join(dir, 'sluice.rules.yaml'), stringify(rule.spec));
@@ -188,6 +189,13 @@ test('a real Prometheus scrapes the worker: Sluice series are queryable, the ale
     }, 30_000);
     expect(rules.map((r: any) => r.name).sort()).toEqual(['SluiceAppDegraded', 'SluiceAppOutOfSync', 'SluiceApprovalWaiting', 'SluiceSyncFailing']);
     for (const r of rules) expect({ name: r.name, health: r.health, error: r.lastError }).toEqual({ name: r.name, health: 'ok', error: undefined });
+    // The failed sync fires SluiceSyncFailing for that app alone (the alert has no `for:`).
+    const firing = await eventually('SluiceSyncFailing to fire', async () => {
+      const alerts = (await api('/api/v1/alerts')).data.alerts.filter((a: any) => a.labels.alertname === 'SluiceSyncFailing' && a.state === 'firing');
+      return alerts.length > 0 ? alerts : undefined;
+    }, 30_000);
+    expect(firing.map((a: any) => `${a.labels.namespace}/${a.labels.name}`)).toContain(`${failing.namespace}/${failing.name}`);
+    expect(firing.map((a: any) => a.labels.namespace)).not.toContain(namespace);
 
     const dashboard = JSON.parse(fs.readFileSync(path.join(repoRoot, 'deploy/monitoring/grafana-dashboard.json'), 'utf8'));
     const exprs: string[] = dashboard.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => t.expr)).filter(Boolean);
