@@ -1,5 +1,6 @@
 // The live view of a sync: on a terminal, one frame redrawn in place (phases, waves, hooks, each resource's
-// status and the attempt); elsewhere (a pipe, CI) one plain line each time something changes.
+// status and the attempt); elsewhere (a pipe, CI) one plain line each time something changes, and the final
+// table once at the end.
 import { SyncProgress } from '../domain/operation/types';
 import { render } from './output';
 
@@ -42,6 +43,8 @@ export class LiveView {
     if (!this.tty) {
       const line = renderLine(progress);
       if (line !== this.last) this.out.write(`${line}\n`);
+      // At the end, the whole table once, as `argocd app sync` prints it: readable in CI logs.
+      if (line !== this.last && progress.phase !== 'Running') this.out.write(`${renderFrame(progress).join('\n')}\n`);
       this.last = line;
       return;
     }

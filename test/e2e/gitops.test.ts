@@ -314,6 +314,8 @@ test('the sluice CLI binary: create, list, get, diff (exit 1 when out of sync), 
   expect(sync.code).toBe(0);
   expect(sync.out).toMatch(/Running PreSync\/0 attempt 1/);
   expect(sync.out).toMatch(/successfully synced/);
+  // Piped, the final table comes once at the end, as `argocd app sync` prints it.
+  expect(sync.out).toMatch(/PHASE\s+WAVE\s+KIND\s+RESOURCE\s+STATUS[\s\S]*Sync\s+2\s+Deployment\s+\S+\/web\s+Healthy/);
   expect(sluice(namespace, 'app', 'diff', 'manual').code).toBe(0);
   expect(sluice(namespace, 'app', 'wait', 'manual', '--health', '--sync', '--timeout', '60')).toMatchObject({ code: 0 });
   expect(sluice(namespace, 'app', 'history', 'manual').out).toMatch(new RegExp(`0\\s+${head.slice(0, 8)}\\s+carol\\s+Succeeded`));

@@ -51,7 +51,9 @@ test('on a terminal the view moves back over its last frame and redraws; in a pi
   expect(pipe.text.trim().split('\n')).toEqual([
     renderLine(progress('Running', 'PreSync/0', ['Running', 'Pending'])),
     'Succeeded Done attempt 2: Job/ns/migrate=Healthy Deployment/ns/web=Healthy',
+    ...renderFrame(progress('Succeeded', 'Done', ['Healthy', 'Healthy'])),
   ]);
+  expect(pipe.text).not.toContain('\x1b[');
 });
 
 test('Temporal connection options: flags over TEMPORAL_* variables over local defaults; an API key or a CA turns TLS on', () => {
