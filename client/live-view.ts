@@ -8,7 +8,7 @@ const COLOURS: Record<string, string> = { Healthy: '32', Synced: '32', Succeeded
 
 /** One frame of the view: a header line and a table of tasks in plan order. */
 export function renderFrame(progress: SyncProgress, options: { colour?: boolean; elapsedMs?: number } = {}): string[] {
-  const paint = (text: string, status = text) => (options.colour && COLOURS[status] ? `\x1b[${COLOURS[status]}m${text}\x1b[0m` : text);
+  const paint = (status: string) => (options.colour && COLOURS[status] ? `\x1b[${COLOURS[status]}m${status}\x1b[0m` : status);
   const elapsed = options.elapsedMs === undefined ? '' : `  ${Math.round(options.elapsedMs / 1000)}s`;
   const lines = [`${paint(progress.phase)}  step ${progress.step}  attempt ${progress.attempt}  revision ${progress.revision.slice(0, 8)}${elapsed}`];
   if (progress.approval?.state === 'Pending') lines.push(`waiting for approval by ${progress.approval.approvers.join(', ')}: ${progress.approval.commands[0] ?? ''}`);

@@ -10,7 +10,7 @@ import type { SluiceActivities } from '../activities';
 import { ApplicationSpec } from '../domain/application/types';
 import { canRetry, effectiveRetry, retryDelayMs } from '../domain/operation/retry';
 import {
-  AppRef, Initiator, KindRef, RefreshResult, RESOURCE_FINALIZERS, SyncMemo, SyncOutcome, SyncResult, syncWorkflowId,
+  AppRef, Initiator, KindRef, RefreshResult, RESOURCE_FINALIZERS, syncMemo, SyncOutcome, SyncResult, syncWorkflowId,
 } from '../domain/operation/types';
 import { SA } from './search-attributes';
 import { notify as deliver } from './notify';
@@ -218,7 +218,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
       ...(options.searchAttributes === false ? {} : {
         typedSearchAttributes: [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.kind, value: 'Sync' }, { key: SA.project, value: result.project ?? 'default' }],
         // What `sluice app history` lists for every sync, read from the visibility store without a query.
-        memo: { sluice: { revision, initiatedBy: operation.initiatedBy.username, automated: !!operation.initiatedBy.automated, attempt: operation.attempt } satisfies SyncMemo },
+        memo: { sluice: syncMemo(revision, operation.initiatedBy, operation.attempt) },
       }),
     });
     running = { handle, operation, revision, workflowId };

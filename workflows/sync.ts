@@ -9,7 +9,7 @@ import type { SluiceActivities } from '../activities';
 import { refusalReason } from '../domain/operation/approval';
 import { parseDuration } from '../domain/duration';
 import {
-  ApprovalDecision, ApprovalRequest, PreparedSync, SyncMemo, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus, syncWorkflowId,
+  ApprovalDecision, ApprovalRequest, PreparedSync, syncMemo, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus, syncWorkflowId,
 } from '../domain/operation/types';
 import { SyncStep, SyncTask } from '../domain/plan/plan';
 import { notify as deliver } from './notify';
@@ -112,8 +112,8 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     if (request.searchAttributes !== false) {
       upsertSearchAttributes([{ key: SA.operationPhase, value: progress.phase }]);
       if (patched('sync-outcome-memo')) {
-        const memo: SyncMemo = { revision: request.revision, initiatedBy: request.initiatedBy.username, automated: !!request.initiatedBy.automated, attempt: request.attempt, outcome, message, approvedBy: progress.approval?.state === 'Approved' ? progress.approval.decidedBy : undefined };
-        upsertMemo({ sluice: memo });
+        const approvedBy = progress.approval?.state === 'Approved' ? progress.approval.decidedBy : undefined;
+        upsertMemo({ sluice: syncMemo(request.revision, request.initiatedBy, request.attempt, { outcome, message, approvedBy }) });
       }
     }
     await recordAndNotify(

@@ -148,6 +148,11 @@ export interface SyncMemo {
   approvedBy?: string;
 }
 
+/** The memo of a sync: what the parent sets at start, and with `end` what the sync sets when it finishes. */
+export function syncMemo(revision: string, initiatedBy: Initiator, attempt: number, end?: Pick<SyncMemo, 'outcome' | 'message' | 'approvedBy'>): SyncMemo {
+  return { revision, initiatedBy: initiatedBy.username, automated: !!initiatedBy.automated, attempt, ...end };
+}
+
 /** The workflow ids: readable in the Temporal UI, derived from the app's identity. */
 export function applicationWorkflowId(app: Pick<AppRef, 'namespace' | 'name'>): string {
   return `sluice-app/${app.namespace}/${app.name}`;

@@ -16,19 +16,10 @@ import { startTemporalTlsProxy } from '../support/temporal-proxy';
 
 const run = new E2eRun(18092, { LOG_LEVEL: 'debug' });
 const { kube, runId, scratch } = run;
-const { scenario, waitForOperation, refreshed, pendingApproval, sluice } = run;
+const { scenario, waitForOperation, refreshed, pendingApproval, sluice, sluiceAsync } = run;
 
 beforeAll(() => run.start());
 afterAll(() => run.stop());
-
-/** The CLI binary without blocking this process (some tests serve the CLI from here). */
-function sluiceAsync(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(path.join(repoRoot, 'client/bin/sluice'), args, {
-      encoding: 'utf8', env: { ...process.env, KUBECONFIG: run.env.KUBECONFIG, TEMPORAL_ADDRESS: run.env.TEMPORAL_ADDRESS, NO_COLOR: '1', ...env },
-    }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, out: `${stdout}${stderr}` }));
-  });
-}
 
 function logLines(): any[] {
   return run.worker.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));

@@ -3,7 +3,7 @@
 // worker writes back. Everything a run creates is removed by stop().
 import { Client, Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,8 @@ import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from './
 import { repoRoot, stackEnv } from './stack';
 import { startWorker, WorkerProcess } from './worker';
 
+
+const CLI = path.join(repoRoot, 'client/bin/sluice');
 
 export class E2eRun {
   readonly env = stackEnv();
@@ -117,16 +119,21 @@ export class E2eRun {
       return app?.status?.approval?.state === 'Pending' ? app : undefined;
     });
 
-  /** Runs the CLI binary against the stack, as a user would. */
-  sluice = (namespace: string, ...args: string[]): { code: number; out: string } => this.sluiceWith({}, namespace, ...args);
+  private cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return { ...process.env, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, NO_COLOR: '1', ...extra };
+  }
 
-  sluiceWith = (env: Record<string, string>, namespace: string, ...args: string[]): { code: number; out: string } => {
-    const r = spawnSync(path.join(repoRoot, 'client/bin/sluice'), [...args, '-n', namespace], {
-      encoding: 'utf8',
-      env: { ...process.env, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, NO_COLOR: '1', ...env },
-    });
+  /** Runs the CLI binary against the stack in namespace `namespace`, as a user would. */
+  sluice = (namespace: string, ...args: string[]): { code: number; out: string } => {
+    const r = spawnSync(CLI, [...args, '-n', namespace], { encoding: 'utf8', env: this.cliEnv() });
     return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
   };
+
+  /** The CLI binary without blocking this process (for tests that serve something the CLI talks to). */
+  sluiceAsync = (env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string }> =>
+    new Promise((resolve) => {
+      execFile(CLI, args, { encoding: 'utf8', env: this.cliEnv(env) }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, out: `${stdout}${stderr}` }));
+    });
 }
 
 /** The reason an Update's validator gave (the client wraps it as the failure's cause). */
