@@ -43,10 +43,11 @@ export class Engine {
     this.controlNamespace = options.controlNamespace ?? process.env.SLUICE_NAMESPACE ?? 'sluice';
   }
 
-  async resolve(spec: ApplicationSpec): Promise<ResolvedRevision> {
+  /** Resolves the spec's targetRevision, or `revision` (a branch, tag, SHA or semver constraint) when given. */
+  async resolve(spec: ApplicationSpec, revision = spec.source!.targetRevision): Promise<ResolvedRevision> {
     const source = spec.source!;
     const credentials = await repoCredentials(this.client, source.repoURL, this.controlNamespace);
-    return timed(metrics.gitDuration, {}, () => this.repos.resolve(source.repoURL, source.targetRevision, credentials));
+    return timed(metrics.gitDuration, {}, () => this.repos.resolve(source.repoURL, revision, credentials));
   }
 
   /** The desired objects at a resolved commit; rendered once per digest, then read from the cache. */

@@ -6,7 +6,9 @@ import { KubeObject } from '../domain/resource/types';
 import { removeFinalizers } from './application-resource';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
-import { recordOperation, OperationRecord } from './operation-status';
+import { OperationEnd, recordOperation, recordOperationEnd, OperationRecord } from './operation-status';
+import { temporalActivities } from './temporal';
+import type { Client } from '@temporalio/client';
 import { refreshApplication } from './refresh';
 import { deliverNotification, notificationTargets, NotificationTarget } from './notify';
 import { NotificationEvent } from '../domain/notifications';
@@ -36,15 +38,20 @@ function guarded<I, O>(fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
   };
 }
 
-export function createActivities(engine: Engine) {
+/** `temporal` is the worker's own client, for the activities that act on sync workflows. */
+export function createActivities(engine: Engine, temporal: () => Client = () => {
+  throw new Error('this worker has no Temporal client for its activities');
+}) {
   return {
-    refreshApplication: guarded((input: { app: AppRef }) => refreshApplication(engine, input.app)),
+    ...temporalActivities(temporal),
+    refreshApplication: guarded((input: { app: AppRef; revisions?: string[] }) => refreshApplication(engine, input.app, input.revisions)),
     prepareSync: guarded((ctx: SyncContext) => prepareSync(engine, ctx)),
     dryRunSync: guarded((ctx: SyncContext) => dryRunSync(engine, ctx)),
     runSyncStep: guarded((input: { ctx: SyncContext; tasks: SyncTask[]; first: boolean }) => runSyncStep(engine, input)),
     awaitStepHealthy: guarded((input: { ctx: SyncContext; tasks: SyncTask[] }) => awaitStepHealthy(engine, input)),
     cleanupHooks: guarded((input: { ctx: SyncContext; tasks: SyncTask[]; outcome: 'Succeeded' | 'Failed' }) => cleanupHooks(engine, input)),
     recordOperation: guarded((record: OperationRecord) => recordOperation(engine, record)),
+    recordOperationEnd: guarded((end: OperationEnd) => recordOperationEnd(engine, end)),
     notificationTargets: (input: { app: AppRef; event: NotificationEvent }) => notificationTargets(engine, input),
     deliverNotification: (input: { event: NotificationEvent; target: NotificationTarget }) => deliverNotification(engine, input),
     /** On deletion with a resources finalizer: prune everything the app tracks, then release the CR. */

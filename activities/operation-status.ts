@@ -57,3 +57,34 @@ export async function recordOperation(engine: Engine, record: OperationRecord): 
   await patchStatus(engine.client, record.app, status);
   if (!progress.finishedAt) log.info({ step: progress.step, attempt: progress.attempt, ...(record.approval?.state === 'Pending' ? { approval: 'Pending' } : {}) }, 'sync progress');
 }
+
+export interface OperationEnd {
+  app: AppRef;
+  operationId: string;
+  revision: string;
+  attempt: number;
+  message: string;
+  initiatedBy: Initiator;
+}
+
+/**
+ * Writes the end of a sync that could not write it itself (it failed in its own code, or was terminated):
+ * phase, message and finish time, keeping the per-resource results it had recorded. A request still pending
+ * approval is marked Terminated. Written only while the CR still shows that operation.
+ */
+export async function recordOperationEnd(engine: Engine, end: OperationEnd): Promise<void> {
+  const cr = await readApplication(engine.client, end.app);
+  const status = cr?.status as { operationState?: { operation?: { operationId?: string } }; approval?: { state?: string; revision?: string } } | undefined;
+  const current = status?.operationState?.operation?.operationId;
+  if (!cr || (current !== undefined && current !== end.operationId)) return;
+  const finishedAt = new Date().toISOString();
+  activityLog({ app: end.app, revision: end.revision, operationId: end.operationId }).warn({ attempt: end.attempt, message: end.message }, 'sync ended without recording its end; recorded for it');
+  metrics.syncTotal.inc({ name: end.app.name, namespace: end.app.namespace, phase: 'Failed' });
+  await patchStatus(engine.client, end.app, {
+    operationState: {
+      phase: 'Failed', message: end.message, finishedAt, retryCount: end.attempt - 1,
+      ...(current === undefined ? { startedAt: finishedAt, operation: { sync: { revision: end.revision }, initiatedBy: end.initiatedBy, operationId: end.operationId } } : {}),
+    },
+    ...(status?.approval?.state === 'Pending' ? { approval: { state: 'Terminated', decidedAt: finishedAt } } : {}),
+  });
+}

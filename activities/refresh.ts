@@ -1,6 +1,7 @@
 // Refresh: read the Application, resolve its revision, render, diff against the cluster and probe health,
 // then write sync status, health, resources and conditions to the CR. Errors in the app's own input
 // (bad spec, unreachable repo, unknown revision, bad manifests) become conditions, not activity failures.
+import { ApplicationSpec } from '../domain/application/types';
 import { validateApplication } from '../domain/application/validate';
 import { worst } from '../domain/health';
 import { keyOf, subjectOf } from '../domain/resource/identity';
@@ -34,15 +35,30 @@ export function isInputError(error: unknown): boolean {
   return error instanceof KubeApiError && error.code === 403;
 }
 
-export async function refreshApplication(engine: Engine, app: AppRef): Promise<RefreshResult> {
+export async function refreshApplication(engine: Engine, app: AppRef, revisions: string[] = []): Promise<RefreshResult> {
   const started = Date.now();
   const result = await timed(metrics.reconcileDuration, {}, () => refresh(engine, app));
+  if (result.spec && revisions.length > 0) result.resolved = await resolveRevisions(engine, result.spec, revisions);
   const log = activityLog({ app, revision: result.revision });
   if (!result.exists) log.info('refreshed: the Application no longer exists');
   else if (result.invalid || result.comparisonError) log.warn({ syncStatus: result.syncStatus, problem: result.invalid ?? result.comparisonError, durationMs: Date.now() - started }, 'refreshed: cannot compare');
   else log.info({ syncStatus: result.syncStatus, health: result.health, resources: result.desiredCount, durationMs: Date.now() - started }, 'refreshed');
   if (result.exists) recordAppStatus({ name: app.name, namespace: app.namespace, project: result.project ?? 'default', sync_status: result.syncStatus, health_status: result.health });
   return result;
+}
+
+/** The explicit revisions of manual syncs and rollbacks, each resolved to a commit or given the reason it cannot be. */
+async function resolveRevisions(engine: Engine, spec: ApplicationSpec, revisions: string[]): Promise<NonNullable<RefreshResult['resolved']>> {
+  const resolved: NonNullable<RefreshResult['resolved']> = {};
+  for (const revision of revisions) {
+    try {
+      resolved[revision] = { sha: (await engine.resolve(spec, revision)).sha };
+    } catch (error) {
+      if (!isInputError(error)) throw error;
+      resolved[revision] = { error: (error as Error).message };
+    }
+  }
+  return resolved;
 }
 
 async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {

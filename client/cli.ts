@@ -6,8 +6,8 @@ import { Engine } from '../activities/engine';
 import { validateApplication } from '../domain/application/validate';
 import { AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain/operation/types';
 import { KubeObject } from '../domain/resource/types';
-import { refreshSignal, rollbackUpdate, statusQuery, syncUpdate, terminateUpdate } from '../workflows/application';
-import { approveUpdate, rejectUpdate, syncProgressQuery } from '../workflows/sync';
+import { refreshSignal, rollbackUpdate, StartedOperation, syncUpdate, terminateUpdate } from '../workflows/application';
+import { approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../workflows/sync';
 import { CliError, GlobalOptions, openSession, Session, whoAmI } from './connection';
 import { LiveView } from './live-view';
 import { colourDiff, Format, render } from './output';
@@ -32,25 +32,40 @@ function row(app: AppObject): string[] {
   return [app.metadata.namespace ?? '', app.metadata.name ?? '', st.sync?.status ?? 'Unknown', st.health?.status ?? 'Unknown', short(st.sync?.revision), lastSync, st.approval?.state === 'Pending' ? `Pending (${short(st.approval.revision)})` : '-'];
 }
 
-/** Follows an app's current operation until it ends; returns its final phase. */
-async function follow(s: Session, name: string): Promise<SyncProgress | undefined> {
-  const handle = s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name)));
+/**
+ * Follows the sync workflow a request started, to its result: the live view is fed from its progress query, and
+ * the result itself is awaited, so a sync that is over before the first poll is reported all the same.
+ */
+async function follow(s: Session, workflowId: string): Promise<SyncProgress> {
+  const handle = s.temporal.workflow.getHandle<typeof syncWorkflow>(workflowId);
   const view = new LiveView();
-  let seen: string | undefined;
-  for (let i = 0; i < 3600; i++) {
-    const status = await handle.query(statusQuery);
-    const id = status.operation?.workflowId;
-    if (id) seen = id;
-    if (seen) {
-      const progress = await s.temporal.workflow.getHandle(seen).query(syncProgressQuery).catch(() => undefined);
-      if (progress) {
-        view.update(progress);
-        if (progress.phase !== 'Running') return progress;
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+  let over = false;
+  const result = handle.result().finally(() => {
+    over = true;
+  });
+  result.catch(() => undefined);
+  while (!over) {
+    const progress = await handle.query(syncProgressQuery).catch(() => undefined);
+    if (progress && !over) view.update(progress);
+    await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500))]);
   }
-  return undefined;
+  try {
+    const { progress } = await result;
+    view.update(progress);
+    return progress;
+  } catch (error) {
+    const cause = (error as { cause?: Error }).cause;
+    throw new CliError(`sync ${workflowId} did not finish: ${cause?.message ?? (error as Error).message}`, `see ${UI}/namespaces/${s.temporal.options.namespace}/workflows/${encodeURIComponent(workflowId)}`, 1);
+  }
+}
+
+/** Prints what a request started; unless `async`, follows it and fails (exit 1) when it did not succeed. */
+async function report(s: Session, verb: string, started: StartedOperation, async?: boolean): Promise<void> {
+  console.log(`${verb} started: operation ${started.operationId} at ${short(started.revision)}, workflow ${started.workflowId}`);
+  if (async) return;
+  const progress = await follow(s, started.workflowId);
+  if (progress.phase !== 'Succeeded') throw new CliError(`${verb} ${progress.phase}: ${progress.message ?? ''}`, undefined, 1);
+  console.log(progress.message);
 }
 
 interface HistoryEntry { id: number; revision: string; deployedAt: string; deployStartedAt?: string }
@@ -158,16 +173,13 @@ export function program(): Command {
       await getApp(s, name);
       const who = await whoAmI(s.kube, opts.as);
       const handle = s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name)));
+      let started: StartedOperation;
       try {
-        await handle.executeUpdate(syncUpdate, { args: [{ revision: opts.revision, prune: opts.prune, resources: opts.resource, initiatedBy: who.user }] });
+        started = await handle.executeUpdate(syncUpdate, { args: [{ revision: opts.revision, prune: opts.prune, resources: opts.resource, initiatedBy: who.user }] });
       } catch (error) {
         throw new CliError(`sync refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
       }
-      console.log(`sync of ${name} requested by ${who.user}`);
-      if (opts.async) return;
-      const progress = await follow(s, name);
-      if (progress?.phase !== 'Succeeded') throw new CliError(`sync ${progress?.phase ?? 'did not finish'}: ${progress?.message ?? ''}`, undefined, 1);
-      console.log(progress.message);
+      await report(s, `sync of ${name} by ${who.user}`, started, opts.async);
     }));
 
   app.command('wait <name>').addOption(ns).option('--health').option('--sync').option('--timeout <seconds>', 'give up after', '300')
@@ -196,19 +208,18 @@ export function program(): Command {
       ]));
     }));
 
-  app.command('rollback <name> [id]').addOption(ns).option('--as <user>').action(withSession(async (s, name: string, id: string | undefined, opts: { as?: string }) => {
+  app.command('rollback <name> [id]').addOption(ns).option('--as <user>').option('--async', 'do not follow the rollback').action(withSession(async (s, name: string, id: string | undefined, opts: { as?: string; async?: boolean }) => {
     const history = (await getApp(s, name)).status?.history ?? [];
     const target = id !== undefined ? Number(id) : history[history.length - 2]?.id;
     if (target === undefined) throw new CliError(`${name} has no earlier history entry to roll back to`);
     const who = await whoAmI(s.kube, opts.as);
+    let started: StartedOperation;
     try {
-      const r = await s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name))).executeUpdate(rollbackUpdate, { args: [{ id: target, initiatedBy: who.user }] });
-      console.log(`rolling ${name} back to ${short(r.revision)} (history ${target})`);
+      started = await s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name))).executeUpdate(rollbackUpdate, { args: [{ id: target, initiatedBy: who.user }] });
     } catch (error) {
       throw new CliError(`rollback refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
     }
-    const progress = await follow(s, name);
-    if (progress?.phase !== 'Succeeded') throw new CliError(`rollback ${progress?.phase}: ${progress?.message}`, undefined, 1);
+    await report(s, `rollback of ${name} to history ${target}`, started, opts.async);
   }));
 
   app.command('refresh <name>').addOption(ns).action(withSession(async (s, name: string) => {
@@ -221,7 +232,7 @@ export function program(): Command {
     const who = await whoAmI(s.kube, opts.as);
     try {
       const r = await s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name))).executeUpdate(terminateUpdate, { args: [{ initiatedBy: who.user }] });
-      console.log(`terminated ${r.terminated}`);
+      console.log(`terminated ${r.terminated}${r.escalated ? ' (it did not stop within 30s of being cancelled, so its workflow was terminated)' : ''}`);
     } catch (error) {
       throw new CliError(`${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
     }

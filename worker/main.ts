@@ -51,14 +51,14 @@ export async function main(): Promise<void> {
   };
 
   const taskQueue = process.env.SLUICE_TASK_QUEUE ?? TASK_QUEUE;
+  const client = new Client({ connection: await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }), namespace });
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }),
     namespace,
     taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities(engine),
+    activities: createActivities(engine, () => client),
   });
-  const client = new Client({ connection: await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }), namespace });
   const drift = new DriftWatcher(engine.client, (app) => refresh(app), logger);
   const tracked = new Map<string, TrackedApp>();
   const refresh = async (app: AppRef) => {

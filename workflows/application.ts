@@ -1,20 +1,23 @@
-// One long-lived workflow per Application: refresh on an interval (jittered) and on signals, auto-sync once
-// per revision, retry failed syncs with Argo CD's backoff (a newer revision supersedes a stuck retry),
-// self-heal with a back-off, take manual sync / rollback / terminate requests as Updates, and continue as
-// new with compact state when Temporal suggests it.
+// One long-lived workflow per Application: the loop that feeds refreshes and finished syncs to the pure state
+// machine in domain/operation/machine.ts and carries out what it decides. Manual sync, rollback and terminate
+// are Updates whose validators refuse what cannot be served; an accepted sync or rollback is answered with the
+// sync it started (or why it could not start). Syncs are started abandoned, so the app can continue as new
+// while one runs (an approval may wait for days); the sync tells the app when it ends.
 import {
-  allHandlersFinished, ChildWorkflowHandle, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle,
+  allHandlersFinished, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle,
   log, ParentClosePolicy, proxyActivities, setHandler, startChild, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { ApplicationSpec } from '../domain/application/types';
-import { canRetry, effectiveRetry, retryDelayMs } from '../domain/operation/retry';
 import {
-  AppRef, Initiator, KindRef, RefreshResult, RESOURCE_FINALIZERS, syncMemo, SyncOutcome, SyncResult, syncWorkflowId,
-} from '../domain/operation/types';
-import { SA } from './search-attributes';
+  AppAction, AppEvent, CarriedState, initialState, next, nextWakeMs, Operation, refuseRollback, refuseSync, RequestView,
+} from '../domain/operation/machine';
+import { AppRef, Initiator, RefreshResult, RESOURCE_FINALIZERS, syncMemo, SyncOutcome, TestFault } from '../domain/operation/types';
+import { changedAttributes, SA } from './search-attributes';
 import { notify as deliver } from './notify';
-import { supersedeSignal, syncWorkflow } from './sync';
+import { supersedeSignal, syncFinishedSignal, syncWorkflow } from './sync';
+
+export type { CarriedState } from '../domain/operation/machine';
 
 const activities = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '5 minutes',
@@ -45,38 +48,14 @@ export interface ApplicationOptions {
   continueAsNewAfter?: number;
   /** Notifications on (default) or off. */
   notifications?: boolean;
-}
-
-/** What survives continue-as-new: small and bounded. */
-export interface CarriedState {
-  /** The uid of the CR this state belongs to. */
-  uid?: string;
-  lastSyncedRevision?: string;
-  failedRevision?: string;
-  retry?: { revision: string; failures: number; nextAt: number; manual?: Omit<Operation, 'attempt'> };
-  selfHeal?: { revision: string; attempts: number; nextAt: number };
-  managedKinds: KindRef[];
-  history: Array<{ id: number; revision: string }>;
-  operations: number;
-  lastOutcome?: { outcome: SyncOutcome; revision: string; message: string };
-  /** The last revision announced on-deployed (Succeeded and Healthy, once per revision). */
-  deployedRevision?: string;
-  health?: string;
+  /** Tests only: a fault injected into the workflow code of every sync this app starts. */
+  testFault?: TestFault;
 }
 
 export interface ApplicationInput {
   app: AppRef;
   state?: CarriedState;
   options?: ApplicationOptions;
-}
-
-interface Operation {
-  revision?: string;
-  prune: boolean;
-  resources?: string[];
-  requireApproval: boolean;
-  initiatedBy: Initiator;
-  attempt: number;
 }
 
 export interface ApplicationStatus {
@@ -86,237 +65,243 @@ export interface ApplicationStatus {
   health: string;
   comparisonError?: string;
   invalid?: string;
-  operation?: { workflowId: string; revision: string; attempt: number; initiatedBy: Initiator };
+  operation?: { operationId: string; workflowId: string; revision: string; attempt: number; initiatedBy: Initiator };
   state: CarriedState;
   refreshes: number;
   /** Why auto-sync is holding back, if it is. */
   autoSyncBlocked?: string;
 }
 
+/** The sync an accepted request started. */
+export interface StartedOperation {
+  operationId: string;
+  workflowId: string;
+  revision: string;
+}
+
 export const refreshSignal = defineSignal('refresh');
 export const statusQuery = defineQuery<ApplicationStatus>('status');
-export const syncUpdate = defineUpdate<{ operationId: string; workflowId: string }, [ManualSync]>('sync');
-export const rollbackUpdate = defineUpdate<{ operationId: string; workflowId: string; revision: string }, [{ id: number; initiatedBy: string }]>('rollback');
-export const terminateUpdate = defineUpdate<{ terminated: string }, [{ initiatedBy: string }]>('terminateOperation');
+export const syncUpdate = defineUpdate<StartedOperation, [ManualSync]>('sync');
+export const rollbackUpdate = defineUpdate<StartedOperation, [{ id: number; initiatedBy: string }]>('rollback');
+export const terminateUpdate = defineUpdate<{ terminated: string; escalated: boolean }, [{ initiatedBy: string }]>('terminateOperation');
 
 const DEFAULT_REFRESH_MS = 180_000;
 const DEFAULT_JITTER_MS = 60_000;
-const SELF_HEAL = { durationMs: 5_000, factor: 2, maxDurationMs: 180_000 };
+/** How long a cancelled sync gets to end by itself before terminate-op terminates it. */
+const TERMINATE_GRACE_MS = 30_000;
+/** How long an accepted request waits for the app to get to it (a refresh in progress) before it is withdrawn. */
+const REQUEST_WAIT_MS = 120_000;
+/** Continue as new well before Temporal's 10,240-event warning, even where the server does not suggest it. */
+const HISTORY_EVENTS_BEFORE_CONTINUE = 4_000;
+/** Every how many refreshes a sync carried over from an earlier run is looked up, in case it ended unheard. */
+const CARRIED_SYNC_CHECK_EVERY = 20;
+
+type Ending = Extract<AppEvent, { type: 'finished' }>;
 
 export async function applicationWorkflow(input: ApplicationInput): Promise<string> {
   const { app } = input;
   const options = input.options ?? {};
   const notify: typeof deliver = async (target, event) => (options.notifications === false ? undefined : deliver(target, event));
-  let state: CarriedState = input.state ?? { managedKinds: [], history: [], operations: 0 };
+  let state: CarriedState = input.state ?? initialState();
   let last: RefreshResult | undefined;
   let spec: ApplicationSpec | undefined;
   let refreshRequested = false;
   let refreshes = 0;
   let autoSyncBlocked: string | undefined;
-  const queue: Operation[] = [];
-  let running: { handle: ChildWorkflowHandle<typeof syncWorkflow>; operation: Operation; revision: string; workflowId: string } | undefined;
-  let finished: SyncResult | undefined;
-  let childError: string | undefined;
+  /** Accepted manual requests not yet served, and the answer each one gets. */
+  const pending: Operation[] = [];
+  const answers = new Map<string, StartedOperation | { refused: string }>();
+  /** Syncs that have ended, waiting to be settled by the loop. */
+  const endings: Ending[] = [];
+  /** Syncs started by this run, whose results this run can await (a carried one reports by signal). */
+  const startedHere = new Set<string>();
 
-  const automated = () => !!spec?.syncPolicy?.automated;
-  const busy = () => running !== undefined || queue.length > 0;
+  const view = (): RequestView => ({ state, last, spec, queued: pending.length });
+  const ended = (operationId: string, outcome: SyncOutcome, message: string, recorded: boolean) => {
+    endings.push({ type: 'finished', operationId, outcome, message, recorded, now: Date.now() });
+  };
 
   setHandler(refreshSignal, () => {
     refreshRequested = true;
   });
+  setHandler(syncFinishedSignal, ({ operationId, outcome, message }) => ended(operationId, outcome, message, true));
   setHandler(statusQuery, () => ({
     app, revision: last?.revision, syncStatus: last?.syncStatus ?? 'Unknown', health: last?.health ?? 'Unknown',
     comparisonError: last?.comparisonError, invalid: last?.invalid, state, refreshes, autoSyncBlocked,
-    operation: running ? { workflowId: running.workflowId, revision: running.revision, attempt: running.operation.attempt, initiatedBy: running.operation.initiatedBy } : undefined,
+    operation: state.running ? { operationId: state.running.operation.id, workflowId: state.running.workflowId, revision: state.running.revision, attempt: state.running.operation.attempt, initiatedBy: state.running.operation.initiatedBy } : undefined,
   }));
-  setHandler(syncUpdate, (request) => {
-    const operation: Operation = { revision: request.revision, prune: !!request.prune, resources: request.resources, requireApproval: !!request.requireApproval, initiatedBy: { username: request.initiatedBy, automated: false }, attempt: 1 };
-    queue.push(operation);
-    return { operationId: `pending-${state.operations + queue.length}`, workflowId: 'starts after the next refresh' };
-  }, {
-    validator: (request) => {
-      if (!request?.initiatedBy) throw new Error('a sync request must name who initiates it');
-      if (busy()) throw new Error('another operation is already in progress');
-      if (last?.invalid) throw new Error(`the Application is invalid: ${last.invalid}`);
-      if (!last?.exists) throw new Error('the Application does not exist (yet)');
-    },
+
+  /** Queues a manual operation and answers with the sync it started, or fails with why it could not start. */
+  const request = async (fields: Omit<Operation, 'id' | 'attempt'>): Promise<StartedOperation> => {
+    state.operations += 1;
+    const operation: Operation = { ...fields, id: `${state.operations}-${uuid4().slice(0, 8)}`, attempt: 1 };
+    pending.push(operation);
+    refreshRequested = true;
+    let served = await condition(() => answers.has(operation.id), REQUEST_WAIT_MS);
+    if (!served && state.running?.operation.id === operation.id) served = await condition(() => answers.has(operation.id), REQUEST_WAIT_MS);
+    const answer = answers.get(operation.id);
+    answers.delete(operation.id);
+    if (!answer) {
+      pending.splice(pending.indexOf(operation), 1);
+      throw ApplicationFailure.nonRetryable(`the app did not get to the request within ${REQUEST_WAIT_MS / 1000}s (is it refreshing a slow repository?); nothing was started`, 'RequestTimedOut');
+    }
+    if ('refused' in answer) throw ApplicationFailure.nonRetryable(answer.refused, 'SyncRefused');
+    return answer;
+  };
+  const refuse = (reason: string | undefined) => {
+    if (reason) throw new Error(reason);
+  };
+  setHandler(syncUpdate, (r) => request({ revision: r.revision, prune: !!r.prune, resources: r.resources, requireApproval: !!r.requireApproval, initiatedBy: { username: r.initiatedBy, automated: false } }), {
+    validator: (r) => refuse(refuseSync(view(), r)),
   });
   setHandler(rollbackUpdate, ({ id, initiatedBy }) => {
     const entry = state.history.find((h) => h.id === id)!;
-    queue.push({ revision: entry.revision, prune: false, requireApproval: false, initiatedBy: { username: initiatedBy, automated: false }, attempt: 1 });
-    return { operationId: 'pending', workflowId: 'starts after the next refresh', revision: entry.revision };
+    return request({ revision: entry.revision, prune: false, requireApproval: false, initiatedBy: { username: initiatedBy, automated: false } });
   }, {
-    validator: ({ id, initiatedBy }) => {
-      if (!initiatedBy) throw new Error('a rollback must name who initiates it');
-      if (automated()) throw new Error('rollback cannot be initiated when auto-sync is enabled');
-      if (busy()) throw new Error('another operation is already in progress');
-      if (!state.history.some((h) => h.id === id)) throw new Error(`history id ${id} not found (known: ${state.history.map((h) => h.id).join(', ') || 'none'})`);
-    },
+    validator: (r) => refuse(refuseRollback(view(), r)),
   });
-  setHandler(terminateUpdate, async (_request) => {
-    const workflowId = running!.workflowId;
-    await getExternalWorkflowHandle(workflowId).cancel();
-    return { terminated: workflowId };
+  setHandler(terminateUpdate, async ({ initiatedBy }) => {
+    const { workflowId, operation } = state.running!;
+    const mark = (escalated: boolean) => {
+      if (state.running?.operation.id === operation.id) state.running = { ...state.running, terminating: { by: initiatedBy, escalated } };
+    };
+    const over = () => state.running?.operation.id !== operation.id || endings.some((e) => e.operationId === operation.id);
+    mark(false);
+    // Cancel first, so the sync runs its SyncFail hooks and records its end; a sync that will not stop is terminated.
+    await getExternalWorkflowHandle(workflowId).cancel().catch(() => undefined);
+    if (await condition(over, TERMINATE_GRACE_MS)) return { terminated: workflowId, escalated: false };
+    mark(true);
+    await activities.terminateSync({ workflowId, reason: `terminate-op by ${initiatedBy}: not stopped ${TERMINATE_GRACE_MS / 1000}s after cancel` });
+    if (!over()) ended(operation.id, 'Terminated', 'terminated', false);
+    return { terminated: workflowId, escalated: true };
   }, {
-    validator: (request) => {
-      if (!request?.initiatedBy) throw new Error('a terminate request must name who initiates it');
-      if (!running) throw new Error('no operation is in progress');
+    validator: (r) => {
+      if (!r?.initiatedBy) throw new Error('a terminate request must name who initiates it');
+      if (!state.running) throw new Error('no operation is in progress');
+      if (state.running.terminating) throw new Error(`the operation is already being terminated by ${state.running.terminating.by}`);
     },
   });
 
   const upsert = (result: RefreshResult) => {
     if (options.searchAttributes === false) return;
-    upsertSearchAttributes([
-      { key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace },
-      { key: SA.project, value: result.project ?? 'default' }, { key: SA.kind, value: 'Application' },
-      { key: SA.syncStatus, value: result.syncStatus }, { key: SA.health, value: result.health },
-      ...(result.revision ? [{ key: SA.revision, value: result.revision }] : []),
-    ]);
+    const wanted: Record<string, string | undefined> = {
+      [SA.application.name]: app.name, [SA.namespace.name]: app.namespace, [SA.project.name]: result.project ?? 'default', [SA.kind.name]: 'Application',
+      [SA.syncStatus.name]: result.syncStatus, [SA.health.name]: result.health, [SA.revision.name]: result.revision,
+    };
+    const changed = changedAttributes(state.searchAttributes ?? {}, wanted);
+    if (changed.pairs.length === 0) return;
+    upsertSearchAttributes(changed.pairs);
+    state.searchAttributes = changed.current;
   };
 
-  /** What auto-sync would do now, given the latest refresh. */
-  const automaticOperation = (result: RefreshResult, now: number): Operation | undefined => {
-    if (!automated() || !result.revision || result.syncStatus !== 'OutOfSync') return undefined;
-    const initiatedBy = { username: 'automated sync policy', automated: true };
-    const approval = !!spec?.syncPolicy?.approval?.required;
-    const prune = !!spec?.syncPolicy?.automated?.prune;
-    autoSyncBlocked = undefined;
-    if (prune && !spec?.syncPolicy?.automated?.allowEmpty && result.desiredCount === 0) {
-      // Argo CD's guard: an empty render with prune on would delete everything the app owns.
-      autoSyncBlocked = 'auto-sync will not prune all resources: git declares none and allowEmpty is false';
-      return undefined;
-    }
-    if (state.retry && state.retry.revision === result.revision) {
-      if (now < state.retry.nextAt) return undefined;
-      return { ...(state.retry.manual ?? { prune, requireApproval: approval, initiatedBy }), revision: result.revision, attempt: state.retry.failures + 1 };
-    }
-    // A newer revision supersedes a stuck retry (Sluice's default; argo-cd #11494).
-    if (state.retry && state.retry.revision !== result.revision) state.retry = undefined;
-    if (result.revision === state.failedRevision) return undefined;
-    if (result.revision === state.lastSyncedRevision) {
-      if (!spec?.syncPolicy?.automated?.selfHeal) return undefined;
-      if (state.selfHeal?.revision === result.revision && now < state.selfHeal.nextAt) return undefined;
-      const attempts = state.selfHeal?.revision === result.revision ? state.selfHeal.attempts + 1 : 1;
-      state.selfHeal = { revision: result.revision, attempts, nextAt: now + Math.min(SELF_HEAL.durationMs * Math.pow(SELF_HEAL.factor, attempts - 1), SELF_HEAL.maxDurationMs) };
-    }
-    return { revision: result.revision, prune, requireApproval: approval, initiatedBy, attempt: 1 };
-  };
-
-  const start = async (operation: Operation, result: RefreshResult) => {
-    state.operations += 1;
-    const operationId = `${state.operations}-${uuid4().slice(0, 8)}`;
-    const revision = operation.revision ?? result.revision!;
-    const workflowId = syncWorkflowId(app, operationId);
+  const startSync = async (operation: Operation, revision: string, workflowId: string, project: string) => {
     const handle = await startChild(syncWorkflow, {
       workflowId,
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      // Abandoned, so that the app can continue as new while a sync waits (for an approval, say); the sync
+      // reports its end by signal, and a deleted app cancels it explicitly.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [{
-        app, spec: spec!, revision, prune: operation.prune, resources: operation.resources, operationId, initiatedBy: operation.initiatedBy,
+        app, spec: spec!, revision, prune: operation.prune, resources: operation.resources, operationId: operation.id, initiatedBy: operation.initiatedBy,
         attempt: operation.attempt, managedKinds: state.managedKinds, approvalRequired: operation.requireApproval || !!spec?.syncPolicy?.approval?.required,
-        searchAttributes: options.searchAttributes, notifications: options.notifications,
+        searchAttributes: options.searchAttributes, notifications: options.notifications, testFault: options.testFault,
       }],
       ...(options.searchAttributes === false ? {} : {
-        typedSearchAttributes: [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.kind, value: 'Sync' }, { key: SA.project, value: result.project ?? 'default' }],
+        typedSearchAttributes: [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.kind, value: 'Sync' }, { key: SA.project, value: project }],
         // What `sluice app history` lists for every sync, read from the visibility store without a query.
         memo: { sluice: syncMemo(revision, operation.initiatedBy, operation.attempt) },
       }),
     });
-    running = { handle, operation, revision, workflowId };
-    log.info('sync started', { app: app.name, namespace: app.namespace, revision, syncId: operationId, attempt: operation.attempt, initiatedBy: operation.initiatedBy.username });
+    startedHere.add(operation.id);
+    log.info('sync started', { app: app.name, namespace: app.namespace, revision, syncId: operation.id, attempt: operation.attempt, initiatedBy: operation.initiatedBy.username });
     handle.result().then(
-      (r) => { finished = r; },
-      (e: Error) => { childError = e.message; },
+      (r) => ended(operation.id, r.outcome, r.message, true),
+      (e: Error) => ended(operation.id, 'Failed', `the sync workflow failed: ${(e.cause as Error | undefined)?.message ?? e.message}`, false),
     );
   };
 
-  const settle = (operation: Operation, revision: string, result: SyncResult | undefined, now: number) => {
-    const outcome = result?.outcome ?? 'Failed';
-    state.lastOutcome = { outcome, revision, message: result?.message ?? childError ?? 'the sync workflow failed' };
-    if (outcome === 'Succeeded') {
-      state.lastSyncedRevision = revision;
-      state.retry = undefined;
-      const id = (state.history[state.history.length - 1]?.id ?? -1) + 1;
-      state.history = [...state.history, { id, revision }].slice(-(spec?.revisionHistoryLimit ?? 10));
-      if (state.selfHeal?.revision !== revision) state.selfHeal = undefined;
-      return;
-    }
-    if (outcome === 'Superseded') return;
-    if (outcome === 'Failed') {
-      const retry = effectiveRetry(spec?.syncPolicy?.retry, operation.initiatedBy.automated);
-      const failures = operation.attempt;
-      if (canRetry(retry, failures)) {
-        log.warn('sync failed; retry scheduled', { app: app.name, namespace: app.namespace, revision, attempt: failures, retryInMs: retryDelayMs(retry, failures - 1) });
-        state.retry = { revision, failures, nextAt: now + retryDelayMs(retry, failures - 1), manual: operation.initiatedBy.automated ? undefined : { revision, prune: operation.prune, resources: operation.resources, requireApproval: operation.requireApproval, initiatedBy: operation.initiatedBy } };
-        return;
+  const perform = async (actions: AppAction[], project: string) => {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'start': {
+          const { operation, revision } = action;
+          const workflowId = state.running!.workflowId;
+          try {
+            await startSync(operation, revision, workflowId, project);
+            answers.set(operation.id, { operationId: operation.id, workflowId, revision });
+          } catch (error) {
+            state.running = undefined;
+            answers.set(operation.id, { refused: `the sync could not be started: ${(error as Error).message}` });
+          }
+          break;
+        }
+        case 'drop':
+          answers.set(action.operation.id, { refused: action.reason });
+          break;
+        case 'supersede':
+          // The sync may end at this very moment, so a failed signal is expected and harmless.
+          await getExternalWorkflowHandle(action.workflowId).signal(supersedeSignal, { revision: action.revision }).catch(() => undefined);
+          break;
+        case 'notify':
+          await notify(app, { trigger: action.trigger, app, revision: action.revision, message: action.message });
+          break;
+        case 'record':
+          await activities.recordOperationEnd({ app, operationId: action.operation.id, revision: action.revision, attempt: action.operation.attempt, message: action.message, initiatedBy: action.operation.initiatedBy });
+          break;
       }
     }
-    // Never re-sync a failed, rejected or expired revision automatically: a new commit or a manual sync is needed.
-    state.retry = undefined;
-    state.failedRevision = revision;
   };
 
-  /** Books the result of a child that has finished, if any. */
-  const settleFinished = () => {
-    if (running && (finished !== undefined || childError !== undefined)) {
-      settle(running.operation, running.revision, finished, Date.now());
-      running = undefined;
-      finished = undefined;
-      childError = undefined;
+  /** Settles every sync that has ended since the last look. */
+  const settle = async (project: string) => {
+    for (const ending of endings.splice(0)) {
+      const transition = next(state, ending, spec);
+      state = transition.state;
+      await perform(transition.actions, project);
     }
   };
 
   for (;;) {
     refreshRequested = false;
-    refreshes += 1;
-    const result = await activities.refreshApplication({ app });
+    const asked = [...pending];
+    const result = await activities.refreshApplication({ app, revisions: [...new Set(asked.flatMap((o) => (o.revision ? [o.revision] : [])))] });
     last = result;
-    if (!result.exists) return 'deleted';
-    if (result.deleting) {
-      if (running) await getExternalWorkflowHandle(running.workflowId).cancel();
+    refreshes += 1;
+    // Requests withdrawn while the refresh ran are no longer pending; those that came in meanwhile wait a turn.
+    const requests = asked.filter((o) => pending.includes(o));
+    pending.splice(0, pending.length, ...pending.filter((o) => !requests.includes(o)));
+    if (!result.exists || result.deleting) {
+      for (const o of [...requests, ...pending]) answers.set(o.id, { refused: 'the Application is being deleted' });
+      if (!result.exists) return 'deleted';
+      if (state.running) await getExternalWorkflowHandle(state.running.workflowId).cancel().catch(() => undefined);
       const finalizers = (result.finalizers ?? []).filter((f) => RESOURCE_FINALIZERS.includes(f));
       await finalizing.finalizeApplication({ app, managedKinds: state.managedKinds, prune: finalizers.length > 0, finalizers });
       return 'finalized';
     }
-    if (state.uid !== undefined && result.uid !== undefined && state.uid !== result.uid) {
-      // The CR was deleted and created again while this workflow was not looking: start afresh.
-      state = { managedKinds: [], history: [], operations: state.operations };
-    }
-    state.uid = result.uid;
     if (result.spec) spec = result.spec;
-    state.managedKinds = result.managedKinds;
     upsert(result);
-    if (result.health === 'Degraded' && state.health !== 'Degraded') {
-      await notify(app, { trigger: 'on-health-degraded', app, revision: result.revision, message: 'the application is Degraded' });
+    const project = result.project ?? 'default';
+    if (state.running && !startedHere.has(state.running.operation.id) && endings.length === 0 && refreshes % CARRIED_SYNC_CHECK_EVERY === 1) {
+      // A sync carried over from an earlier run reports its end by signal; this catches one that never could
+      // (terminated by hand, say): at the first refresh of a run, then every so often.
+      const carried = await activities.describeSync({ workflowId: state.running.workflowId });
+      if (carried.closed) ended(state.running.operation.id, carried.outcome ?? 'Failed', carried.message ?? 'the sync workflow ended', carried.recorded ?? false);
     }
-    state.health = result.health;
-    if (!running && result.health === 'Healthy' && state.lastSyncedRevision && state.lastSyncedRevision === result.revision && state.deployedRevision !== result.revision) {
-      state.deployedRevision = result.revision;
-      await notify(app, { trigger: 'on-deployed', app, revision: result.revision, message: `deployed and Healthy at ${result.revision.slice(0, 12)}` });
-    }
-    const now = Date.now();
-
-    settleFinished();
-    if (running && result.revision && result.revision !== running.revision && running.operation.initiatedBy.automated) {
-      // A newer commit replaces a pending approval request; a sync already applying finishes first. The
-      // child may finish at this very moment, so a failed signal is expected and harmless.
-      await running.handle.signal(supersedeSignal, { revision: result.revision }).catch(() => undefined);
-    }
-    if (!running && !result.invalid && spec) {
-      const manual = queue.shift();
-      const operation = manual ?? (state.retry?.manual && state.retry.revision && now >= state.retry.nextAt ? { ...state.retry.manual, attempt: state.retry.failures + 1 } : automaticOperation(result, now));
-      if (operation) await start(operation, result);
-    }
+    await settle(project);
+    const transition = next(state, { type: 'refreshed', app, result, now: Date.now(), requests, nextId: `${state.operations + 1}-${uuid4().slice(0, 8)}` }, spec);
+    state = transition.state;
+    autoSyncBlocked = transition.autoSyncBlocked;
+    await perform(transition.actions, project);
 
     const jitter = Math.floor(Math.random() * (options.jitterMs ?? DEFAULT_JITTER_MS));
-    let wait = (options.refreshIntervalMs ?? DEFAULT_REFRESH_MS) + jitter;
-    for (const at of [state.retry?.nextAt, state.selfHeal?.nextAt]) if (at !== undefined && at > now) wait = Math.min(wait, at - now + 1);
-    await condition(() => refreshRequested || (queue.length > 0 && !running) || finished !== undefined || childError !== undefined, wait);
+    const wait = nextWakeMs(state, Date.now(), (options.refreshIntervalMs ?? DEFAULT_REFRESH_MS) + jitter);
+    await condition(() => refreshRequested || pending.length > 0 || endings.length > 0, wait);
+    await settle(project);
 
-    settleFinished();
-    const longRun = options.continueAsNewAfter !== undefined && refreshes >= options.continueAsNewAfter;
-    if ((workflowInfo().continueAsNewSuggested || longRun) && !running && queue.length === 0) {
+    const info = workflowInfo();
+    const long = info.continueAsNewSuggested || info.historyLength >= HISTORY_EVENTS_BEFORE_CONTINUE || (options.continueAsNewAfter !== undefined && refreshes >= options.continueAsNewAfter);
+    if (long && pending.length === 0 && endings.length === 0) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof applicationWorkflow>({ app, state, options });
+      if (pending.length === 0 && endings.length === 0) await continueAsNew<typeof applicationWorkflow>({ app, state, options });
     }
   }
 }

@@ -43,6 +43,8 @@ export interface RefreshResult {
   managedKinds: KindRef[];
   deleting?: boolean;
   finalizers?: string[];
+  /** Explicit revisions asked for by manual syncs and rollbacks, resolved against the repo by this refresh. */
+  resolved?: Record<string, { sha?: string; error?: string }>;
 }
 
 export interface Initiator {
@@ -67,7 +69,12 @@ export interface SyncRequest {
   searchAttributes?: boolean;
   /** Notifications on (default) or off. */
   notifications?: boolean;
+  /** Tests only: a fault injected into the sync workflow's own code. */
+  testFault?: TestFault;
 }
+
+/** 'throw' raises an error in the sync workflow's code; 'ignore-cancel' makes it never end, even when cancelled. */
+export type TestFault = 'throw' | 'ignore-cancel';
 
 export interface PreparedSync {
   revision: string;

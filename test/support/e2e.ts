@@ -20,6 +20,7 @@ import { startWorker, WorkerProcess } from './worker';
 
 
 const CLI = path.join(repoRoot, 'client/bin/sluice');
+const CLI_TIMEOUT_MS = 60_000;
 
 export class E2eRun {
   readonly env = stackEnv();
@@ -123,10 +124,14 @@ export class E2eRun {
     return { ...process.env, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, NO_COLOR: '1', ...extra };
   }
 
-  /** Runs the CLI binary against the stack in namespace `namespace`, as a user would. */
-  sluice = (namespace: string, ...args: string[]): { code: number; out: string } => {
-    const r = spawnSync(CLI, [...args, '-n', namespace], { encoding: 'utf8', env: this.cliEnv() });
-    return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+  /**
+   * Runs the CLI binary against the stack in namespace `namespace`, as a user would. A CLI that has not exited
+   * after `CLI_TIMEOUT_MS` is killed (code -1), so a hanging command fails its test instead of the whole run.
+   */
+  sluice = (namespace: string, ...args: string[]): { code: number; out: string; ms: number } => {
+    const started = Date.now();
+    const r = spawnSync(CLI, [...args, '-n', namespace], { encoding: 'utf8', env: this.cliEnv(), timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' });
+    return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}${r.error ? `\n[${r.error.message}]` : ''}`, ms: Date.now() - started };
   };
 
   /** The CLI binary without blocking this process (for tests that serve something the CLI talks to). */

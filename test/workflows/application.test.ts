@@ -25,7 +25,7 @@ const options = { refreshIntervalMs: 3_600_000, jitterMs: 0, searchAttributes: f
 
 async function withWorker<T>(s: Script, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `wf-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s) });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s, env.client) });
   return worker.runUntil(fn(taskQueue));
 }
 
@@ -165,12 +165,12 @@ test('terminateOperation cancels a running sync, which ends Failed ("terminated"
   await withWorker(s, async (taskQueue) => {
     const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `terminate-${randomUUID()}`, args: [{ app, options }] });
     const running = await until('a running sync', async () => (await handle.query(statusQuery)).operation);
-    expect(await handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'alice' }] })).toEqual({ terminated: running.workflowId });
+    expect(await handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'alice' }] })).toEqual({ terminated: running.workflowId, escalated: false });
     const status = await until('the sync to end', async () => {
       const st = await handle.query(statusQuery);
       return st.state.lastOutcome ? st : undefined;
     });
-    expect(status.state.lastOutcome).toMatchObject({ outcome: 'Terminated', message: 'the operation was terminated' });
+    expect(status.state.lastOutcome).toMatchObject({ outcome: 'Terminated', message: 'terminated by alice: the operation was terminated' });
     expect(status.state.failedRevision).toBe(s.revision);
     const refusal = await handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'alice' }] }).then(() => 'accepted', (e) => e.cause?.message);
     expect(refusal).toMatch(/no operation is in progress/);

@@ -3,7 +3,10 @@
 // against the real cluster in test/integration and test/e2e.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import type { SluiceActivities } from '../../activities';
+import type { OperationEnd } from '../../activities/operation-status';
+import { temporalActivities } from '../../activities/temporal';
 import { PreparedSync, RefreshResult, SyncProgress } from '../../domain/operation/types';
 import { ApplicationSpec } from '../../domain/application/types';
 
@@ -12,7 +15,7 @@ export interface Script {
   revision: string;
   dryRunFails: boolean;
   /** Every sync operation seen by recordOperation: id → attempt, revision and first/last progress. */
-  operations: Map<string, { attempt: number; revision: string; startedAt: string; phase: string }>;
+  operations: Map<string, { attempt: number; revision: string; startedAt: string; phase: string; message?: string }>;
   steps: number;
   desiredCount: number;
   /** While set, applying a step never ends (until the activity is cancelled). */
@@ -31,8 +34,10 @@ const plan: PreparedSync['plan'] = {
   syncFail: [], skipped: [],
 };
 
-export function stubActivities(s: Script): Partial<SluiceActivities> {
+/** `client` serves the activities that act on sync workflows (terminate, describe), as the worker's own client does. */
+export function stubActivities(s: Script, client?: Client): Partial<SluiceActivities> {
   return {
+    ...(client ? temporalActivities(() => client) : {}),
     async refreshApplication(): Promise<RefreshResult> {
       const synced = [...s.operations.values()].some((o) => o.revision === s.revision && o.phase === 'Succeeded');
       return { exists: true, spec: s.spec, revision: s.revision, syncStatus: synced ? 'Synced' : 'OutOfSync', health: 'Healthy', managedKinds: [], project: 'default', desiredCount: s.desiredCount };
@@ -57,10 +62,14 @@ export function stubActivities(s: Script): Partial<SluiceActivities> {
     async cleanupHooks() {
       return [];
     },
-    async recordOperation(record: { progress: SyncProgress }) {
+    async recordOperation(record: { progress: SyncProgress; message?: string }) {
       const p = record.progress;
       const seen = s.operations.get(p.operationId);
-      s.operations.set(p.operationId, { attempt: p.attempt, revision: p.revision, startedAt: seen?.startedAt ?? p.startedAt, phase: p.phase });
+      s.operations.set(p.operationId, { attempt: p.attempt, revision: p.revision, startedAt: seen?.startedAt ?? p.startedAt, phase: p.phase, message: record.message ?? p.message });
+    },
+    async recordOperationEnd(end: OperationEnd) {
+      const seen = s.operations.get(end.operationId);
+      s.operations.set(end.operationId, { attempt: end.attempt, revision: end.revision, startedAt: seen?.startedAt ?? new Date().toISOString(), phase: 'Failed', message: end.message });
     },
     async finalizeApplication() {
       return undefined;

@@ -1,0 +1,61 @@
+// Every operation ends and every request gets an answer, attacked from outside through the CLI binary: a sync
+// that is over in a few hundred milliseconds, and an app whose repository cannot be reached.
+import { KubeObject } from '../../domain/resource/types';
+import { applicationManifest } from '../fixtures/gitops';
+import { E2eRun } from '../support/e2e';
+import { eventually } from '../support/kube';
+
+const run = new E2eRun(18098);
+const { kube, runId, application, refreshed, sluice } = run;
+
+beforeAll(() => run.start());
+afterAll(() => run.stop());
+
+const configMap = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  value: "${value}"\n`;
+
+test('a sync that ends in well under a second: `sluice app sync` follows it to its result and exits 0 in a few seconds', async () => {
+  const { namespace, name, repo } = await run.scenario('fast', { 'app/config.yaml': configMap('one') }, { automated: false });
+  await refreshed(namespace, name);
+  const head = repo.git('rev-parse', 'HEAD');
+
+  const synced = sluice(namespace, 'app', 'sync', name);
+  expect(synced).toMatchObject({ code: 0 });
+  expect(synced.ms).toBeLessThan(15_000);
+  expect(synced.out).toMatch(/Succeeded/);
+  expect(synced.out).toContain(head.slice(0, 8));
+  expect(((await kube.get('v1', 'ConfigMap', namespace, 'settings'))?.data as Record<string, string>).value).toBe('one');
+
+  // --async answers at once with the operation the request started, which is a real workflow that ends.
+  repo.commit('two', { 'app/config.yaml': configMap('two') });
+  await sluice(namespace, 'app', 'refresh', name);
+  await eventually('the new revision to be seen', async () => ((await application(namespace, name))?.status?.sync?.revision !== head ? true : undefined));
+  const requested = sluice(namespace, 'app', 'sync', name, '--async');
+  expect(requested.code).toBe(0);
+  const workflowId = /workflow (sluice-sync\/\S+)/.exec(requested.out)?.[1];
+  expect(workflowId).toBeDefined();
+  const result = await run.temporal.workflow.getHandle(workflowId!).result();
+  expect(result.outcome).toBe('Succeeded');
+});
+
+test('an unreachable repository: a sync is refused naming the condition, every request is answered, and the app is never wedged', async () => {
+  const namespace = await run.namespace('deadrepo');
+  const name = namespace;
+  await kube.create(applicationManifest({ name, namespace, repoURL: 'http://127.0.0.1:1/nowhere.git', destination: namespace, runId, automated: false }) as unknown as KubeObject);
+  const app = await eventually('a ComparisonError condition', async () => {
+    const a = await application(namespace, name);
+    return a?.status?.conditions?.some((c: { type: string }) => c.type === 'ComparisonError') ? a : undefined;
+  });
+  expect(app.status.sync.status).toBe('Unknown');
+
+  for (const attempt of [1, 2]) {
+    const refused = sluice(namespace, 'app', 'sync', name);
+    expect({ attempt, code: refused.code }).toEqual({ attempt, code: 2 });
+    expect(refused.out).toMatch(/sync refused: .*could not compare.*ComparisonError/);
+    expect(refused.out).not.toMatch(/another operation is already in progress/);
+  }
+  // An explicit revision that cannot be resolved is answered too, with the reason, and leaves nothing running.
+  const explicit = sluice(namespace, 'app', 'sync', name, '--revision', 'main');
+  expect(explicit.code).toBe(2);
+  expect(explicit.out).toMatch(/sync refused: .*main/);
+  expect(sluice(namespace, 'app', 'terminate-op', name).out).toMatch(/no operation is in progress/);
+});
