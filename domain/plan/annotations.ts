@@ -30,7 +30,12 @@ const HELM_DELETE_POLICIES: Record<string, HookDeletePolicy> = {
   'before-hook-creation': 'BeforeHookCreation',
 };
 
-export class AnnotationError extends Error {}
+export class AnnotationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AnnotationError';
+  }
+}
 
 function annotations(obj: KubeObject): Record<string, string> {
   return obj.metadata.annotations ?? {};
@@ -94,12 +99,16 @@ function parseWave(annotation: string, value: string): number {
   return wave;
 }
 
-/** The sync wave: our or Argo CD's annotation, else Helm's hook-weight on Helm hooks, else 0. */
+/**
+ * The sync wave: our or Argo CD's annotation, else Helm's hook-weight, else 0. As gitops-engine's
+ * syncwaves.Wave(), the weight counts on any object, hook or not. Unlike it, a value that is not an
+ * integer is an error rather than silently 0.
+ */
 export function syncWave(obj: KubeObject): number {
   const a = annotations(obj);
   if (a[SLUICE_WAVE] !== undefined) return parseWave(SLUICE_WAVE, a[SLUICE_WAVE]);
   if (a[ARGO_WAVE] !== undefined) return parseWave(ARGO_WAVE, a[ARGO_WAVE]);
-  if (a[HELM_HOOK] !== undefined && a[HELM_WEIGHT] !== undefined) return parseWave(HELM_WEIGHT, a[HELM_WEIGHT]);
+  if (a[HELM_WEIGHT] !== undefined) return parseWave(HELM_WEIGHT, a[HELM_WEIGHT]);
   return 0;
 }
 
