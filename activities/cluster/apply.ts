@@ -1,8 +1,8 @@
 // Applying (fluxcd/pkg ssa manager_apply): dry-run the whole set first, so one rejected object means
 // nothing is applied, then apply kind by kind with bounded parallelism, waiting for CRDs to be Established
 // before their custom resources. Every apply yields a change-set entry.
-import { SyncOptions, DEFAULT_SYNC_OPTIONS, parseResourceSyncOptions } from '../../domain/application/sync-options';
-import { resourceSyncOptionsAnnotation } from '../../domain/plan/annotations';
+import { SyncOptions, DEFAULT_SYNC_OPTIONS } from '../../domain/application/sync-options';
+import { resourceSyncOptions } from '../../domain/plan/annotations';
 import { keyOf, subjectOf } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { mapLimit } from './concurrency';
@@ -27,7 +27,7 @@ export class ApplyRejectedError extends Error {
 export const APPLY_CONCURRENCY = 8;
 
 function applyOptionsFor(obj: KubeObject, options: SyncOptions, dryRun: boolean): { apply: ApplyOptions; replace: boolean } {
-  const own = parseResourceSyncOptions(resourceSyncOptionsAnnotation(obj), options);
+  const own = resourceSyncOptions(obj, options);
   return { apply: { dryRun, fieldValidation: own.validate ? 'Strict' : 'Ignore' }, replace: own.replace };
 }
 

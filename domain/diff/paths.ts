@@ -60,7 +60,12 @@ export function pointerPaths(value: Json, pointer: string): Path[] {
   return [path];
 }
 
-export class JqPathError extends Error {}
+export class JqPathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JqPathError';
+  }
+}
 
 type Step = { key: string } | { index: number } | { each: true } | { select: { path: Path; op: '==' | '!='; literal: Json } };
 

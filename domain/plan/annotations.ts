@@ -1,5 +1,7 @@
 // Hook, wave and delete-policy annotations, Argo CD's and Helm's, read with Argo CD's semantics
 // (gitops-engine/pkg/sync/hook, syncwaves).
+import { parseResourceSyncOptions, SyncOptionError, SyncOptions } from '../application/sync-options';
+import { keyOf, subjectOf } from '../resource/identity';
 import { KubeObject } from '../resource/types';
 
 export type SyncPhase = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
@@ -112,7 +114,19 @@ export function syncWave(obj: KubeObject): number {
   return 0;
 }
 
-export function resourceSyncOptionsAnnotation(obj: KubeObject): string | undefined {
-  const a = annotations(obj);
-  return a['sluice.dev/sync-options'] ?? a['argocd.argoproj.io/sync-options'];
+const SLUICE_SYNC_OPTIONS = 'sluice.dev/sync-options';
+const ARGO_SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+
+/**
+ * The options in force for one resource: the app's, overridden by the resource's sync-options annotation.
+ * A refused option names the resource and the annotation.
+ */
+export function resourceSyncOptions(obj: KubeObject, appOptions: SyncOptions): SyncOptions {
+  const name = annotations(obj)[SLUICE_SYNC_OPTIONS] !== undefined ? SLUICE_SYNC_OPTIONS : ARGO_SYNC_OPTIONS;
+  try {
+    return parseResourceSyncOptions(annotations(obj)[name], appOptions);
+  } catch (error) {
+    if (error instanceof SyncOptionError) throw new SyncOptionError(`${subjectOf(keyOf(obj))}: annotation ${name}: ${error.message}`);
+    throw error;
+  }
 }
