@@ -171,3 +171,11 @@ test('SkipDryRunOnMissingResource skips the dry-run only for a kind the cluster 
   // Without the option an unknown kind is refused, naming it.
   await expect(dryRun('skip/unannotated')).rejects.toThrow(/the cluster does not serve kind Gadget in test.sluice.dev\/v1/);
 });
+
+test('a refused option in a sync-options annotation fails the comparison, naming the resource, annotation and value', async () => {
+  repo.commit('refused', { 'refused/config.yaml': configMap('settings', 'CreateNamespace=true') });
+  const { app, spec, namespace } = await newApp('refused', 'refused');
+  const comparing = engine.compare(app, spec);
+  await expect(comparing).rejects.toMatchObject({ name: 'SyncOptionError' });
+  await expect(comparing).rejects.toThrow(`ConfigMap/${namespace}/settings: annotation argocd.argoproj.io/sync-options: "CreateNamespace=true": CreateNamespace applies to the whole application`);
+});
