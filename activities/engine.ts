@@ -1,6 +1,7 @@
 // The engine's steps for one Application, as a reconcile reads them (after kustomize-controller):
 // credentials → resolve revision → render (cached) → prepare → diff → plan → apply → prune → health.
 // Activities and tests call these; workflows orchestrate them.
+import { parseSyncOptions } from '../domain/application/sync-options';
 import { ApplicationSpec } from '../domain/application/types';
 import { isManagedResource } from '../domain/plan/plan';
 import { KubeObject } from '../domain/resource/types';
@@ -64,7 +65,7 @@ export class Engine {
       metrics.renderDuration.observe({ source_type: rendered.sourceType }, (Date.now() - started) / 1000);
       await this.rendered.put(digest, rendered);
     }
-    const objects = await prepareManifests(this.client, rendered.manifests, app.name, input.destinationNamespace);
+    const objects = await prepareManifests(this.client, rendered.manifests, app.name, input.destinationNamespace, parseSyncOptions(spec.syncPolicy?.syncOptions));
     return { revision: resolved, digest, sourceType: rendered.sourceType, objects };
   }
 

@@ -3,7 +3,9 @@
 import { Context } from '@temporalio/activity';
 import { AppRef } from '../domain/operation/types';
 import { KubeObject } from '../domain/resource/types';
-import { removeFinalizers } from './application-resource';
+import { parseSyncOptions } from '../domain/application/sync-options';
+import { deletedWithApp } from '../domain/plan/deletion';
+import { readApplication, removeFinalizers } from './application-resource';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
 import { OperationEnd, recordOperation, recordOperationEnd, OperationRecord } from './operation-status';
@@ -16,13 +18,23 @@ import { asActivityFailure, awaitStepHealthy, cleanupHooks, dryRunSync, prepareS
 import { KindRef } from '../domain/operation/types';
 import { SyncTask } from '../domain/plan/plan';
 
+/** Heartbeats when run as an activity; engine-level tests call activities directly, outside one. */
+function heartbeat(): void {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return;
+  }
+  context.heartbeat();
+}
 
 async function waitDeleted(engine: Engine, objects: KubeObject[], timeoutMs = 5 * 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const obj of objects) {
     while (await engine.client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!)) {
       if (Date.now() > deadline) throw new Error(`${obj.kind}/${obj.metadata.name}: still being deleted after ${timeoutMs / 1000}s`);
-      Context.current().heartbeat();
+      heartbeat();
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -57,7 +69,9 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
     /** On deletion with a resources finalizer: prune everything the app tracks, then release the CR. */
     finalizeApplication: guarded(async (input: { app: AppRef; managedKinds: KindRef[]; prune: boolean; finalizers: string[] }) => {
       if (input.prune) {
-        const doomed = await engine.orphans(input.app, [], input.managedKinds);
+        // Delete=false (the app's or the object's), Helm's resource-policy keep and CRDs stay, as in Argo CD.
+        const appOptions = parseSyncOptions((await readApplication(engine.client, input.app))?.spec?.syncPolicy?.syncOptions);
+        const doomed = (await engine.orphans(input.app, [], input.managedKinds)).filter((obj) => deletedWithApp(obj, appOptions));
         await pruneObjects(engine.client, doomed, 'foreground');
         // As Argo CD does, the finalizer stays until the objects are really gone.
         await waitDeleted(engine, doomed);

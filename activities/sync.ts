@@ -9,8 +9,10 @@ import { keyOf, keyString, subjectOf } from '../domain/resource/identity';
 import { KubeObject } from '../domain/resource/types';
 import { PreparedSync, SyncRequest, TaskProgress } from '../domain/operation/types';
 import { isManagedResource, nameHooks, planSync, summarisePlan, SyncTask } from '../domain/plan/plan';
+import { otherOwner, sharedResourceError, SharedResourceError } from '../domain/plan/shared-resource';
 import { applyObjects, ApplyRejectedError, Change, destinationNamespaceObject, dryRunAll } from './cluster/apply';
 import { diffResources, splitByDiff } from './cluster/diff';
+import { mapLimit } from './cluster/concurrency';
 import { KubeApiError } from './cluster/kube-client';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
@@ -26,6 +28,7 @@ export type SyncContext = Pick<SyncRequest, 'app' | 'spec' | 'revision' | 'opera
 export function asActivityFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
   if (error instanceof ApplyRejectedError) return ApplicationFailure.nonRetryable(error.message, 'InvalidManifest');
+  if (error instanceof SharedResourceError) return ApplicationFailure.nonRetryable(error.message, 'SharedResource');
   if (error instanceof KubeApiError && (error.code === 403 || error.code === 401)) return ApplicationFailure.nonRetryable(`permission denied: ${error.message}`, 'PermissionDenied');
   if (isInputError(error)) return ApplicationFailure.nonRetryable((error as Error).message, 'InvalidSource');
   return error;
@@ -55,9 +58,23 @@ async function loadObjects(engine: Engine, ctx: SyncContext): Promise<SyncObject
   return { objects, orphans, byKey, digest: state.digest };
 }
 
+/**
+ * FailOnSharedResource: refuses, before anything is applied, when another app tracks an object this sync
+ * would apply. The tracking name is the one prepareManifests stamps (the app's name).
+ */
+async function refuseSharedResources(engine: Engine, ctx: SyncContext, objects: KubeObject[]): Promise<void> {
+  const shared = await mapLimit(objects.filter(isManagedResource), 8, async (obj) => {
+    const owner = otherOwner(await engine.client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!), ctx.app.name);
+    return owner ? { subject: subjectOf(keyOf(obj)), owner } : undefined;
+  });
+  const error = sharedResourceError(ctx.app.name, shared.filter((s): s is { subject: string; owner: string } => !!s));
+  if (error) throw error;
+}
+
 export async function prepareSync(engine: Engine, ctx: SyncContext): Promise<PreparedSync> {
   const { objects, orphans, digest } = await loadObjects(engine, ctx);
   const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
+  if (options.failOnSharedResource) await refuseSharedResources(engine, ctx, objects);
   const plan = planSync({ desired: objects, orphans, prune: ctx.prune, options, operationId: ctx.operationId });
   const diff = await diffResources(engine.client, objects.filter(isManagedResource), ctx.prune ? orphans : [], ctx.spec.ignoreDifferences);
   // The digest covers the redacted diffs, so it names exactly what the approver was shown.
@@ -71,6 +88,8 @@ export async function prepareSync(engine: Engine, ctx: SyncContext): Promise<Pre
 export async function dryRunSync(engine: Engine, ctx: SyncContext): Promise<void> {
   const { objects } = await loadObjects(engine, ctx);
   const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
+  // Checked again just before applying: an approval may have waited long enough for another app to take an object.
+  if (options.failOnSharedResource) await refuseSharedResources(engine, ctx, objects);
   const namespace = options.createNamespace ? destinationNamespaceObject(objects, ctx.spec.destination.namespace ?? '') : undefined;
   await dryRunAll(engine.client, namespace ? [namespace, ...objects] : objects, options);
   syncLog(ctx).info({ objects: objects.length }, 'dry-run passed');
@@ -115,7 +134,7 @@ export async function runSyncStep(engine: Engine, input: { ctx: SyncContext; tas
     changes.push(...inSync.map((o) => ({ subject: subjectOf(keyOf(o)), action: 'skipped' as const, message: 'already in sync (ApplyOutOfSyncOnly)' })));
     applies = outOfSync;
   }
-  changes.push(...(await applyObjects(engine.client, [...applies, ...hooks.map((x) => x.obj)], options)));
+  changes.push(...(await applyObjects(engine.client, [...applies, ...hooks.map((x) => x.obj)], options, { ignoreDifferences: ctx.spec.ignoreDifferences })));
   const log = syncLog(ctx, tasks);
   for (const change of changes) log.debug({ subject: change.subject, action: change.action }, change.message ?? change.action);
   log.info({ changes: countBy(changes.map((c) => c.action)) }, 'sync step applied');

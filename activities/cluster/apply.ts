@@ -1,8 +1,10 @@
 // Applying (fluxcd/pkg ssa manager_apply): dry-run the whole set first, so one rejected object means
 // nothing is applied, then apply kind by kind with bounded parallelism, waiting for CRDs to be Established
 // before their custom resources. Every apply yields a change-set entry.
-import { SyncOptions, DEFAULT_SYNC_OPTIONS, parseResourceSyncOptions } from '../../domain/application/sync-options';
-import { resourceSyncOptionsAnnotation } from '../../domain/plan/annotations';
+import { SyncOptions, DEFAULT_SYNC_OPTIONS } from '../../domain/application/sync-options';
+import { ResourceIgnoreDifferences } from '../../domain/application/types';
+import { keepIgnoredFields } from '../../domain/diff/normalize';
+import { resourceSyncOptions } from '../../domain/plan/annotations';
 import { keyOf, subjectOf } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { mapLimit } from './concurrency';
@@ -27,7 +29,7 @@ export class ApplyRejectedError extends Error {
 export const APPLY_CONCURRENCY = 8;
 
 function applyOptionsFor(obj: KubeObject, options: SyncOptions, dryRun: boolean): { apply: ApplyOptions; replace: boolean } {
-  const own = parseResourceSyncOptions(resourceSyncOptionsAnnotation(obj), options);
+  const own = resourceSyncOptions(obj, options);
   return { apply: { dryRun, fieldValidation: own.validate ? 'Strict' : 'Ignore' }, replace: own.replace };
 }
 
@@ -52,13 +54,27 @@ async function applyOne(client: KubeClient, obj: KubeObject, options: SyncOption
   }
 }
 
+async function servesKind(client: KubeClient, obj: KubeObject): Promise<boolean> {
+  try {
+    await client.isNamespaced(obj.apiVersion, obj.kind);
+    return true;
+  } catch (error) {
+    if (error instanceof KubeApiError && error.code === 404) return false;
+    throw error;
+  }
+}
+
 /**
- * Dry-runs every object; throws ApplyRejectedError naming the first object the API rejects. Objects whose
- * CRD or namespace the same sync creates are skipped, as Argo CD does.
+ * Dry-runs every object; throws ApplyRejectedError naming the first object the API rejects. Skipped, as
+ * Argo CD does: objects whose CRD or namespace the same sync creates, and, with SkipDryRunOnMissingResource
+ * (app-wide or on the object), objects of a kind the cluster does not serve yet. Everything else is dry-run.
  */
 export async function dryRunAll(client: KubeClient, objects: KubeObject[], options: SyncOptions = DEFAULT_SYNC_OPTIONS): Promise<void> {
   const dependsOnSync = pendingDependencies(objects);
-  await mapLimit(objects.filter((o) => !dependsOnSync(o) && !options.skipDryRunOnMissingResource), APPLY_CONCURRENCY, (obj) => applyOne(client, obj, options, true));
+  await mapLimit(objects.filter((o) => !dependsOnSync(o)), APPLY_CONCURRENCY, async (obj) => {
+    if (resourceSyncOptions(obj, options).skipDryRunOnMissingResource && !(await servesKind(client, obj))) return;
+    await applyOne(client, obj, options, true);
+  });
 }
 
 async function waitEstablished(client: KubeClient, crd: KubeObject, timeoutMs = 60_000): Promise<void> {
@@ -72,8 +88,13 @@ async function waitEstablished(client: KubeClient, crd: KubeObject, timeoutMs = 
   throw new Error(`${subjectOf(keyOf(crd))}: not Established after ${timeoutMs / 1000}s`);
 }
 
+export interface ApplyContext {
+  /** The app's spec.ignoreDifferences: with RespectIgnoreDifferences, those fields keep their live values. */
+  ignoreDifferences?: readonly ResourceIgnoreDifferences[];
+}
+
 /** Applies a group of objects (one wave), kind by kind in the given order, in parallel within a kind. */
-export async function applyObjects(client: KubeClient, objects: KubeObject[], options: SyncOptions = DEFAULT_SYNC_OPTIONS): Promise<Change[]> {
+export async function applyObjects(client: KubeClient, objects: KubeObject[], options: SyncOptions = DEFAULT_SYNC_OPTIONS, context: ApplyContext = {}): Promise<Change[]> {
   const changes: Change[] = [];
   const groups: KubeObject[][] = [];
   for (const obj of objects) {
@@ -84,7 +105,8 @@ export async function applyObjects(client: KubeClient, objects: KubeObject[], op
   for (const group of groups) {
     const results = await mapLimit(group, APPLY_CONCURRENCY, async (obj) => {
       const before = await client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
-      const after = await applyOne(client, obj, options, false);
+      const desired = before && resourceSyncOptions(obj, options).respectIgnoreDifferences ? keepIgnoredFields(obj, before, context.ignoreDifferences) : obj;
+      const after = await applyOne(client, desired, options, false);
       if (obj.kind === 'CustomResourceDefinition') await waitEstablished(client, obj);
       const action: ChangeAction = !before ? 'created' : before.metadata.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'configured';
       return { subject: subjectOf(keyOf(obj)), action };

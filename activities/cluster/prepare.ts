@@ -1,6 +1,8 @@
 // Turns rendered manifests into the desired set: scope from discovery (or from a CRD in the same set, for
 // custom resources whose CRD is not installed yet), the destination namespace on namespaced objects, and
 // the tracking annotation and label.
+import { DEFAULT_SYNC_OPTIONS, SyncOptions } from '../../domain/application/sync-options';
+import { resourceSyncOptions } from '../../domain/plan/annotations';
 import { groupOf, prepareDesired } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { KubeApiError, KubeClient } from './kube-client';
@@ -22,9 +24,16 @@ function crdScopes(manifests: KubeObject[]): Map<string, boolean> {
   return scopes;
 }
 
-export async function prepareManifests(client: KubeClient, manifests: KubeObject[], app: string, destinationNamespace: string): Promise<KubeObject[]> {
+/**
+ * The desired set. A kind the cluster does not serve, with no CRD in the app, is refused unless the object
+ * has SkipDryRunOnMissingResource (its own or the app's): then it is taken as namespaced, as Argo CD does,
+ * for a CRD that something else installs before it is applied. Every sync-options annotation is checked here,
+ * so a refused option shows on the app at refresh.
+ */
+export async function prepareManifests(client: KubeClient, manifests: KubeObject[], app: string, destinationNamespace: string, appOptions: SyncOptions = DEFAULT_SYNC_OPTIONS): Promise<KubeObject[]> {
   const fromCrds = crdScopes(manifests);
   const scopes = new Map<string, boolean>();
+  const unknown = new Set<string>();
   for (const m of manifests) {
     const key = `${groupOf(m.apiVersion)}/${m.kind}`;
     if (scopes.has(key)) continue;
@@ -35,11 +44,17 @@ export async function prepareManifests(client: KubeClient, manifests: KubeObject
     try {
       scopes.set(key, await client.isNamespaced(m.apiVersion, m.kind));
     } catch (error) {
-      if (error instanceof KubeApiError && error.code === 404) {
-        throw new UnknownKindError(`${m.kind}/${m.metadata.name ?? m.metadata.generateName}: the cluster does not serve kind ${m.kind} in ${m.apiVersion}, and no CRD for it is part of the app`);
-      }
-      throw error;
+      if (!(error instanceof KubeApiError && error.code === 404)) throw error;
+      scopes.set(key, true);
+      unknown.add(key);
     }
   }
-  return manifests.map((m) => prepareDesired(m, app, destinationNamespace, (group, kind) => scopes.get(`${group}/${kind}`) ?? true));
+  return manifests.map((m) => {
+    const prepared = prepareDesired(m, app, destinationNamespace, (group, kind) => scopes.get(`${group}/${kind}`) ?? true);
+    const options = resourceSyncOptions(prepared, appOptions);
+    if (unknown.has(`${groupOf(m.apiVersion)}/${m.kind}`) && !options.skipDryRunOnMissingResource) {
+      throw new UnknownKindError(`${m.kind}/${m.metadata.name ?? m.metadata.generateName}: the cluster does not serve kind ${m.kind} in ${m.apiVersion}, and no CRD for it is part of the app (SkipDryRunOnMissingResource=true accepts it when something else installs the CRD)`);
+    }
+    return prepared;
+  });
 }

@@ -3,7 +3,7 @@
 import { ResourceIgnoreDifferences } from '../application/types';
 import { keyOf } from '../resource/identity';
 import { KubeObject } from '../resource/types';
-import { fieldsV1Paths, jqPaths, Path, pointerPaths, removePaths } from './paths';
+import { fieldsV1Paths, getAt, jqPaths, Path, pointerPaths, removePaths, setAt } from './paths';
 
 const SERVER_METADATA = ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink'];
 
@@ -65,4 +65,21 @@ export function normalizePair(
     if (normalLive) removePaths(normalLive, ignoredPaths(normalLive, live, matched));
   }
   return { desired: normalDesired, live: normalLive };
+}
+
+/**
+ * RespectIgnoreDifferences: the desired object with every field ignoreDifferences names taken from the live
+ * object (or dropped when live has none), so the apply leaves what others set there alone. Argo CD pre-patches
+ * the target the same way (controller/sync.go normalizeTargetResources). With nothing live, desired is as is.
+ */
+export function keepIgnoredFields(desired: KubeObject, live: KubeObject | undefined, rules: readonly ResourceIgnoreDifferences[] | undefined): KubeObject {
+  const matched = matchingRules(desired, rules);
+  if (!live || matched.length === 0) return desired;
+  const result = clone(desired);
+  const fromLive = ignoredPaths(live, live, matched);
+  const taken = new Set(fromLive.map((p) => JSON.stringify(p)));
+  const dropped = ignoredPaths(result, live, matched).filter((p) => !taken.has(JSON.stringify(p)));
+  for (const path of fromLive) setAt(result, path, clone(getAt(live, path)));
+  removePaths(result, dropped);
+  return result;
 }

@@ -28,6 +28,31 @@ export function removePaths(value: Json, paths: Path[]): void {
   }
 }
 
+/**
+ * Sets `leaf` at `path`, creating missing objects on the way; returns false (and changes nothing) when the
+ * path runs through something that is not an object, or indexes past the end of an array.
+ */
+export function setAt(value: Json, path: Path, leaf: Json): boolean {
+  if (path.length === 0) return false;
+  let current = value;
+  for (const [i, segment] of path.entries()) {
+    const last = i === path.length - 1;
+    if (Array.isArray(current) && typeof segment === 'number' && segment < current.length) {
+      if (last) current[segment] = leaf;
+      else current = current[segment];
+    } else if (isObject(current) && typeof segment === 'string') {
+      if (last) current[segment] = leaf;
+      else {
+        if (current[segment] === undefined) current[segment] = typeof path[i + 1] === 'number' ? [] : {};
+        current = current[segment];
+      }
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 function compareLast(a: Path, b: Path): number {
   const x = a[a.length - 1];
   const y = b[b.length - 1];
@@ -60,7 +85,12 @@ export function pointerPaths(value: Json, pointer: string): Path[] {
   return [path];
 }
 
-export class JqPathError extends Error {}
+export class JqPathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JqPathError';
+  }
+}
 
 type Step = { key: string } | { index: number } | { each: true } | { select: { path: Path; op: '==' | '!='; literal: Json } };
 

@@ -1,5 +1,7 @@
 // Hook, wave and delete-policy annotations, Argo CD's and Helm's, read with Argo CD's semantics
 // (gitops-engine/pkg/sync/hook, syncwaves).
+import { parseResourceSyncOptions, SyncOptionError, SyncOptions } from '../application/sync-options';
+import { keyOf, subjectOf } from '../resource/identity';
 import { KubeObject } from '../resource/types';
 
 export type SyncPhase = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
@@ -30,7 +32,12 @@ const HELM_DELETE_POLICIES: Record<string, HookDeletePolicy> = {
   'before-hook-creation': 'BeforeHookCreation',
 };
 
-export class AnnotationError extends Error {}
+export class AnnotationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AnnotationError';
+  }
+}
 
 function annotations(obj: KubeObject): Record<string, string> {
   return obj.metadata.annotations ?? {};
@@ -94,16 +101,32 @@ function parseWave(annotation: string, value: string): number {
   return wave;
 }
 
-/** The sync wave: our or Argo CD's annotation, else Helm's hook-weight on Helm hooks, else 0. */
+/**
+ * The sync wave: our or Argo CD's annotation, else Helm's hook-weight, else 0. As gitops-engine's
+ * syncwaves.Wave(), the weight counts on any object, hook or not. Unlike it, a value that is not an
+ * integer is an error rather than silently 0.
+ */
 export function syncWave(obj: KubeObject): number {
   const a = annotations(obj);
   if (a[SLUICE_WAVE] !== undefined) return parseWave(SLUICE_WAVE, a[SLUICE_WAVE]);
   if (a[ARGO_WAVE] !== undefined) return parseWave(ARGO_WAVE, a[ARGO_WAVE]);
-  if (a[HELM_HOOK] !== undefined && a[HELM_WEIGHT] !== undefined) return parseWave(HELM_WEIGHT, a[HELM_WEIGHT]);
+  if (a[HELM_WEIGHT] !== undefined) return parseWave(HELM_WEIGHT, a[HELM_WEIGHT]);
   return 0;
 }
 
-export function resourceSyncOptionsAnnotation(obj: KubeObject): string | undefined {
-  const a = annotations(obj);
-  return a['sluice.dev/sync-options'] ?? a['argocd.argoproj.io/sync-options'];
+const SLUICE_SYNC_OPTIONS = 'sluice.dev/sync-options';
+const ARGO_SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+
+/**
+ * The options in force for one resource: the app's, overridden by the resource's sync-options annotation.
+ * A refused option names the resource and the annotation.
+ */
+export function resourceSyncOptions(obj: KubeObject, appOptions: SyncOptions): SyncOptions {
+  const name = annotations(obj)[SLUICE_SYNC_OPTIONS] !== undefined ? SLUICE_SYNC_OPTIONS : ARGO_SYNC_OPTIONS;
+  try {
+    return parseResourceSyncOptions(annotations(obj)[name], appOptions);
+  } catch (error) {
+    if (error instanceof SyncOptionError) throw new SyncOptionError(`${subjectOf(keyOf(obj))}: annotation ${name}: ${error.message}`);
+    throw error;
+  }
 }

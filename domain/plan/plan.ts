@@ -4,8 +4,8 @@
 import { stableHash } from '../hash';
 import { groupOf, keyOf, subjectOf } from '../resource/identity';
 import { KubeObject, ResourceKey } from '../resource/types';
-import { DEFAULT_SYNC_OPTIONS, parseResourceSyncOptions, SyncOptions } from '../application/sync-options';
-import { HookDeletePolicy, hookInfo, isSkipped, PHASES, resourceSyncOptionsAnnotation, SyncPhase, syncWave } from './annotations';
+import { DEFAULT_SYNC_OPTIONS, SyncOptions } from '../application/sync-options';
+import { HookDeletePolicy, hookInfo, isSkipped, PHASES, resourceSyncOptions, SyncPhase, syncWave } from './annotations';
 import { kindRank } from './kind-order';
 
 export type TaskAction = 'apply' | 'prune' | 'hook';
@@ -155,7 +155,7 @@ export function planSync(input: PlanInput): SyncPlan {
 
   for (const obj of input.orphans ?? []) {
     if (hookInfo(obj)) continue; // hooks are cleaned up by their delete policy, never pruned
-    const resourceOptions = parseResourceSyncOptions(resourceSyncOptionsAnnotation(obj), options);
+    const resourceOptions = resourceSyncOptions(obj, options);
     if (!input.prune || !resourceOptions.prune) {
       skipped.push({ subject: subjectOf(keyOf(obj)), reason: input.prune ? 'Prune=false' : 'pruning is not enabled' });
       continue;
@@ -167,7 +167,7 @@ export function planSync(input: PlanInput): SyncPlan {
   const lastSyncWave = Math.max(0, ...entries.filter((e) => e.task.phase === 'Sync').map((e) => e.task.wave)) + 1;
   for (const e of entries) {
     if (e.task.action !== 'prune') continue;
-    if (options.pruneLast || parseResourceSyncOptions(resourceSyncOptionsAnnotation(e.obj), options).pruneLast) e.task.wave = lastSyncWave;
+    if (options.pruneLast || resourceSyncOptions(e.obj, options).pruneLast) e.task.wave = lastSyncWave;
   }
 
   entries.sort(compare);

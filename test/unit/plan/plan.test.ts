@@ -64,6 +64,30 @@ test('Helm hooks map to phases, hook-weight is the wave, and unsupported Helm ho
   expect(plan.skipped.map((s) => s.subject).sort()).toEqual(['ConfigMap/app/skipped', 'Pod/app/test']);
 });
 
+// gitops-engine's syncwaves.Wave(): the sync-wave annotation, else helm.sh/hook-weight on any object, hook
+// or not (helm/weight.go: "we do not take into account if this is or is not a hook"), else 0.
+test.each([
+  ['no annotation', {}, 0],
+  ['sync-wave', { 'argocd.argoproj.io/sync-wave': '3' }, 3],
+  ['hook-weight on a resource that is not a hook', { 'helm.sh/hook-weight': '2' }, 2],
+  ['sync-wave wins over hook-weight', { 'argocd.argoproj.io/sync-wave': '-1', 'helm.sh/hook-weight': '2' }, -1],
+  ['our sync-wave wins over hook-weight', { 'sluice.dev/sync-wave': '4', 'helm.sh/hook-weight': '2' }, 4],
+  ['hook-weight on an Argo CD hook', { 'argocd.argoproj.io/hook': 'Sync', 'helm.sh/hook-weight': '5' }, 5],
+])('the wave of an object with %s', (_label, annotations, wave) => {
+  const plan = planSync({ desired: [obj('ConfigMap', 'c', annotations as Record<string, string>)] });
+  expect(plan.steps.map((s) => s.wave)).toEqual([wave]);
+});
+
+test("Argo CD's helm-hooks example: a Service with hook-weight 2 is applied after the ReplicaSet of wave 0", () => {
+  const plan = planSync({
+    desired: [
+      obj('Service', 'helm-guestbook', { 'helm.sh/hook-weight': '2' }),
+      obj('ReplicaSet', 'helm-guestbook', {}, {}, 'apps/v1'),
+    ],
+  });
+  expect(order(plan)).toEqual(['Sync/0: apply:ReplicaSet/helm-guestbook', 'Sync/2: apply:Service/helm-guestbook']);
+});
+
 test('SyncFail hooks are kept apart, and generateName hooks get a name that is stable per operation', () => {
   const hook = obj('Job', '', { 'argocd.argoproj.io/hook': 'SyncFail' }, {}, 'batch/v1');
   hook.metadata = { generateName: 'notify-', namespace: 'app', annotations: hook.metadata.annotations };
