@@ -1,6 +1,7 @@
 // Applying (fluxcd/pkg ssa manager_apply): dry-run the whole set first, so one rejected object means
 // nothing is applied, then apply kind by kind with bounded parallelism, waiting for CRDs to be Established
 // before their custom resources. Every apply yields a change-set entry.
+import { InputError } from '../../domain/errors';
 import { SyncOptions, DEFAULT_SYNC_OPTIONS, parseResourceSyncOptions } from '../../domain/application/sync-options';
 import { resourceSyncOptionsAnnotation } from '../../domain/plan/annotations';
 import { keyOf, subjectOf } from '../../domain/resource/identity';
@@ -17,10 +18,9 @@ export interface Change {
   message?: string;
 }
 
-export class ApplyRejectedError extends Error {
+export class ApplyRejectedError extends InputError {
   constructor(readonly subject: string, readonly code: number, readonly apiMessage: string) {
     super(`${subject}: ${apiMessage}`);
-    this.name = 'ApplyRejectedError';
   }
 }
 

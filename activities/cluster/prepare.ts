@@ -1,16 +1,12 @@
 // Turns rendered manifests into the desired set: scope from discovery (or from a CRD in the same set, for
 // custom resources whose CRD is not installed yet), the destination namespace on namespaced objects, and
 // the tracking annotation and label.
+import { InputError } from '../../domain/errors';
 import { groupOf, prepareDesired } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { KubeApiError, KubeClient } from './kube-client';
 
-export class UnknownKindError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnknownKindError';
-  }
-}
+export class UnknownKindError extends InputError {}
 
 function crdScopes(manifests: KubeObject[]): Map<string, boolean> {
   const scopes = new Map<string, boolean>();

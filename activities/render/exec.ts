@@ -1,11 +1,12 @@
 // Runs a rendering tool (kustomize, helm) with a timeout, and turns its failure into an error that names
 // the tool, the app's path and the tool's own message.
 import { execFile } from 'node:child_process';
+import { InputError, InputLocation } from '../../domain/errors';
 
-export class RenderError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RenderError';
+/** A renderer refused the app's source; `file` is the app's path in the repository. */
+export class RenderError extends InputError {
+  constructor(message: string, location: InputLocation = {}) {
+    super(message, location);
   }
 }
 

@@ -40,5 +40,5 @@ export async function renderHelm(dir: string, appPath: string, options: HelmRend
   }
   for (const p of options.parameters ?? []) args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${p.value}`);
   const output = await run('helm', args, dir, `helm chart ${appPath}`, HELM_ENV);
-  return parseManifests(output, `${appPath} (helm template)`);
+  return parseManifests(output, `${appPath} (helm template)`, { chartDir: appPath });
 }

@@ -1,4 +1,6 @@
 // Argo CD's sync options ("Key=value" strings), parsed once into a typed object.
+import { InputError } from '../errors';
+
 export type PropagationPolicy = 'foreground' | 'background' | 'orphan';
 
 export interface SyncOptions {
@@ -49,7 +51,7 @@ const BOOLEAN_OPTIONS: Record<string, BooleanKey> = {
 
 const PROPAGATION_POLICIES: PropagationPolicy[] = ['foreground', 'background', 'orphan'];
 
-export class SyncOptionError extends Error {}
+export class SyncOptionError extends InputError {}
 
 /** Parses options such as ["CreateNamespace=true", "PrunePropagationPolicy=background"] over `base`. */
 export function parseSyncOptions(options: readonly string[] | undefined, base: SyncOptions = DEFAULT_SYNC_OPTIONS): SyncOptions {

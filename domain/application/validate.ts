@@ -2,6 +2,7 @@
 // the manifest from the message alone. Unsupported sources are reported apart from invalid ones: they are
 // valid Argo CD, just not something Sluice renders, and must never be rendered as "empty".
 import semver from 'semver';
+import { jqPaths, JqPathError } from '../diff/paths';
 import { parseDuration } from '../duration';
 import { parseSyncOptions, SyncOptionError } from './sync-options';
 import { APPLICATION_VERSION, ARGOCD_GROUP, Application, ApplicationSource, SLUICE_GROUP } from './types';
@@ -184,6 +185,16 @@ function checkIgnoreDifferences(problems: Problems, rules: unknown): void {
     const jq = rule.jqPathExpressions;
     if (jq !== undefined && (!Array.isArray(jq) || jq.some((p) => typeof p !== 'string' || !p.trim().startsWith('.')))) {
       problems.invalid(`${field}.jqPathExpressions`, 'each expression must be a jq path starting with "."');
+    } else {
+      (jq ?? []).forEach((expression, j) => {
+        // Parsed now, so an expression outside the supported subset is a problem on the spec, not a failing diff.
+        try {
+          jqPaths({}, expression as string);
+        } catch (error) {
+          if (error instanceof JqPathError) problems.invalid(`${field}.jqPathExpressions[${j}]`, error.message);
+          else throw error;
+        }
+      });
     }
   });
 }

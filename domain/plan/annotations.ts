@@ -1,5 +1,6 @@
 // Hook, wave and delete-policy annotations, Argo CD's and Helm's, read with Argo CD's semantics
 // (gitops-engine/pkg/sync/hook, syncwaves).
+import { InputError } from '../errors';
 import { KubeObject } from '../resource/types';
 
 export type SyncPhase = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
@@ -30,7 +31,13 @@ const HELM_DELETE_POLICIES: Record<string, HookDeletePolicy> = {
   'before-hook-creation': 'BeforeHookCreation',
 };
 
-export class AnnotationError extends Error {}
+/** The field is the annotation the message starts with ("argocd.argoproj.io/sync-wave: ..."). */
+export class AnnotationError extends InputError {
+  constructor(message: string) {
+    const annotation = message.slice(0, message.indexOf(': '));
+    super(message, { field: annotation ? `metadata.annotations["${annotation}"]` : undefined });
+  }
+}
 
 function annotations(obj: KubeObject): Record<string, string> {
   return obj.metadata.annotations ?? {};
