@@ -3,7 +3,7 @@
 // (bad spec, unreachable repo, unknown revision, bad manifests) become conditions, not activity failures.
 import { validateApplication } from '../domain/application/validate';
 import { InputError } from '../domain/errors';
-import { worst } from '../domain/health';
+import { applicationHealth, EMPTY_SOURCE_MESSAGE } from '../domain/health/application';
 import { keyOf, subjectOf } from '../domain/resource/identity';
 import { AppRef, KindRef, RefreshResult } from '../domain/operation/types';
 import { isManagedResource } from '../domain/plan/plan';
@@ -98,13 +98,16 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
       const key = keyOf(obj);
       return { group: key.group, version: obj.apiVersion.split('/').pop(), kind: key.kind, namespace: key.namespace, name: key.name, status: 'OutOfSync', requiresPruning: true };
     });
-    const appHealth = worst(health.resources.map((r) => r.status));
+    const allowEmpty = !!spec.syncPolicy?.automated?.allowEmpty;
+    const { status: appHealth, message: healthMessage } = applicationHealth({ resources: health.resources, rendered: diff.state.objects.length, allowEmpty });
+    const empty = diff.state.objects.length === 0 && !allowEmpty;
+    const conditions = empty ? [condition('EmptySource', `Application ${app.namespace}/${app.name}: path ${JSON.stringify(spec.source?.path ?? '.')} of ${spec.source?.repoURL} at ${diff.state.revision.sha.slice(0, 12)} (${diff.state.sourceType}): ${EMPTY_SOURCE_MESSAGE}; nothing is deployed (set spec.syncPolicy.automated.allowEmpty if that is intended)`)] : [];
     await patchStatus(engine.client, app, {
       sync: { status: diff.status, revision: diff.state.revision.sha },
-      health: { status: appHealth, message: health.resources.find((r) => r.status === appHealth && r.message)?.message ?? null },
+      health: { status: appHealth, message: healthMessage ?? null },
       resources: [...resources, ...orphans],
       sourceType: diff.state.sourceType,
-      conditions: [],
+      conditions,
       reconciledAt: new Date().toISOString(),
       observedGeneration: cr.metadata.generation,
     });
