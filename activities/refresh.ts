@@ -3,7 +3,8 @@
 // (bad spec, unreachable repo, unknown revision, bad manifests) become conditions, not activity failures.
 import { ApplicationSpec } from '../domain/application/types';
 import { validateApplication } from '../domain/application/validate';
-import { worst } from '../domain/health';
+import { InputError } from '../domain/errors';
+import { applicationHealth, EMPTY_SOURCE_MESSAGE } from '../domain/health/application';
 import { keyOf, subjectOf } from '../domain/resource/identity';
 import { AppRef, KindRef, RefreshResult } from '../domain/operation/types';
 import { isManagedResource } from '../domain/plan/plan';
@@ -25,14 +26,20 @@ function previousKinds(status: Record<string, unknown> | undefined): KindRef[] {
 
 const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 
-const INPUT_ERRORS = new Set(['GitError', 'RenderError', 'InvalidManifestError', 'UnknownKindError', 'AnnotationError', 'SyncOptionError', 'JqPathError', 'ApplyRejectedError']);
+/**
+ * Errors that describe the app's input rather than a passing fault: reported, not retried. Classified by
+ * type (every input error extends InputError), never by name. An unreachable repo is one too: the next
+ * refresh tries again anyway. So is a 403: the app's destination is one its worker may not touch.
+ */
+export function isInputError(error: unknown): error is Error {
+  return error instanceof InputError || (error instanceof KubeApiError && error.code === 403);
+}
 
-/** Errors that describe the app's input rather than a passing fault: reported, not retried. */
-export function isInputError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  // An unreachable repo is reported too: the next refresh tries again anyway.
-  if (INPUT_ERRORS.has(error.name)) return true;
-  return error instanceof KubeApiError && error.code === 403;
+/** The condition's message: the app, then the error (which names its file), then the field unless it says it. */
+export function describeInputError(app: AppRef, error: Error): string {
+  const field = error instanceof InputError ? error.field : undefined;
+  const where = field && !error.message.includes(field) ? ` (field ${field})` : '';
+  return `Application ${app.namespace}/${app.name}: ${error.message}${where}`;
 }
 
 export async function refreshApplication(engine: Engine, app: AppRef, revisions: string[] = []): Promise<RefreshResult> {
@@ -107,13 +114,16 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
       const key = keyOf(obj);
       return { group: key.group, version: obj.apiVersion.split('/').pop(), kind: key.kind, namespace: key.namespace, name: key.name, status: 'OutOfSync', requiresPruning: true };
     });
-    const appHealth = worst(health.resources.map((r) => r.status));
+    const allowEmpty = !!spec.syncPolicy?.automated?.allowEmpty;
+    const { status: appHealth, message: healthMessage } = applicationHealth({ resources: health.resources, rendered: diff.state.objects.length, allowEmpty });
+    const empty = diff.state.objects.length === 0 && !allowEmpty;
+    const conditions = empty ? [condition('EmptySource', `Application ${app.namespace}/${app.name}: path ${JSON.stringify(spec.source?.path ?? '.')} of ${spec.source?.repoURL} at ${diff.state.revision.sha.slice(0, 12)} (${diff.state.sourceType}): ${EMPTY_SOURCE_MESSAGE}; nothing is deployed (set spec.syncPolicy.automated.allowEmpty if that is intended)`)] : [];
     await patchStatus(engine.client, app, {
       sync: { status: diff.status, revision: diff.state.revision.sha },
-      health: { status: appHealth, message: health.resources.find((r) => r.status === appHealth && r.message)?.message ?? null },
+      health: { status: appHealth, message: healthMessage ?? null },
       resources: [...resources, ...orphans],
       sourceType: diff.state.sourceType,
-      conditions: [],
+      conditions,
       reconciledAt: new Date().toISOString(),
       observedGeneration: cr.metadata.generation,
     });
@@ -121,7 +131,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     return { ...base, spec, revision: diff.state.revision.sha, syncStatus: diff.status, health: appHealth, managedKinds, desiredCount: managed.length };
   } catch (error) {
     if (!isInputError(error)) throw error;
-    const message = `Application ${app.namespace}/${app.name}: ${(error as Error).message}`;
+    const message = describeInputError(app, error);
     await patchStatus(engine.client, app, { sync: { status: 'Unknown' }, conditions: [condition('ComparisonError', message)], reconciledAt: new Date().toISOString() });
     return { ...base, spec, syncStatus: 'Unknown', health: 'Unknown', comparisonError: message, managedKinds: known };
   }

@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { parseSyncOptions } from '../domain/application/sync-options';
+import { InputError } from '../domain/errors';
 import { healthOf } from '../domain/health';
 import { keyOf, keyString, subjectOf } from '../domain/resource/identity';
 import { KubeObject } from '../domain/resource/types';
@@ -16,7 +17,6 @@ import { mapLimit } from './cluster/concurrency';
 import { KubeApiError } from './cluster/kube-client';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
-import { isInputError } from './refresh';
 import { activityLog } from './log';
 
 /** Marks a hook with the operation that created it, so a retried step never re-creates it. */
@@ -27,10 +27,12 @@ export type SyncContext = Pick<SyncRequest, 'app' | 'spec' | 'revision' | 'opera
 /** Turns engine errors into Temporal failures: the app's own mistakes are not retried. */
 export function asActivityFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
-  if (error instanceof ApplyRejectedError) return ApplicationFailure.nonRetryable(error.message, 'InvalidManifest');
   if (error instanceof SharedResourceError) return ApplicationFailure.nonRetryable(error.message, 'SharedResource');
   if (error instanceof KubeApiError && (error.code === 403 || error.code === 401)) return ApplicationFailure.nonRetryable(`permission denied: ${error.message}`, 'PermissionDenied');
-  if (isInputError(error)) return ApplicationFailure.nonRetryable((error as Error).message, 'InvalidSource');
+  if (error instanceof InputError) {
+    const type = error instanceof ApplyRejectedError ? 'InvalidManifest' : 'InvalidSource';
+    return ApplicationFailure.create({ message: error.message, type, nonRetryable: true, details: [{ file: error.file, field: error.field }] });
+  }
   return error;
 }
 

@@ -89,12 +89,17 @@ build_helm() {
     "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" helm.sh/helm/v3/cmd/helm
 }
 
+build_jsonnet() {
+  build_component jsonnet "$JSONNET_VERSION" github.com/google/go-jsonnet "$JSONNET_VERSION" "$JSONNET_VERSION" "" \
+    github.com/google/go-jsonnet/cmd/jsonnet
+}
+
 main() {
   local what=${1:-all}
   case "$what" in
-    all) build_etcd; build_kwok; build_kustomize; build_helm; build_kubernetes ;;
-    kubernetes|etcd|kwok|kustomize|helm) "build_$what" ;;
-    *) echo "usage: $0 [all|kubernetes|etcd|kwok|kustomize|helm]" >&2; exit 2 ;;
+    all) build_etcd; build_kwok; build_kustomize; build_helm; build_jsonnet; build_kubernetes ;;
+    kubernetes|etcd|kwok|kustomize|helm|jsonnet) "build_$what" ;;
+    *) echo "usage: $0 [all|kubernetes|etcd|kwok|kustomize|helm|jsonnet]" >&2; exit 2 ;;
   esac
 }
 main "$@"

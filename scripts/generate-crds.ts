@@ -14,9 +14,13 @@ const stringMap: Schema = { type: 'object', additionalProperties: str };
 const obj = (properties: Record<string, Schema>, required?: string[]): Schema => ({ type: 'object', properties, ...(required ? { required } : {}) });
 const anything: Schema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 
+// Argo CD's ApplicationSourceJsonnet: extVars and tlas are {name, value, code}; libs are paths from the repo root.
+const jsonnetVar = obj({ name: str, value: str, code: bool }, ['name']);
+const jsonnet = obj({ extVars: { type: 'array', items: jsonnetVar }, tlas: { type: 'array', items: jsonnetVar }, libs: strings });
+
 const source = obj({
   repoURL: str, targetRevision: str, path: str, chart: str, sourceType: { type: 'string', enum: ['Directory', 'Kustomize', 'Helm'] },
-  directory: obj({ recurse: bool, include: str, exclude: str, jsonnet: anything }),
+  directory: obj({ recurse: bool, include: str, exclude: str, jsonnet }),
   kustomize: obj({
     namePrefix: str, nameSuffix: str, images: strings, commonLabels: stringMap, commonAnnotations: stringMap, namespace: str,
     patches: { type: 'array', items: obj({ path: str, patch: str, target: stringMap, options: { type: 'object', additionalProperties: bool } }) },

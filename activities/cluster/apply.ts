@@ -5,6 +5,7 @@ import { SyncOptions, DEFAULT_SYNC_OPTIONS } from '../../domain/application/sync
 import { ResourceIgnoreDifferences } from '../../domain/application/types';
 import { keepIgnoredFields } from '../../domain/diff/normalize';
 import { resourceSyncOptions } from '../../domain/plan/annotations';
+import { InputError } from '../../domain/errors';
 import { keyOf, subjectOf } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { mapLimit } from './concurrency';
@@ -19,10 +20,9 @@ export interface Change {
   message?: string;
 }
 
-export class ApplyRejectedError extends Error {
+export class ApplyRejectedError extends InputError {
   constructor(readonly subject: string, readonly code: number, readonly apiMessage: string) {
     super(`${subject}: ${apiMessage}`);
-    this.name = 'ApplyRejectedError';
   }
 }
 

@@ -3,16 +3,12 @@
 // the tracking annotation and label.
 import { DEFAULT_SYNC_OPTIONS, SyncOptions } from '../../domain/application/sync-options';
 import { resourceSyncOptions } from '../../domain/plan/annotations';
+import { InputError } from '../../domain/errors';
 import { groupOf, prepareDesired } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { KubeApiError, KubeClient } from './kube-client';
 
-export class UnknownKindError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnknownKindError';
-  }
-}
+export class UnknownKindError extends InputError {}
 
 function crdScopes(manifests: KubeObject[]): Map<string, boolean> {
   const scopes = new Map<string, boolean>();

@@ -8,13 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import semver from 'semver';
 import { isSemverConstraint } from '../../domain/application/validate';
+import { InputError } from '../../domain/errors';
 
 export type GitErrorCode = 'RepositoryUnreachable' | 'AuthenticationFailed' | 'RevisionNotFound' | 'PathNotFound';
 
-export class GitError extends Error {
+export class GitError extends InputError {
   constructor(readonly code: GitErrorCode, message: string) {
-    super(message);
-    this.name = 'GitError';
+    super(message, { field: 'spec.source' });
   }
 }
 

@@ -1,24 +1,30 @@
 // Runs a rendering tool (kustomize, helm) with a timeout, and turns its failure into an error that names
 // the tool, the app's path and the tool's own message.
 import { execFile } from 'node:child_process';
+import { InputError, InputLocation } from '../../domain/errors';
 
-export class RenderError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RenderError';
+/** A renderer refused the app's source; `file` is the app's path in the repository. */
+export class RenderError extends InputError {
+  constructor(message: string, location: InputLocation = {}) {
+    super(message, location);
   }
 }
 
-export function toolPath(tool: 'kustomize' | 'helm'): string {
-  return (tool === 'kustomize' ? process.env.SLUICE_KUSTOMIZE : process.env.SLUICE_HELM) ?? tool;
+export type Tool = 'kustomize' | 'helm' | 'jsonnet';
+
+const TOOL_ENV: Record<Tool, string> = { kustomize: 'SLUICE_KUSTOMIZE', helm: 'SLUICE_HELM', jsonnet: 'SLUICE_JSONNET' };
+
+/** The tool's binary: the path in its SLUICE_* variable (the stack's build), else the name on PATH. */
+export function toolPath(tool: Tool): string {
+  return process.env[TOOL_ENV[tool]] ?? tool;
 }
 
-export function run(tool: 'kustomize' | 'helm', args: string[], cwd: string, what: string, env: Record<string, string> = {}): Promise<string> {
+export function run(tool: Tool, args: string[], cwd: string, what: string, env: Record<string, string> = {}, location: InputLocation = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(toolPath(tool), args, { cwd, timeout: 120_000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       if (error) {
         const detail = (stderr || error.message).trim().split('\n').slice(-5).join('\n');
-        reject(new RenderError(`${what}: ${tool} failed: ${detail}`));
+        reject(new RenderError(`${what}: ${tool} failed: ${detail}`, location));
       } else {
         resolve(stdout);
       }

@@ -8,6 +8,7 @@ import { HelmSource } from '../../domain/application/types';
 import { parseManifests } from '../../domain/manifests/parse';
 import { KubeObject } from '../../domain/resource/types';
 import { run } from './exec';
+import { resolveRepoFile } from './repo-paths';
 
 const helmHome = path.join(os.homedir(), '.cache', 'sluice', 'helm-home');
 const HELM_ENV = {
@@ -21,13 +22,12 @@ export interface HelmRenderOptions extends HelmSource {
   defaultNamespace: string;
 }
 
-export async function renderHelm(dir: string, appPath: string, options: HelmRenderOptions): Promise<KubeObject[]> {
+/** `root` is the checked-out repository, `dir` the chart in it. */
+export async function renderHelm(root: string, dir: string, appPath: string, options: HelmRenderOptions): Promise<KubeObject[]> {
   const args = ['template', options.releaseName || options.defaultReleaseName, '.', '--namespace', options.namespace || options.defaultNamespace || 'default'];
   args.push(options.skipCrds ? '--skip-crds' : '--include-crds');
-  for (const file of options.valueFiles ?? []) {
-    const full = path.resolve(dir, file);
-    if (!fs.existsSync(full)) throw new Error(`helm path ${appPath}: value file ${file} does not exist`);
-    args.push('--values', full);
+  for (const [i, file] of (options.valueFiles ?? []).entries()) {
+    args.push('--values', await resolveRepoFile(root, dir, file, { appPath, field: `spec.source.helm.valueFiles[${i}]` }));
   }
   // values (a YAML string) and valuesObject are written to files after the value files, so they win.
   const inline: string[] = [];
@@ -40,5 +40,5 @@ export async function renderHelm(dir: string, appPath: string, options: HelmRend
   }
   for (const p of options.parameters ?? []) args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${p.value}`);
   const output = await run('helm', args, dir, `helm chart ${appPath}`, HELM_ENV);
-  return parseManifests(output, `${appPath} (helm template)`);
+  return parseManifests(output, `${appPath} (helm template)`, { chartDir: appPath });
 }

@@ -73,11 +73,11 @@ export async function renderSource(repos: RepoCache, input: RenderInput): Promis
     const sourceType = detectSourceType(source, await fs.promises.readdir(dir));
     let manifests: KubeObject[];
     if (sourceType === 'Helm') {
-      manifests = await renderHelm(dir, appPath, { ...source.helm, defaultReleaseName: input.appName, defaultNamespace: input.destinationNamespace });
+      manifests = await renderHelm(root, dir, appPath, { ...source.helm, defaultReleaseName: input.appName, defaultNamespace: input.destinationNamespace });
     } else if (sourceType === 'Kustomize') {
       manifests = await renderKustomize(dir, appPath, source.kustomize);
     } else {
-      manifests = await renderDirectory(dir, appPath, source.directory);
+      manifests = await renderDirectory(root, dir, appPath, source.directory);
     }
     return { sourceType, manifests };
   } finally {

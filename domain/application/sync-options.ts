@@ -1,6 +1,7 @@
 // Argo CD's sync options ("Key=value" strings), parsed once into a typed object. Each option is accepted
 // only where Argo CD reads it (the app's spec.syncPolicy.syncOptions, a resource's sync-options
 // annotation, or both) and only with values Sluice acts on; anything else is refused, never ignored.
+import { InputError } from '../errors';
 export type PropagationPolicy = 'foreground' | 'background' | 'orphan';
 
 export interface SyncOptions {
@@ -64,12 +65,7 @@ export const SYNC_OPTION_RULES: Readonly<Record<string, OptionRule>> = {
   SkipDryRunOnMissingResource: { field: 'skipDryRunOnMissingResource', scopes: BOTH, values: BOOLEAN },
 };
 
-export class SyncOptionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SyncOptionError';
-  }
-}
+export class SyncOptionError extends InputError {}
 
 function refuse(option: string, reason: string): never {
   throw new SyncOptionError(`${JSON.stringify(option)}: ${reason}`);

@@ -22,7 +22,22 @@ export interface DirectorySource {
   recurse?: boolean;
   include?: string;
   exclude?: string;
-  jsonnet?: Record<string, unknown>;
+  jsonnet?: JsonnetSource;
+}
+
+/** Argo CD's directory.jsonnet: how `*.jsonnet` files in a plain directory are evaluated. */
+export interface JsonnetSource {
+  extVars?: JsonnetVar[];
+  tlas?: JsonnetVar[];
+  /** Library search paths, relative to the repository root. */
+  libs?: string[];
+}
+
+/** A value is a string unless `code` is set, when it is Jsonnet code. */
+export interface JsonnetVar {
+  name: string;
+  value: string;
+  code?: boolean;
 }
 
 export interface KustomizeSource {

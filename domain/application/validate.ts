@@ -2,6 +2,7 @@
 // the manifest from the message alone. Unsupported sources are reported apart from invalid ones: they are
 // valid Argo CD, just not something Sluice renders, and must never be rendered as "empty".
 import semver from 'semver';
+import { jqPaths, JqPathError } from '../diff/paths';
 import { parseDuration } from '../duration';
 import { parseSyncOptions, SyncOptionError } from './sync-options';
 import { APPLICATION_VERSION, ARGOCD_GROUP, Application, ApplicationSource, SLUICE_GROUP } from './types';
@@ -62,6 +63,28 @@ function checkDuration(problems: Problems, field: string, value: unknown): void 
   }
 }
 
+function checkJsonnet(problems: Problems, field: string, jsonnet: unknown): void {
+  if (!isObject(jsonnet)) {
+    problems.invalid(field, 'must be an object with extVars, tlas and libs');
+    return;
+  }
+  for (const list of ['extVars', 'tlas'] as const) {
+    const vars = jsonnet[list];
+    if (vars === undefined) continue;
+    if (!Array.isArray(vars)) {
+      problems.invalid(`${field}.${list}`, 'must be a list of {name, value, code}');
+      continue;
+    }
+    vars.forEach((v, i) => {
+      if (!isObject(v) || typeof v.name !== 'string' || v.name === '') problems.invalid(`${field}.${list}[${i}].name`, 'is required');
+      else if (typeof (v.value ?? '') !== 'string') problems.invalid(`${field}.${list}[${i}].value`, 'must be a string (Jsonnet code when code is true)');
+      else if (v.code !== undefined && typeof v.code !== 'boolean') problems.invalid(`${field}.${list}[${i}].code`, 'must be true or false');
+    });
+  }
+  const libs = jsonnet.libs;
+  if (libs !== undefined && (!Array.isArray(libs) || libs.some((l) => typeof l !== 'string'))) problems.invalid(`${field}.libs`, 'must be a list of paths in the repository');
+}
+
 function checkSource(problems: Problems, field: string, source: unknown): void {
   if (!isObject(source)) {
     problems.invalid(field, 'must be an object with repoURL, path and targetRevision');
@@ -78,7 +101,7 @@ function checkSource(problems: Problems, field: string, source: unknown): void {
   }
   if (s.chart !== undefined) problems.unsupported(`${field}.chart`, 'Helm chart repositories (including OCI) are not supported; point path at a chart in git');
   if (s.plugin !== undefined) problems.unsupported(`${field}.plugin`, 'config management plugins are not supported');
-  if (isObject(s.directory) && s.directory.jsonnet !== undefined) problems.unsupported(`${field}.directory.jsonnet`, 'Jsonnet is not supported');
+  if (isObject(s.directory) && s.directory.jsonnet !== undefined) checkJsonnet(problems, `${field}.directory.jsonnet`, s.directory.jsonnet);
   if (s.path !== undefined) {
     if (typeof s.path !== 'string') problems.invalid(`${field}.path`, 'must be a string');
     else if (s.path.startsWith('/') || s.path.split('/').includes('..')) problems.invalid(`${field}.path`, `${s.path}: must be relative to the repository root, without ".."`);
@@ -91,7 +114,8 @@ function checkSource(problems: Problems, field: string, source: unknown): void {
   const sourceKinds = ['directory', 'kustomize', 'helm'].filter((k) => (s as Obj)[k] !== undefined);
   if (sourceKinds.length > 1) problems.invalid(field, `only one of ${sourceKinds.join(', ')} may be set`);
   if (isObject(s.helm)) {
-    if (s.helm.valueFiles !== undefined && (!Array.isArray(s.helm.valueFiles) || s.helm.valueFiles.some((f) => typeof f !== 'string' || f.split('/').includes('..')))) {
+    // Whether each file stays inside the repository is checked when rendering, against the checkout.
+    if (s.helm.valueFiles !== undefined && (!Array.isArray(s.helm.valueFiles) || s.helm.valueFiles.some((f) => typeof f !== 'string'))) {
       problems.invalid(`${field}.helm.valueFiles`, 'must be a list of paths inside the repository');
     }
   }
@@ -184,6 +208,16 @@ function checkIgnoreDifferences(problems: Problems, rules: unknown): void {
     const jq = rule.jqPathExpressions;
     if (jq !== undefined && (!Array.isArray(jq) || jq.some((p) => typeof p !== 'string' || !p.trim().startsWith('.')))) {
       problems.invalid(`${field}.jqPathExpressions`, 'each expression must be a jq path starting with "."');
+    } else {
+      (jq ?? []).forEach((expression, j) => {
+        // Parsed now, so an expression outside the supported subset is a problem on the spec, not a failing diff.
+        try {
+          jqPaths({}, expression as string);
+        } catch (error) {
+          if (error instanceof JqPathError) problems.invalid(`${field}.jqPathExpressions[${j}]`, error.message);
+          else throw error;
+        }
+      });
     }
   });
 }

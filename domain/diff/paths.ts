@@ -1,5 +1,7 @@
 // Concrete paths into a JSON value, and the pieces that select them: RFC 6901 pointers, a jq path subset
 // (".a.b", ".a[0]", ".a[]", "| select(.x == \"v\")"), and managedFields' fieldsV1 sets.
+import { InputError } from '../errors';
+
 export type Segment = string | number;
 export type Path = Segment[];
 type Json = unknown;
@@ -85,12 +87,7 @@ export function pointerPaths(value: Json, pointer: string): Path[] {
   return [path];
 }
 
-export class JqPathError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JqPathError';
-  }
-}
+export class JqPathError extends InputError {}
 
 type Step = { key: string } | { index: number } | { each: true } | { select: { path: Path; op: '==' | '!='; literal: Json } };
 

@@ -2,12 +2,14 @@
 // malformed document fails with its file and line; an object without apiVersion, kind or name fails naming
 // the file, the document and the missing field.
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { InputError } from '../errors';
+import { checkSyncAnnotations } from './annotations';
 import { KubeObject } from '../resource/types';
 
-export class InvalidManifestError extends Error {
-  constructor(readonly file: string, readonly line: number | undefined, message: string) {
-    super(`${file}${line !== undefined ? `:${line}` : ''}: ${message}`);
-    this.name = 'InvalidManifestError';
+export class InvalidManifestError extends InputError {
+  constructor(file: string, readonly line: number | undefined, message: string, field?: string) {
+    const at = `${file}${line !== undefined ? `:${line}` : ''}`;
+    super(`${at}: ${message}`, { file: at, field });
   }
 }
 
@@ -21,10 +23,31 @@ function check(value: unknown, file: string, line: number | undefined): KubeObje
   if (!isObject(metadata) || (typeof metadata.name !== 'string' && typeof metadata.generateName !== 'string')) {
     throw new InvalidManifestError(file, line, `${value.kind}: field metadata.name is missing`);
   }
-  return value as KubeObject;
+  const obj = value as KubeObject;
+  try {
+    checkSyncAnnotations(obj);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InvalidManifestError(file, line, `${obj.kind}/${obj.metadata.name ?? obj.metadata.generateName}: ${error.message}`, error.field);
+  }
+  return obj;
 }
 
-export function parseManifests(text: string, file: string): KubeObject[] {
+/** The objects in one evaluated document: an object, a `List` kind, or (from Jsonnet) an array of objects. */
+export function manifestsOf(value: unknown, file: string, line?: number): KubeObject[] {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value.flatMap((item) => manifestsOf(item, file, line));
+  if (isObject(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+    return value.items.map((item) => check(item, file, line));
+  }
+  return [check(value, file, line)];
+}
+
+/**
+ * `chartDir`, for `helm template` output: a document under a "# Source: <chart>/templates/x.yaml" comment is
+ * reported as `<chartDir>/templates/x.yaml`, the file in the repository, rather than a line of the output.
+ */
+export function parseManifests(text: string, file: string, options: { chartDir?: string } = {}): KubeObject[] {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
@@ -32,14 +55,11 @@ export function parseManifests(text: string, file: string): KubeObject[] {
   for (const doc of list) {
     const error = doc.errors[0];
     if (error) throw new InvalidManifestError(file, lineCounter.linePos(error.pos[0]).line, `invalid YAML: ${error.message.split('\n')[0]}`);
-    const line = doc.contents ? lineCounter.linePos(doc.contents.range[0]).line : undefined;
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) continue;
-    if (isObject(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-      for (const item of value.items) objects.push(check(item, file, line));
-    } else {
-      objects.push(check(value, file, line));
-    }
+    if (Array.isArray(value)) throw new InvalidManifestError(file, doc.contents ? lineCounter.linePos(doc.contents.range[0]).line : undefined, 'a manifest must be a mapping, not a list');
+    const source = options.chartDir !== undefined ? /^\s*Source: [^/\s]+\/(\S+)\s*$/m.exec(doc.commentBefore ?? doc.contents?.commentBefore ?? '')?.[1] : undefined;
+    if (source) objects.push(...manifestsOf(value, `${options.chartDir}/${source}`));
+    else objects.push(...manifestsOf(value, file, doc.contents ? lineCounter.linePos(doc.contents.range[0]).line : undefined));
   }
   return objects;
 }

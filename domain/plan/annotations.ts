@@ -2,6 +2,7 @@
 // (gitops-engine/pkg/sync/hook, syncwaves).
 import { parseResourceSyncOptions, SyncOptionError, SyncOptions } from '../application/sync-options';
 import { keyOf, subjectOf } from '../resource/identity';
+import { InputError } from '../errors';
 import { KubeObject } from '../resource/types';
 
 export type SyncPhase = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
@@ -32,10 +33,11 @@ const HELM_DELETE_POLICIES: Record<string, HookDeletePolicy> = {
   'before-hook-creation': 'BeforeHookCreation',
 };
 
-export class AnnotationError extends Error {
+/** The field is the annotation the message starts with ("argocd.argoproj.io/sync-wave: ..."). */
+export class AnnotationError extends InputError {
   constructor(message: string) {
-    super(message);
-    this.name = 'AnnotationError';
+    const annotation = message.slice(0, message.indexOf(': '));
+    super(message, { field: annotation ? `metadata.annotations["${annotation}"]` : undefined });
   }
 }
 

@@ -1,14 +1,11 @@
 // FailOnSharedResource (argo-cd controller/sync.go): a sync fails before anything is applied when an object
 // it would apply is already tracked by another app.
+import { InputError } from '../errors';
 import { owningApp } from '../resource/identity';
 import { KubeObject } from '../resource/types';
 
-export class SharedResourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SharedResourceError';
-  }
-}
+/** Another app's object in this app's way: the app's input must change, so it is not retried. */
+export class SharedResourceError extends InputError {}
 
 /** The other app that tracks `live`, if any; `trackingName` is this app's name in tracking ids. */
 export function otherOwner(live: KubeObject | undefined, trackingName: string): string | undefined {

@@ -15,7 +15,7 @@ import { KubeObject } from '../../domain/resource/types';
 import { applicationManifest } from '../fixtures/gitops';
 import { TestRepo } from './git';
 import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from './kube';
-import { repoRoot, stackEnv } from './stack';
+import { jsonnetEnv, repoRoot, stackEnv } from './stack';
 import { startWorker, WorkerProcess } from './worker';
 
 
@@ -121,7 +121,7 @@ export class E2eRun {
     });
 
   private cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return { ...process.env, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, NO_COLOR: '1', ...extra };
+    return { ...process.env, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, ...jsonnetEnv(this.env), NO_COLOR: '1', ...extra };
   }
 
   /**

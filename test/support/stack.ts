@@ -16,6 +16,8 @@ export interface StackEnv {
   SLUICE_KUBECTL: string;
   SLUICE_KUSTOMIZE: string;
   SLUICE_HELM: string;
+  /** Absent from env files written before go-jsonnet was part of the stack. */
+  SLUICE_JSONNET?: string;
 }
 
 export function stackEnv(): StackEnv {
@@ -29,10 +31,17 @@ export function stackEnv(): StackEnv {
   return env as unknown as StackEnv;
 }
 
-/** Points the engine's tool lookups (kustomize, helm) at the stack's builds. */
+/** Points the engine's tool lookups (kustomize, helm, jsonnet) at the stack's builds; an exported SLUICE_JSONNET wins over an env file without it. */
 export function useStackTools(): StackEnv {
   const env = stackEnv();
   process.env.SLUICE_KUSTOMIZE = env.SLUICE_KUSTOMIZE;
   process.env.SLUICE_HELM = env.SLUICE_HELM;
+  if (env.SLUICE_JSONNET) process.env.SLUICE_JSONNET = env.SLUICE_JSONNET;
   return env;
+}
+
+/** SLUICE_JSONNET for a child process: the stack's build, or the one exported in this shell. */
+export function jsonnetEnv(env: StackEnv): { SLUICE_JSONNET?: string } {
+  const jsonnet = env.SLUICE_JSONNET ?? process.env.SLUICE_JSONNET;
+  return jsonnet ? { SLUICE_JSONNET: jsonnet } : {};
 }

@@ -1,7 +1,7 @@
 // Runs the real Sluice worker as a child process, so tests can stop it by pid (or SIGKILL it mid-sync).
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot, stackEnv } from './stack';
+import { jsonnetEnv, repoRoot, stackEnv } from './stack';
 
 export interface WorkerProcess {
   pid: number;
@@ -16,7 +16,7 @@ export async function startWorker(env: Record<string, string>): Promise<WorkerPr
     cwd: repoRoot,
     env: {
       ...process.env,
-      KUBECONFIG: stack.KUBECONFIG, TEMPORAL_ADDRESS: stack.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: stack.SLUICE_KUSTOMIZE, SLUICE_HELM: stack.SLUICE_HELM,
+      KUBECONFIG: stack.KUBECONFIG, TEMPORAL_ADDRESS: stack.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: stack.SLUICE_KUSTOMIZE, SLUICE_HELM: stack.SLUICE_HELM, ...jsonnetEnv(stack),
       LOG_LEVEL: 'info', ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -58,9 +58,24 @@ test('unsupported sources are refused as unsupported, not as empty', () => {
     expect.objectContaining({ field: 'spec.source.repoURL', reason: 'UnsupportedSource' }),
     expect.objectContaining({ field: 'spec.source.chart', reason: 'UnsupportedSource' }),
   ]);
+});
+
+test('directory.jsonnet takes Argo CD\'s extVars, tlas ({name, value, code}) and libs', () => {
   const jsonnet = valid();
-  jsonnet.spec.source.directory = { jsonnet: { tlas: [] } };
-  expect(validateApplication(jsonnet)).toEqual([expect.objectContaining({ field: 'spec.source.directory.jsonnet', reason: 'UnsupportedSource' })]);
+  jsonnet.spec.source.directory = { jsonnet: { extVars: [{ name: 'env', value: 'prod' }], tlas: [{ name: 'replicas', value: '2', code: true }], libs: ['vendor'] } };
+  expect(validateApplication(jsonnet)).toEqual([]);
+  jsonnet.spec.source.directory = { jsonnet: { extVars: [{ value: 'prod' }], tlas: [{ name: 'n', value: 'x', code: 'yes' }], libs: 'vendor' } };
+  expect(validateApplication(jsonnet).map((p) => p.field)).toEqual([
+    'spec.source.directory.jsonnet.extVars[0].name', 'spec.source.directory.jsonnet.tlas[0].code', 'spec.source.directory.jsonnet.libs',
+  ]);
+});
+
+test('a jq expression outside the supported subset is a problem on its field, found before any diff', () => {
+  const manifest = valid();
+  manifest.spec.ignoreDifferences = [{ group: 'apps', kind: 'Deployment', jqPathExpressions: ['.spec.replicas', '.metadata.labels | to_entries'] }];
+  expect(validateApplication(manifest)).toEqual([
+    expect.objectContaining({ field: 'spec.ignoreDifferences[0].jqPathExpressions[1]', message: expect.stringContaining('unsupported jq syntax'), reason: 'InvalidSpec' }),
+  ]);
 });
 
 test('parseApplication throws one error naming the app and every field', () => {
