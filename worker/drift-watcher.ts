@@ -4,7 +4,7 @@
 // signal to the owning app's workflow; status-only churn is ignored.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { TRACKING_LABEL, trackingLabelValue } from '../domain/resource/identity';
+import { appInstanceName, TRACKING_LABEL, trackingLabelValue } from '../domain/resource/identity';
 import { AppRef, KindRef } from '../domain/operation/types';
 import { KubeClient } from '../activities/cluster/kube-client';
 
@@ -28,7 +28,7 @@ export class DriftWatcher {
 
   /** Records which kinds an app manages; starts a watch for any kind not watched yet. */
   track(app: AppRef, kinds: KindRef[]): void {
-    const label = trackingLabelValue(app.name);
+    const label = trackingLabelValue(appInstanceName(app));
     const owners = this.apps.get(label) ?? new Map<string, AppRef>();
     owners.set(`${app.group}/${app.namespace}/${app.name}`, app);
     this.apps.set(label, owners);
@@ -36,7 +36,7 @@ export class DriftWatcher {
   }
 
   untrack(app: AppRef): void {
-    this.apps.get(trackingLabelValue(app.name))?.delete(`${app.group}/${app.namespace}/${app.name}`);
+    this.apps.get(trackingLabelValue(appInstanceName(app)))?.delete(`${app.group}/${app.namespace}/${app.name}`);
   }
 
   stop(): void {

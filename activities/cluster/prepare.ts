@@ -1,7 +1,7 @@
 // Turns rendered manifests into the desired set: scope from discovery (or from a CRD in the same set, for
 // custom resources whose CRD is not installed yet), the destination namespace on namespaced objects, and
 // the tracking annotation and label.
-import { groupOf, prepareDesired } from '../../domain/resource/identity';
+import { AppIdentity, groupOf, prepareDesired } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { KubeApiError, KubeClient } from './kube-client';
 
@@ -22,7 +22,7 @@ function crdScopes(manifests: KubeObject[]): Map<string, boolean> {
   return scopes;
 }
 
-export async function prepareManifests(client: KubeClient, manifests: KubeObject[], app: string, destinationNamespace: string): Promise<KubeObject[]> {
+export async function prepareManifests(client: KubeClient, manifests: KubeObject[], app: AppIdentity, destinationNamespace: string): Promise<KubeObject[]> {
   const fromCrds = crdScopes(manifests);
   const scopes = new Map<string, boolean>();
   for (const m of manifests) {
