@@ -59,6 +59,10 @@ test('two apps named web in two namespaces sync, prune and are deleted without t
     expect(app.status.resources.map((r: any) => r.name).sort()).toEqual(namespace === teamA ? ['a-config', 'a-extra'] : ['b-config']);
   }
 
+  // Drift on an adopted object reaches its app through the watch (polling is every 2 minutes): self-heal reverts it.
+  await kube.request('PATCH', `/api/v1/namespaces/${shared}/configmaps/a-config`, { body: { data: { owner: 'someone' } }, contentType: 'application/merge-patch+json' });
+  await eventually('team-a to heal a-config', async () => (((await kube.get('v1', 'ConfigMap', shared, 'a-config'))?.data as any)?.owner === 'team-a' ? true : undefined), 30_000);
+
   // A prune of team-a's removed file deletes team-a's object, and only that.
   const next = await push(repoA, teamA, 'web', 'remove a-extra', { 'app/a-extra.yaml': null });
   await waitForOperation(teamA, 'web', 'Succeeded', next);
