@@ -65,13 +65,13 @@ export class Engine {
       metrics.renderDuration.observe({ source_type: rendered.sourceType }, (Date.now() - started) / 1000);
       await this.rendered.put(digest, rendered);
     }
-    const objects = await prepareManifests(this.client, rendered.manifests, app.name, input.destinationNamespace, parseSyncOptions(spec.syncPolicy?.syncOptions));
+    const objects = await prepareManifests(this.client, rendered.manifests, app, input.destinationNamespace, parseSyncOptions(spec.syncPolicy?.syncOptions));
     return { revision: resolved, digest, sourceType: rendered.sourceType, objects };
   }
 
   /** Tracked objects no longer desired; hooks are never orphans (their delete policy cleans them up). */
   async orphans(app: AppRef, desired: KubeObject[], previousKinds: KindRef[] = []): Promise<KubeObject[]> {
-    return (await findOrphans(this.client, app.name, desired, previousKinds)).filter(isManagedResource);
+    return (await findOrphans(this.client, app, desired, previousKinds)).filter(isManagedResource);
   }
 
   /**

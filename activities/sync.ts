@@ -66,10 +66,10 @@ async function loadObjects(engine: Engine, ctx: SyncContext): Promise<SyncObject
  */
 async function refuseSharedResources(engine: Engine, ctx: SyncContext, objects: KubeObject[]): Promise<void> {
   const shared = await mapLimit(objects.filter(isManagedResource), 8, async (obj) => {
-    const owner = otherOwner(await engine.client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!), ctx.app.name);
+    const owner = otherOwner(await engine.client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!), ctx.app);
     return owner ? { subject: subjectOf(keyOf(obj)), owner } : undefined;
   });
-  const error = sharedResourceError(ctx.app.name, shared.filter((s): s is { subject: string; owner: string } => !!s));
+  const error = sharedResourceError(ctx.app, shared.filter((s): s is { subject: string; owner: string } => !!s));
   if (error) throw error;
 }
 

@@ -4,7 +4,7 @@
 import { DEFAULT_SYNC_OPTIONS, SyncOptions } from '../../domain/application/sync-options';
 import { resourceSyncOptions } from '../../domain/plan/annotations';
 import { InputError } from '../../domain/errors';
-import { groupOf, prepareDesired } from '../../domain/resource/identity';
+import { AppIdentity, groupOf, prepareDesired } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { KubeApiError, KubeClient } from './kube-client';
 
@@ -26,7 +26,7 @@ function crdScopes(manifests: KubeObject[]): Map<string, boolean> {
  * for a CRD that something else installs before it is applied. Every sync-options annotation is checked here,
  * so a refused option shows on the app at refresh.
  */
-export async function prepareManifests(client: KubeClient, manifests: KubeObject[], app: string, destinationNamespace: string, appOptions: SyncOptions = DEFAULT_SYNC_OPTIONS): Promise<KubeObject[]> {
+export async function prepareManifests(client: KubeClient, manifests: KubeObject[], app: AppIdentity, destinationNamespace: string, appOptions: SyncOptions = DEFAULT_SYNC_OPTIONS): Promise<KubeObject[]> {
   const fromCrds = crdScopes(manifests);
   const scopes = new Map<string, boolean>();
   const unknown = new Set<string>();

@@ -1,8 +1,9 @@
 // Pruning (fluxcd/pkg ssa manager_delete): find the objects this app tracks that are no longer desired,
 // and delete them with the configured propagation policy. An object is only ever deleted when its tracking
-// annotation names this app and this very object; a label alone is not enough.
+// annotation names this app's instance name (`<namespace>_<name>`) and this very object; a label alone is
+// not enough, and neither is a bare app name stamped before namespaces were named (see `ownership`).
 import { PropagationPolicy } from '../../domain/application/sync-options';
-import { keyOf, keyString, owningApp, subjectOf, TRACKING_LABEL, trackingLabelValue } from '../../domain/resource/identity';
+import { appInstanceName, AppIdentity, keyOf, keyString, ownership, subjectOf, TRACKING_LABEL, trackingLabelValue } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { Change } from './apply';
 import { KubeApiError, KubeClient } from './kube-client';
@@ -13,7 +14,7 @@ export interface KindRef {
 }
 
 /** Live objects of the given kinds that this app owns but `desired` no longer contains. */
-export async function findOrphans(client: KubeClient, app: string, desired: KubeObject[], kinds: KindRef[]): Promise<KubeObject[]> {
+export async function findOrphans(client: KubeClient, app: AppIdentity, desired: KubeObject[], kinds: KindRef[]): Promise<KubeObject[]> {
   const wanted = new Set(desired.map((o) => keyString(keyOf(o))));
   const seen = new Set<string>();
   const orphans: KubeObject[] = [];
@@ -23,13 +24,13 @@ export async function findOrphans(client: KubeClient, app: string, desired: Kube
     seen.add(`${apiVersion}/${kind}`);
     let items: KubeObject[];
     try {
-      items = await client.list(apiVersion, kind, { labelSelector: `${TRACKING_LABEL}=${trackingLabelValue(app)}` });
+      items = await client.list(apiVersion, kind, { labelSelector: `${TRACKING_LABEL}=${trackingLabelValue(appInstanceName(app))}` });
     } catch (error) {
       if (error instanceof KubeApiError && error.code === 404) continue; // the kind is gone (its CRD was removed)
       throw error;
     }
     for (const item of items) {
-      if (owningApp(item) === app && !wanted.has(keyString(keyOf(item))) && !item.metadata.deletionTimestamp) orphans.push(item);
+      if (ownership(item, app) === 'owned' && !wanted.has(keyString(keyOf(item))) && !item.metadata.deletionTimestamp) orphans.push(item);
     }
   }
   return orphans;

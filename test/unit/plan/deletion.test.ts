@@ -24,16 +24,18 @@ const tracked = (id: string | undefined): KubeObject => ({ apiVersion: 'v1', kin
 test.each([
   ['nothing live', undefined, undefined],
   ['live and untracked', tracked(undefined), undefined],
-  ['tracked by this app', tracked('mine:/ConfigMap:ns/shared'), undefined],
-  ['tracked by another app', tracked('theirs:/ConfigMap:ns/shared'), 'theirs'],
+  ['tracked by this app', tracked('team_mine:/ConfigMap:ns/shared'), undefined],
+  ['tracked by this app the old way, by its bare name (adopted, not shared)', tracked('mine:/ConfigMap:ns/shared'), undefined],
+  ['tracked by another app', tracked('team_theirs:/ConfigMap:ns/shared'), 'team_theirs'],
+  ['tracked by an app of the same name in another namespace', tracked('other_mine:/ConfigMap:ns/shared'), 'other_mine'],
   ['a tracking id copied from another object', tracked('theirs:/ConfigMap:ns/other'), undefined],
   ["tracked by another app through Argo CD's annotation", { ...tracked(undefined), metadata: { ...tracked(undefined).metadata, annotations: { 'argocd.argoproj.io/tracking-id': 'argo-app:/ConfigMap:ns/shared' } } }, 'argo-app'],
 ])('the other owner of an object %s', (_label, live, expected) => {
-  expect(otherOwner(live, 'mine')).toBe(expected);
+  expect(otherOwner(live, { namespace: 'team', name: 'mine' })).toBe(expected);
 });
 
 test('the shared-resource error names each object and both apps', () => {
-  expect(sharedResourceError('mine', [])).toBeUndefined();
-  const error = sharedResourceError('mine', [{ subject: 'ConfigMap/ns/shared', owner: 'theirs' }]);
-  expect(error).toMatchObject({ name: 'SharedResourceError', message: 'Shared resource found (FailOnSharedResource=true): ConfigMap/ns/shared is part of applications theirs and mine' });
+  expect(sharedResourceError({ namespace: 'team', name: 'mine' }, [])).toBeUndefined();
+  const error = sharedResourceError({ namespace: 'team', name: 'mine' }, [{ subject: 'ConfigMap/ns/shared', owner: 'team_theirs' }]);
+  expect(error).toMatchObject({ name: 'SharedResourceError', message: 'Shared resource found (FailOnSharedResource=true): ConfigMap/ns/shared is part of applications team_theirs and team_mine' });
 });
