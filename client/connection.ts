@@ -2,7 +2,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { KubeClient } from '../activities/cluster/kube-client';
-import { describeTemporal, TemporalFlags, temporalOptions } from './temporal-options';
+import { describeTemporal, TemporalFlags, temporalOptions } from '../config/temporal';
 
 export interface GlobalOptions extends TemporalFlags {
   context?: string;
