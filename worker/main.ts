@@ -14,6 +14,7 @@ import { metrics, registry } from '../activities/metrics';
 import { createActivities } from '../activities';
 import { createLogger, installLogger } from '../activities/log';
 import { describeTemporal, temporalOptions } from '../config/temporal';
+import { identifyAs } from '../config/user-agent';
 import { logFieldsFromWorkflowId } from '../domain/logging';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { Engine } from '../activities/engine';
@@ -25,6 +26,7 @@ import { DriftWatcher } from './drift-watcher';
 import { ApplicationController } from './controller';
 
 export async function main(): Promise<void> {
+  identifyAs('worker');
   const logger = createLogger();
   installLogger(logger);
   // The SDK's logs (workflow and activity lines included) go to pino, with the app and sync id read off the
@@ -65,7 +67,7 @@ export async function main(): Promise<void> {
     await client.workflow.getHandle(applicationWorkflowId(app)).signal(refreshSignal);
   };
   const controller = new ApplicationController({
-    kubeConfig: kc, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
+    kubeConfig: engine.client.kubeConfig, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
     onApplication: (app, seen, deleted) => {
       const key = applicationWorkflowId(app);
       if (deleted) {
