@@ -152,6 +152,8 @@ async function histories(client: Client, workflowId: string, firstRunId: string)
   return out;
 }
 
+let notifyRecorded = false;
+
 async function record(server: Server, scenario: Scenario): Promise<string[]> {
   const s = scenario.script();
   const taskQueue = `record-${randomUUID()}`;
@@ -162,7 +164,14 @@ async function record(server: Server, scenario: Scenario): Promise<string[]> {
     await scenario.drive(handle, s, server.client);
     await server.client.workflow.getHandle(handle.workflowId).terminate('recorded');
     const written: string[] = [];
-    for (const [index, h] of (await histories(server.client, handle.workflowId, handle.firstExecutionRunId)).entries()) {
+    // Notification workflows all look alike (no targets in these scenarios): one history of them is enough.
+    const recorded = (await histories(server.client, handle.workflowId, handle.firstExecutionRunId)).filter((h) => {
+      if (h.type !== 'notifyWorkflow') return true;
+      if (notifyRecorded) return false;
+      notifyRecorded = true;
+      return true;
+    });
+    for (const [index, h] of recorded.entries()) {
       const file = path.join(OUT, `${scenario.name}.${index}-${h.type}.json`);
       fs.writeFileSync(file, `${h.json}\n`);
       written.push(`${path.relative(process.cwd(), file)} (${(fs.statSync(file).size / 1024).toFixed(1)} KiB)`);
