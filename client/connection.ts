@@ -2,7 +2,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { KubeClient } from '../activities/cluster/kube-client';
-import { describeTemporal, TemporalFlags, temporalOptions } from './temporal-options';
+import { describeTemporal, TemporalFlags, temporalOptions } from '../config/temporal';
+import { identifyAs } from '../config/user-agent';
 
 export interface GlobalOptions extends TemporalFlags {
   context?: string;
@@ -23,6 +24,7 @@ export interface Session {
 }
 
 export async function openSession(options: GlobalOptions): Promise<Session> {
+  identifyAs('cli');
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   if (options.context) kc.setCurrentContext(options.context);

@@ -1,7 +1,7 @@
 // The Sluice worker: runs the workflows and activities on task queue "sluice", and the controller that
 // watches Application CRs. Configuration from the environment:
 //   TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TLS*, TEMPORAL_API_KEY (as the
-//   Temporal CLI reads them; see client/temporal-options.ts), KUBECONFIG, SLUICE_NAMESPACE (sluice),
+//   Temporal CLI reads them; see config/temporal.ts), KUBECONFIG, SLUICE_NAMESPACE (sluice),
 //   SLUICE_WATCH_ARGOCD=true to also reconcile argoproj.io Applications (compatibility mode),
 //   SLUICE_REFRESH_INTERVAL / SLUICE_REFRESH_JITTER (durations; default 3m and 1m),
 //   SLUICE_APP_SELECTOR (a label selector: only matching Applications), SLUICE_TASK_QUEUE (sluice),
@@ -13,7 +13,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { metrics, registry } from '../activities/metrics';
 import { createActivities } from '../activities';
 import { createLogger, installLogger } from '../activities/log';
-import { describeTemporal, temporalOptions } from '../client/temporal-options';
+import { describeTemporal, temporalOptions } from '../config/temporal';
+import { identifyAs } from '../config/user-agent';
 import { logFieldsFromWorkflowId } from '../domain/logging';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { Engine } from '../activities/engine';
@@ -25,6 +26,7 @@ import { DriftWatcher } from './drift-watcher';
 import { ApplicationController } from './controller';
 
 export async function main(): Promise<void> {
+  identifyAs('worker');
   const logger = createLogger();
   installLogger(logger);
   // The SDK's logs (workflow and activity lines included) go to pino, with the app and sync id read off the
@@ -65,7 +67,7 @@ export async function main(): Promise<void> {
     await client.workflow.getHandle(applicationWorkflowId(app)).signal(refreshSignal);
   };
   const controller = new ApplicationController({
-    kubeConfig: kc, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
+    kubeConfig: engine.client.kubeConfig, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
     onApplication: (app, seen, deleted) => {
       const key = applicationWorkflowId(app);
       if (deleted) {

@@ -2,7 +2,9 @@
 // (field manager "sluice", force, dry-run, strict field validation) and delete. Plain REST over the
 // kubeconfig's credentials, so every request option is explicit. Every call is counted by verb and code.
 import * as k8s from '@kubernetes/client-node';
+import type https from 'node:https';
 import fetch, { Headers, RequestInit } from 'node-fetch';
+import { userAgent } from '../../config/user-agent';
 import { KubeObject } from '../../domain/resource/types';
 
 /** Changing this is destructive: server-side apply ownership is recorded under this name. */
@@ -38,11 +40,33 @@ export interface ApplyOptions {
 
 export const DEFAULT_APPLY_OPTIONS: ApplyOptions = { dryRun: false, fieldValidation: 'Strict' };
 
+/**
+ * A kubeconfig whose requests carry Sluice's User-Agent. @kubernetes/client-node's Watch takes its request
+ * options from the kubeconfig too, so watches made with `KubeClient.kubeConfig` carry it as well.
+ */
+class IdentifiedKubeConfig extends k8s.KubeConfig {
+  override async applyToFetchOptions(opts: https.RequestOptions): Promise<RequestInit> {
+    const init = (await super.applyToFetchOptions(opts)) as RequestInit;
+    const headers = new Headers(init.headers);
+    headers.set('User-Agent', userAgent());
+    return { ...init, headers };
+  }
+}
+
+function identified(kc: k8s.KubeConfig): IdentifiedKubeConfig {
+  if (kc instanceof IdentifiedKubeConfig) return kc;
+  const copy = new IdentifiedKubeConfig();
+  copy.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
+  return copy;
+}
+
 export class KubeClient {
   private readonly server: string;
   private readonly discovery = new Map<string, Promise<ApiResource[]>>();
+  private readonly kc: IdentifiedKubeConfig;
 
-  constructor(private readonly kc: k8s.KubeConfig) {
+  constructor(kc: k8s.KubeConfig) {
+    this.kc = identified(kc);
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/+$/, '');
@@ -54,6 +78,7 @@ export class KubeClient {
     return new KubeClient(kc);
   }
 
+  /** The kubeconfig to watch with: its requests carry Sluice's User-Agent. */
   get kubeConfig(): k8s.KubeConfig {
     return this.kc;
   }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import semver from 'semver';
+import { userAgent } from '../../config/user-agent';
 import { isSemverConstraint } from '../../domain/application/validate';
 import { InputError } from '../../domain/errors';
 
@@ -86,7 +87,7 @@ export class RepoCache {
 
   private async listRefs(url: string, credentials?: RepoCredentials): Promise<ServerRef[]> {
     try {
-      return await git.listServerRefs({ http, url, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }), symrefs: true, peelTags: true, protocolVersion: 2 });
+      return await git.listServerRefs({ http, url, headers: { 'User-Agent': userAgent() }, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }), symrefs: true, peelTags: true, protocolVersion: 2 });
     } catch (error) {
       const status = httpStatus(error);
       if (status === 401 || status === 403 || (error as { code?: string }).code === 'UserCanceledError') {
@@ -141,7 +142,7 @@ export class RepoCache {
 
   private async fetch(gitdir: string, url: string, credentials?: RepoCredentials): Promise<void> {
     try {
-      await git.fetch({ fs, http, gitdir, url, remote: 'origin', singleBranch: false, tags: true, prune: true, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }) });
+      await git.fetch({ fs, http, gitdir, url, headers: { 'User-Agent': userAgent() }, remote: 'origin', singleBranch: false, tags: true, prune: true, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }) });
     } catch (error) {
       // An empty repository has nothing to fetch; resolution then fails with RevisionNotFound.
       if ((error as { code?: string }).code === 'EmptyServerResponseError') return;

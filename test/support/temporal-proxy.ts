@@ -1,11 +1,11 @@
 // A TLS front for the local Temporal dev server (which speaks only plaintext), checking an API key the way a
 // Temporal Cloud endpoint does: HTTP/2 over TLS, `authorization: Bearer <key>` on every call, and gRPC's
 // UNAUTHENTICATED status otherwise. Each gRPC call is forwarded to the dev server with its trailers.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http2 from 'node:http2';
 import os from 'node:os';
 import path from 'node:path';
+import { makeCertificates } from './certificates';
 
 export interface TemporalTlsProxy {
   address: string;
@@ -13,17 +13,6 @@ export interface TemporalTlsProxy {
   /** Calls let through and refused, by whether they carried the right key. */
   counts: { accepted: number; refused: number };
   close(): Promise<void>;
-}
-
-/** A CA and a server certificate for 127.0.0.1 and localhost, made with openssl in `dir`. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=sluice-test-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  fs.writeFileSync(path.join(dir, 'server.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
-  return { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'server.pem'), key: path.join(dir, 'server.key') };
 }
 
 export async function startTemporalTlsProxy(upstream: string, apiKey: string): Promise<TemporalTlsProxy> {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { LiveView, renderFrame, renderLine } from '../../client/live-view';
-import { temporalOptions } from '../../client/temporal-options';
+import { temporalOptions } from '../../config/temporal';
 import { SyncProgress } from '../../domain/operation/types';
 
 const progress = (phase: SyncProgress['phase'], step: string, statuses: string[]): SyncProgress => ({

@@ -11,11 +11,14 @@ import { approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '..
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { Script, script, stubActivities } from './stub-activities';
 
+// A server per test. The test server holds its one clock still while any activity is outstanding, and a
+// workflow that closes before its cancelled activity acknowledges (the terminate test does just that) leaves
+// that hold in place for good: every later test on the same server would wait out its timers in real time.
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
+beforeEach(async () => {
   env = await createTimeSkippingEnv();
 });
-afterAll(async () => {
+afterEach(async () => {
   await env?.teardown();
 });
 

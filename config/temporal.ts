@@ -1,7 +1,8 @@
-// How Sluice reaches Temporal, for the CLI and the worker alike: flags first, then the Temporal CLI's own
-// environment variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS, TEMPORAL_TLS_CA_PATH,
-// TEMPORAL_TLS_CERT_PATH, TEMPORAL_TLS_KEY_PATH, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY), then the
-// local stack's defaults. An API key or any TLS file turns TLS on, as Temporal Cloud expects.
+// How Sluice reaches Temporal; the worker and the CLI share it, so it belongs to neither. Flags first, then
+// the Temporal CLI's own environment variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS,
+// TEMPORAL_TLS_CA_PATH, TEMPORAL_TLS_CERT_PATH, TEMPORAL_TLS_KEY_PATH, TEMPORAL_TLS_SERVER_NAME,
+// TEMPORAL_API_KEY), then the local stack's defaults. An API key or any TLS file turns TLS on, as
+// Temporal Cloud expects.
 import fs from 'node:fs';
 
 export interface TemporalFlags {
