@@ -3,7 +3,7 @@
 // Every way out ends the sync with an outcome recorded on the CR and told to the app: an unexpected error in
 // this workflow's own code ends it Failed instead of failing workflow tasks forever. Only orchestration here.
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, getExternalWorkflowHandle,
+  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, getExternalWorkflowHandle,
   isCancellation, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
@@ -15,12 +15,16 @@ import { changedAttributes, SA } from './search-attributes';
 
 export { approveSignal, approveUpdate, rejectSignal, rejectUpdate } from './approval';
 
+// A cancelled sync waits for its running activity to stop (a step being applied finishes applying) before it
+// runs its SyncFail hooks and ends: nothing is still writing to the cluster when the sync says it is over.
 const quick = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '5 minutes',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
 const waiting = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '30 minutes',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });

@@ -1,52 +1,24 @@
 // Workflow logic on the time-skipping test server: retry back-off, supersede during back-off, approval
 // timeout and refusals, continue-as-new. Hours of workflow time pass in seconds.
-import type { Duration } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AppRef, SyncRequest } from '../../domain/operation/types';
 import { applicationWorkflow, refreshSignal, statusQuery, terminateUpdate } from '../../workflows/application';
 import { approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../../workflows/sync';
-import { createTimeSkippingEnv } from '../support/time-skipping';
-import { Script, script, stubActivities } from './stub-activities';
+import { workflowTestEnv } from '../support/workflow-env';
+import { Script, script } from './stub-activities';
 
-// A server per test. The test server holds its one clock still while any activity is outstanding, and a
-// workflow that closes before its cancelled activity acknowledges (the terminate test does just that) leaves
-// that hold in place for good: every later test on the same server would wait out its timers in real time.
-let env: TestWorkflowEnvironment;
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
+const t = workflowTestEnv();
+const { withWorker, until } = t;
 
 const app: AppRef = { group: 'sluice.dev', namespace: 'team', name: 'web' };
 // Notifications are off: their abandoned child workflows would outlive each test's worker and stop time skipping.
 const options = { refreshIntervalMs: 3_600_000, jitterMs: 0, searchAttributes: false, notifications: false };
 
-async function withWorker<T>(s: Script, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `wf-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s, env.client) });
-  return worker.runUntil(fn(taskQueue));
-}
-
-/** Polls, advancing workflow time by `step` between polls (queries alone do not let the test server skip time). */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, step: Duration = '1s'): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await env.sleep(step);
-  }
-  throw new Error(`never saw ${what}`);
-}
-
 test("a failing automated sync is retried on Argo CD's back-off schedule, then the revision is left alone", async () => {
   const s = script({ syncPolicy: { automated: { prune: true }, retry: { limit: 3, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } } });
   s.dryRunFails = true;
   await withWorker(s, async (taskQueue) => {
-    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `retry-${randomUUID()}`, args: [{ app, options }] });
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `retry-${randomUUID()}`, args: [{ app, options }] });
     const status = await until('the revision to be given up', async () => {
       const st = await handle.query(statusQuery);
       return st.state.failedRevision ? st : undefined;
@@ -66,12 +38,12 @@ test('a newer revision supersedes a retry that is waiting out its back-off', asy
   const s = script({ syncPolicy: { automated: {}, retry: { limit: 5, backoff: { duration: '1h', factor: 2, maxDuration: '3h' } } } });
   s.dryRunFails = true;
   await withWorker(s, async (taskQueue) => {
-    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `supersede-${randomUUID()}`, args: [{ app, options }] });
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `supersede-${randomUUID()}`, args: [{ app, options }] });
     const first = await until('a retry to be scheduled', async () => (await handle.query(statusQuery)).state.retry);
     expect(first.nextAt - Date.parse([...s.operations.values()][0].startedAt)).toBeGreaterThanOrEqual(3_600_000);
     s.dryRunFails = false;
     s.revision = 'b'.repeat(40);
-    const signalledAt = await env.currentTimeMs();
+    const signalledAt = await t.env.currentTimeMs();
     await handle.signal(refreshSignal);
     const synced = await until('the new revision to sync', async () => {
       const st = await handle.query(statusQuery);
@@ -90,14 +62,14 @@ test('continue-as-new carries the state into the next run', async () => {
   const s = script({ syncPolicy: { automated: {} } });
   await withWorker(s, async (taskQueue) => {
     const workflowId = `can-${randomUUID()}`;
-    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId, args: [{ app, options: { ...options, continueAsNewAfter: 2 } }] });
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId, args: [{ app, options: { ...options, continueAsNewAfter: 2 } }] });
     const firstRun = (await handle.describe()).runId;
     const before = await until('the first sync', async () => {
       const st = await handle.query(statusQuery);
       return st.state.lastSyncedRevision ? st : undefined;
     });
     await handle.signal(refreshSignal);
-    const latest = env.client.workflow.getHandle(workflowId);
+    const latest = t.env.client.workflow.getHandle(workflowId);
     const after = await until('a new run', async () => ((await latest.describe()).runId !== firstRun ? latest.query(statusQuery) : undefined));
     expect(after.state.lastSyncedRevision).toBe(before.state.lastSyncedRevision);
     expect(after.state.history).toEqual(before.state.history);
@@ -116,11 +88,11 @@ function syncRequest(s: Script, timeout?: string): SyncRequest {
 test('an approval that nobody gives expires after approval.timeout, with nothing applied', async () => {
   const s = script();
   await withWorker(s, async (taskQueue) => {
-    const started = await env.currentTimeMs();
-    const result = await env.client.workflow.execute(syncWorkflow, { taskQueue, workflowId: `expire-${randomUUID()}`, args: [syncRequest(s, '2h')] });
+    const started = await t.env.currentTimeMs();
+    const result = await t.env.client.workflow.execute(syncWorkflow, { taskQueue, workflowId: `expire-${randomUUID()}`, args: [syncRequest(s, '2h')] });
     expect(result.outcome).toBe('ApprovalExpired');
     expect(result.progress.approval?.state).toBe('Expired');
-    expect((await env.currentTimeMs()) - started).toBeGreaterThanOrEqual(7_200_000);
+    expect((await t.env.currentTimeMs()) - started).toBeGreaterThanOrEqual(7_200_000);
     expect(s.steps).toBe(0);
   });
 });
@@ -128,7 +100,7 @@ test('an approval that nobody gives expires after approval.timeout, with nothing
 test('stale and unauthorised decisions are refused by the validator; a rejection ends the sync with nothing applied', async () => {
   const s = script();
   await withWorker(s, async (taskQueue) => {
-    const handle = await env.client.workflow.start(syncWorkflow, { taskQueue, workflowId: `reject-${randomUUID()}`, args: [syncRequest(s)] });
+    const handle = await t.env.client.workflow.start(syncWorkflow, { taskQueue, workflowId: `reject-${randomUUID()}`, args: [syncRequest(s)] });
     const pending = await until('the approval request', async () => (await handle.query(syncProgressQuery)).approval);
     const decision = { approve: false, revision: pending.revision, diffDigest: pending.diffDigest, user: 'alice', comment: 'not today' };
     const refused = async (d: typeof decision) => handle.executeUpdate(rejectUpdate, { args: [d] }).then(() => 'accepted', (e) => e.cause?.message ?? e.message);
@@ -147,7 +119,7 @@ test('allowEmpty: with prune on, an empty render does not auto-sync unless allow
   const s = script({ syncPolicy: { automated: { prune: true } } });
   s.desiredCount = 0;
   await withWorker(s, async (taskQueue) => {
-    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `empty-${randomUUID()}`, args: [{ app, options }] });
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `empty-${randomUUID()}`, args: [{ app, options }] });
     const status = await until('a refresh', async () => {
       const st = await handle.query(statusQuery);
       return st.refreshes > 0 && st.autoSyncBlocked ? st : undefined;
@@ -166,7 +138,7 @@ test('terminateOperation cancels a running sync, which ends Failed ("terminated"
   const s = script({ syncPolicy: { automated: {}, retry: { limit: 3 } } });
   s.holdStep = true;
   await withWorker(s, async (taskQueue) => {
-    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `terminate-${randomUUID()}`, args: [{ app, options }] });
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `terminate-${randomUUID()}`, args: [{ app, options }] });
     const running = await until('a running sync', async () => (await handle.query(statusQuery)).operation);
     expect(await handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'alice' }] })).toEqual({ terminated: running.workflowId, escalated: false });
     const status = await until('the sync to end', async () => {
@@ -184,9 +156,9 @@ test('terminateOperation cancels a running sync, which ends Failed ("terminated"
 test('a newer revision replaces a pending approval request, and the old request can no longer be approved', async () => {
   const s = script({ syncPolicy: { automated: {}, approval: { required: true, approvers: ['alice'] } } });
   await withWorker(s, async (taskQueue) => {
-    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `supersede-approval-${randomUUID()}`, args: [{ app, options }] });
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `supersede-approval-${randomUUID()}`, args: [{ app, options }] });
     const first = await until('the first request', async () => (await handle.query(statusQuery)).operation);
-    const firstSync = env.client.workflow.getHandle(first.workflowId);
+    const firstSync = t.env.client.workflow.getHandle(first.workflowId);
     const pending = await until('pending approval', async () => (await firstSync.query(syncProgressQuery)).approval);
     s.revision = 'b'.repeat(40);
     await handle.signal(refreshSignal);
@@ -199,7 +171,7 @@ test('a newer revision replaces a pending approval request, and the old request 
       const op = (await handle.query(statusQuery)).operation;
       return op && op.revision === s.revision ? op : undefined;
     });
-    const request = await until('the second request', async () => (await env.client.workflow.getHandle(second.workflowId).query(syncProgressQuery)).approval);
+    const request = await until('the second request', async () => (await t.env.client.workflow.getHandle(second.workflowId).query(syncProgressQuery)).approval);
     expect(request).toMatchObject({ state: 'Pending', revision: 'b'.repeat(40) });
     await handle.terminate();
   });

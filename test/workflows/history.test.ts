@@ -2,57 +2,36 @@
 // sync waits (the sync is abandoned, not a child, and reports its end by signal). 30 days of 3-minute refreshes
 // on the time-skipping server take a few minutes of real time, so this file runs on its own jest worker.
 import type { Duration } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AppRef } from '../../domain/operation/types';
 import { applicationWorkflow, statusQuery } from '../../workflows/application';
 import { syncProgressQuery } from '../../workflows/sync';
-import { createTimeSkippingEnv } from '../support/time-skipping';
-import { script, stubActivities } from './stub-activities';
+import { workflowTestEnv } from '../support/workflow-env';
+import { script } from './stub-activities';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-
+const t = workflowTestEnv();
 const app: AppRef = { group: 'sluice.dev', namespace: 'team', name: 'web' };
 const THIRTY_DAYS_MS = 30 * 24 * 3_600_000;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await env.sleep('1s');
-  }
-  throw new Error(`never saw ${what}`);
-}
-
 test('an approval pending for 30 days with 3-minute refreshes keeps every run of the app workflow under 10,240 events', async () => {
   const s = script({ syncPolicy: { automated: {}, approval: { required: true, approvers: ['alice'] } } });
-  const taskQueue = `history-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s, env.client) });
-  await worker.runUntil(async () => {
+  await t.withWorker(s, async (taskQueue) => {
     const workflowId = `long-approval-${randomUUID()}`;
-    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId, args: [{ app, options: { refreshIntervalMs: 180_000, jitterMs: 0, searchAttributes: false, notifications: false } }] });
-    const operation = await until('the approval request', async () => (await handle.query(statusQuery)).operation);
-    const from = await env.currentTimeMs();
-    await env.sleep((process.env.LONG_APPROVAL_SPAN ?? '30 days') as Duration);
-    if (!process.env.LONG_APPROVAL_SPAN) expect((await env.currentTimeMs()) - from).toBeGreaterThanOrEqual(THIRTY_DAYS_MS);
-    const latest = env.client.workflow.getHandle(workflowId);
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId, args: [{ app, options: { refreshIntervalMs: 180_000, jitterMs: 0, searchAttributes: false, notifications: false } }] });
+    const operation = await t.until('the approval request', async () => (await handle.query(statusQuery)).operation);
+    const from = await t.env.currentTimeMs();
+    await t.env.sleep((process.env.LONG_APPROVAL_SPAN ?? '30 days') as Duration);
+    if (!process.env.LONG_APPROVAL_SPAN) expect((await t.env.currentTimeMs()) - from).toBeGreaterThanOrEqual(THIRTY_DAYS_MS);
+    const latest = t.env.client.workflow.getHandle(workflowId);
     const status = await latest.query(statusQuery);
     // Still the same sync, still waiting, and the app kept refreshing all along.
     expect(status.operation?.workflowId).toBe(operation.workflowId);
     expect(status.refreshes).toBeGreaterThan(0);
-    expect((await env.client.workflow.getHandle(operation.workflowId).query(syncProgressQuery)).approval?.state).toBe('Pending');
+    expect((await t.env.client.workflow.getHandle(operation.workflowId).query(syncProgressQuery)).approval?.state).toBe('Pending');
     const runs: number[] = [];
     let refreshActivities = 0;
     for (let runId: string | undefined = (await latest.describe()).runId; runId;) {
-      const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const history = await t.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
       runs.push(history.events!.length);
       refreshActivities += history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'refreshApplication').length;
       runId = history.events![0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
@@ -64,6 +43,6 @@ test('an approval pending for 30 days with 3-minute refreshes keeps every run of
     const spanMs = process.env.LONG_APPROVAL_SPAN ? 0 : THIRTY_DAYS_MS;
     expect(refreshActivities).toBeGreaterThanOrEqual(Math.floor(spanMs / 180_000) - 1);
     await latest.terminate();
-    await env.client.workflow.getHandle(operation.workflowId).terminate();
+    await t.env.client.workflow.getHandle(operation.workflowId).terminate();
   });
 }, 900_000);

@@ -1,53 +1,30 @@
 // Every operation ends, on the time-skipping server: the sync Update names the sync it started, an error in
 // the sync's own workflow code ends that sync Failed (never a workflow task retried forever), terminate-op
 // escalates from cancel to terminate.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AppRef } from '../../domain/operation/types';
 import { applicationWorkflow, ApplicationOptions, statusQuery, syncUpdate, terminateUpdate } from '../../workflows/application';
-import { createTimeSkippingEnv } from '../support/time-skipping';
-import { Script, script, stubActivities } from './stub-activities';
+import { workflowTestEnv } from '../support/workflow-env';
+import { script } from './stub-activities';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const t = workflowTestEnv();
+const { withWorker, until } = t;
 
 const app: AppRef = { group: 'sluice.dev', namespace: 'team', name: 'web' };
 const options: ApplicationOptions = { refreshIntervalMs: 3_600_000, jitterMs: 0, searchAttributes: false, notifications: false };
-
-async function withWorker<T>(s: Script, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `live-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s, env.client) });
-  return worker.runUntil(fn(taskQueue));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await env.sleep('1s');
-  }
-  throw new Error(`never saw ${what}`);
-}
 
 const rejection = (p: Promise<unknown>) => p.then(() => 'accepted', (e) => (e.cause?.message ?? e.message) as string);
 
 test('the sync Update answers with the operation it started; that sync workflow exists and ends', async () => {
   const s = script();
   await withWorker(s, async (taskQueue) => {
-    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `fast-${randomUUID()}`, args: [{ app, options }] });
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `fast-${randomUUID()}`, args: [{ app, options }] });
     await until('a refresh', async () => ((await handle.query(statusQuery)).refreshes > 0 ? true : undefined));
     const started = await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice' }] });
     expect(started.operationId).toMatch(/^\d+-[0-9a-f]{8}$/);
     expect(started.workflowId).toContain(started.operationId);
     expect(started.revision).toBe(s.revision);
-    const result = await env.client.workflow.getHandle(started.workflowId).result();
+    const result = await t.env.client.workflow.getHandle(started.workflowId).result();
     expect(result).toMatchObject({ outcome: 'Succeeded', revision: s.revision });
     await handle.terminate();
   });
@@ -56,7 +33,7 @@ test('the sync Update answers with the operation it started; that sync workflow 
 test('an error thrown in sync workflow code ends that sync Failed, reported on the app, and the app takes the next request', async () => {
   const s = script();
   await withWorker(s, async (taskQueue) => {
-    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `fault-${randomUUID()}`, args: [{ app, options: { ...options, testFault: 'throw' } }] });
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `fault-${randomUUID()}`, args: [{ app, options: { ...options, testFault: 'throw' } }] });
     await until('a refresh', async () => ((await handle.query(statusQuery)).refreshes > 0 ? true : undefined));
     const started = await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice' }] });
     const status = await until('the sync to end', async () => {
@@ -75,15 +52,15 @@ test('an error thrown in sync workflow code ends that sync Failed, reported on t
 test('terminate-op escalates: a sync that ignores cancellation is terminated after the grace period, and the app is free', async () => {
   const s = script();
   await withWorker(s, async (taskQueue) => {
-    const handle = await env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `stuck-${randomUUID()}`, args: [{ app, options: { ...options, testFault: 'ignore-cancel' } }] });
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `stuck-${randomUUID()}`, args: [{ app, options: { ...options, testFault: 'ignore-cancel' } }] });
     await until('a refresh', async () => ((await handle.query(statusQuery)).refreshes > 0 ? true : undefined));
     const started = await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice' }] });
-    const before = await env.currentTimeMs();
+    const before = await t.env.currentTimeMs();
     // An Update does not let the test server skip time by itself; sleeping beside it does.
-    const [answer] = await Promise.all([handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'bob' }] }), env.sleep('40s')]);
+    const [answer] = await Promise.all([handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'bob' }] }), t.env.sleep('40s')]);
     expect(answer).toEqual({ terminated: started.workflowId, escalated: true });
-    expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(30_000);
-    expect((await env.client.workflow.getHandle(started.workflowId).describe()).status.name).toBe('TERMINATED');
+    expect((await t.env.currentTimeMs()) - before).toBeGreaterThanOrEqual(30_000);
+    expect((await t.env.client.workflow.getHandle(started.workflowId).describe()).status.name).toBe('TERMINATED');
     const status = await until('the app to settle', async () => {
       const st = await handle.query(statusQuery);
       return st.state.lastOutcome ? st : undefined;

@@ -1,0 +1,51 @@
+// The time-skipping server for workflow tests, one per test: the test server holds its one clock still while
+// any activity is outstanding, and a workflow that closes before its cancelled activity acknowledges leaves
+// that hold in place for good, so every later test on a shared server would wait out its timers in real time.
+import type { Duration } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Script, stubActivities } from '../workflows/stub-activities';
+import { createTimeSkippingEnv } from './time-skipping';
+
+export interface WorkflowTestEnv {
+  /** The current test's server. */
+  readonly env: TestWorkflowEnvironment;
+  /** Runs `fn` while a worker with the scripted activities of `s` serves a fresh task queue. */
+  withWorker<T>(s: Script, fn: (taskQueue: string) => Promise<T>): Promise<T>;
+  /** Polls, advancing workflow time by `step` between polls (queries alone do not let the test server skip time). */
+  until<T>(what: string, probe: () => Promise<T | undefined>, step?: Duration): Promise<T>;
+}
+
+/** Registers beforeEach/afterEach hooks that give each test its own server. */
+export function workflowTestEnv(): WorkflowTestEnv {
+  let current: TestWorkflowEnvironment | undefined;
+  beforeEach(async () => {
+    current = await createTimeSkippingEnv();
+  });
+  afterEach(async () => {
+    await current?.teardown();
+    current = undefined;
+  });
+  const self: WorkflowTestEnv = {
+    get env() {
+      if (!current) throw new Error('no time-skipping server outside a test');
+      return current;
+    },
+    async withWorker(s, fn) {
+      const taskQueue = `wf-${randomUUID()}`;
+      const worker = await Worker.create({ connection: self.env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s, self.env.client) });
+      return worker.runUntil(fn(taskQueue));
+    },
+    async until(what, probe, step = '1s') {
+      for (let i = 0; i < 600; i++) {
+        const value = await probe();
+        if (value !== undefined) return value;
+        await self.env.sleep(step);
+      }
+      throw new Error(`never saw ${what}`);
+    },
+  };
+  return self;
+}
