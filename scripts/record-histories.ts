@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppRef } from '../domain/operation/types';
-import { applicationWorkflow, ApplicationOptions, refreshSignal, statusQuery, terminateUpdate } from '../workflows/application';
+import { applicationWorkflow, ApplicationOptions, refreshSignal, statusQuery, syncUpdate, terminateUpdate } from '../workflows/application';
 import { approveUpdate, rejectSignal, syncProgressQuery } from '../workflows/sync';
 import { historyToJson } from '../test/support/history-json';
 import { createTimeSkippingEnv } from '../test/support/time-skipping';
@@ -120,6 +120,48 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'manual-sync-by-update',
+    script: () => script(),
+    drive: async (handle, _s, client) => {
+      await until('the first refresh', async () => ((await handle.query(statusQuery)).refreshes > 0 ? true : undefined));
+      const started = await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice' }] });
+      await client.workflow.getHandle(started.workflowId).result();
+      await until('the sync to be settled', lastOutcome(handle));
+    },
+  },
+  {
+    name: 'sync-workflow-error',
+    script: () => script({ syncPolicy: { automated: {}, retry: { limit: 0 } } }),
+    options: { testFault: 'throw' },
+    drive: async (handle) => void (await until('the failed sync to be settled', lastOutcome(handle))),
+  },
+  {
+    name: 'terminate-escalated',
+    script: () => script(),
+    options: { testFault: 'ignore-cancel' },
+    drive: async (handle) => {
+      await until('the first refresh', async () => ((await handle.query(statusQuery)).refreshes > 0 ? true : undefined));
+      await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice' }] });
+      await handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'bob' }] });
+      await until('the terminated sync to be settled', lastOutcome(handle));
+    },
+  },
+  {
+    name: 'continue-as-new-while-approval-waits',
+    script: () => script({ syncPolicy: { automated: {}, approval: { required: true, approvers: ['alice'] } } }),
+    options: { continueAsNewAfter: 1 },
+    drive: async (handle, _s, client) => {
+      const first = (await handle.describe()).runId;
+      const { sync, request } = await pendingApproval(handle, client);
+      await handle.signal(refreshSignal);
+      const latest = client.workflow.getHandle(handle.workflowId);
+      await until('a new run', async () => ((await latest.describe()).runId !== first ? true : undefined));
+      await sync.executeUpdate(approveUpdate, { args: [{ approve: true, revision: request.revision, diffDigest: request.diffDigest, user: 'alice' }] });
+      // The sync started by the first run reports its end to the new one.
+      await until('the approved sync to be settled in the new run', async () => (await latest.query(statusQuery)).state.lastOutcome);
+    },
+  },
+  {
     name: 'continue-as-new',
     script: () => script({ syncPolicy: { automated: {} } }),
     options: { continueAsNewAfter: 2 },
@@ -157,7 +199,7 @@ let notifyRecorded = false;
 async function record(server: Server, scenario: Scenario): Promise<string[]> {
   const s = scenario.script();
   const taskQueue = `record-${randomUUID()}`;
-  const worker = await Worker.create({ connection: server.connection, taskQueue, workflowsPath: require.resolve('../workflows'), activities: stubActivities(s) });
+  const worker = await Worker.create({ connection: server.connection, taskQueue, workflowsPath: require.resolve('../workflows'), activities: stubActivities(s, server.client) });
   return worker.runUntil(async () => {
     const options: ApplicationOptions = { refreshIntervalMs: 3_600_000, jitterMs: 0, ...server.options, ...scenario.options };
     const handle = await server.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `record-${scenario.name}-${randomUUID()}`, args: [{ app, options }] });
