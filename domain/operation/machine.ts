@@ -258,6 +258,7 @@ function refuseBusyOrBroken(view: RequestView): string | undefined {
   if (view.state.running) return `another operation is already in progress (${view.state.running.workflowId || view.state.running.operation.id})`;
   if (view.queued > 0) return 'another operation is already in progress (requested, starting)';
   if (view.last?.invalid) return `the Application is invalid: ${view.last.invalid}`;
-  if (!view.last?.exists) return 'the Application does not exist (yet)';
+  // Before the first refresh has finished nothing is known yet: the request waits for it and is answered then.
+  if (view.last && !view.last.exists) return 'the Application does not exist';
   return undefined;
 }

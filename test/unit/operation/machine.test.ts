@@ -162,7 +162,8 @@ describe('requests refused before they reach history', () => {
     ['nobody named', { state: initialState(), last, queued: 0 }, {}, /must name who/],
     ['busy running', { state: { ...initialState(), running: { operation: manual(), revision: A, workflowId: 'sluice-sync/x' } }, last, queued: 0 }, { initiatedBy: 'alice' }, /already in progress \(sluice-sync\/x\)/],
     ['busy starting', { state: initialState(), last, queued: 1 }, { initiatedBy: 'alice' }, /already in progress/],
-    ['not refreshed yet', { state: initialState(), queued: 0 }, { initiatedBy: 'alice' }, /does not exist/],
+    ['not refreshed yet: accepted, and answered after the first refresh', { state: initialState(), queued: 0 }, { initiatedBy: 'alice' }, undefined],
+    ['the CR is gone', { state: initialState(), last: refresh({ exists: false }), queued: 0 }, { initiatedBy: 'alice' }, /does not exist/],
     ['could not compare, no revision named', { state: initialState(), last: refresh({ comparisonError: 'unreachable', revision: undefined }), queued: 0 }, { initiatedBy: 'alice' }, /could not compare \(ComparisonError: unreachable\)/],
     ['could not compare, a revision named: accepted (it is resolved before anything starts)', { state: initialState(), last: refresh({ comparisonError: 'unreachable' }), queued: 0 }, { initiatedBy: 'alice', revision: 'v1' }, undefined],
   ])('sync: %s', (_name, view, request, expected) => {

@@ -1,0 +1,133 @@
+// Fleet from a monorepo: N apps, each a directory of ONE git repo holding a ConfigMap, a Service and a 1-replica
+// Deployment, each deployed to its own namespace. Measured in the same run, on the same API server:
+//   - the floor: `kubectl apply --server-side` of all N directories, then `kubectl wait` until every Deployment
+//     is Available;
+//   - Sluice: N Applications (automated prune and selfHeal) created at once, until all are Synced and Healthy,
+//     with the worker's CPU-seconds and peak RSS, and its git/render counters;
+//   - then `--steady S` seconds of steady state: the worker's CPU-seconds per minute and its API requests.
+// Prints the ratio Sluice / kubectl. Results are kept in bench/RESULTS.md.
+//
+//   node --import tsx bench/fleet.ts [--apps N] [--steady SECONDS]     (the local stack must be up)
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { KubeObject } from '../domain/resource/types';
+import { applicationManifest } from '../test/fixtures/gitops';
+import { deploymentYaml } from '../test/fixtures/sources';
+import { E2eRun } from '../test/support/e2e';
+
+const exec = promisify(execFile);
+const arg = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const apps = arg('--apps', 100);
+const steadySeconds = arg('--steady', 0);
+const run = new E2eRun(18120, { SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m', LOG_LEVEL: 'warn' });
+const { env, kube, runId } = run;
+
+const appFiles = (i: number): Record<string, string> => ({
+  [`apps/app-${i}/config.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  app: "app-${i}"\n`,
+  [`apps/app-${i}/service.yaml`]: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n',
+  [`apps/app-${i}/deployment.yaml`]: deploymentYaml('web', 1),
+});
+
+/** The worker's CPU-seconds (user + system) and peak RSS in MiB, from /proc. */
+function usage(pid: number): { cpu: number; peakMiB: number; rssMiB: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { cpu: ticks / 100, peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
+}
+
+async function metrics(): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${run.httpPort}/metrics`)).text();
+  const sums = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(?:\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (m) sums.set(m[1], (sums.get(m[1]) ?? 0) + Number(m[2]));
+  }
+  return sums;
+}
+
+const kubectl = (...args: string[]) => exec(env.SLUICE_KUBECTL, ['--kubeconfig', env.KUBECONFIG, ...args], { maxBuffer: 64 << 20 });
+
+async function createNamespaces(prefix: string): Promise<string[]> {
+  const names = Array.from({ length: apps }, (_, i) => `${prefix}-${runId}-${i}`);
+  const file = path.join(run.scratch, `${prefix}-namespaces.yaml`);
+  fs.writeFileSync(file, names.map((n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n  labels: {sluice.dev/test: "true"}\n`).join('---\n'));
+  await kubectl('apply', '--server-side', '-f', file);
+  run.namespaces.push(...names);
+  return names;
+}
+
+async function kubectlBaseline(): Promise<number> {
+  const namespaces = await createNamespaces('fk');
+  const root = path.join(run.scratch, 'kubectl');
+  for (let i = 0; i < apps; i++) {
+    for (const [file, text] of Object.entries(appFiles(i))) {
+      const target = path.join(root, file);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      // The same manifests, each app's in its own namespace, as one `kubectl apply` of the whole tree would send.
+      fs.writeFileSync(target, text.replace(/^metadata:\n/m, `metadata:\n  namespace: ${namespaces[i]}\n`));
+    }
+  }
+  const started = performance.now();
+  await kubectl('apply', '--server-side', '-R', '-f', root);
+  await kubectl('wait', '--for=condition=Available', 'deployment/web', '-A', '--timeout=1800s', '--field-selector', `metadata.namespace!=default`);
+  return (performance.now() - started) / 1000;
+}
+
+async function sluiceFleet(): Promise<{ seconds: number; cpu: number; peakMiB: number; before: Map<string, number>; after: Map<string, number> }> {
+  const namespaces = await createNamespaces('fs');
+  const repo = await run.repo('fleet');
+  repo.commit('fleet', Object.assign({}, ...Array.from({ length: apps }, (_, i) => appFiles(i))));
+  const pid = run.worker.pid;
+  const cpuBefore = usage(pid).cpu;
+  const before = await metrics();
+  const started = performance.now();
+  await Promise.all(namespaces.map((namespace, i) => kube.create(applicationManifest({ name: `app-${i}`, namespace, repoURL: repo.url, path: `apps/app-${i}`, destination: namespace, runId }) as unknown as KubeObject)));
+  let done = 0;
+  for (let last = -1; ; await new Promise((resolve) => setTimeout(resolve, 1000))) {
+    const list = (await kube.list('sluice.dev/v1alpha1', 'Application', { labelSelector: `sluice.dev/test-run=${runId}` })) as Array<{ status?: { sync?: { status?: string }; health?: { status?: string } } }>;
+    done = list.filter((a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy').length;
+    if (done !== last) console.log(`  ${((performance.now() - started) / 1000).toFixed(0)}s: ${done}/${apps} Synced and Healthy`);
+    last = done;
+    if (done === apps) break;
+    if (performance.now() - started > 3_600_000) throw new Error(`only ${done}/${apps} apps Synced and Healthy after an hour`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const { cpu, peakMiB } = usage(pid);
+  return { seconds, cpu: cpu - cpuBefore, peakMiB, before, after: await metrics() };
+}
+
+async function main(): Promise<void> {
+  await run.start();
+  try {
+    const idle = usage(run.worker.pid);
+    console.log(`fleet of ${apps} apps from one repo (worker idle RSS ${idle.rssMiB.toFixed(0)} MiB)`);
+    const baseline = await kubectlBaseline();
+    console.log(`kubectl apply --server-side + wait: ${baseline.toFixed(1)} s`);
+    const sluice = await sluiceFleet();
+    const delta = (key: string) => (sluice.after.get(key) ?? 0) - (sluice.before.get(key) ?? 0);
+    console.log(`sluice: ${sluice.seconds.toFixed(1)} s (${(sluice.seconds / baseline).toFixed(2)}× kubectl); worker ${sluice.cpu.toFixed(1)} CPU-s (${(sluice.cpu / apps).toFixed(2)} per app), peak RSS ${sluice.peakMiB.toFixed(0)} MiB`);
+    const counters = [...sluice.after.keys()].filter((k) => /^sluice_(git|render|kube|checkout)/.test(k) && /_total$|_count$/.test(k));
+    for (const key of counters) console.log(`  ${key}: ${delta(key)}`);
+    if (steadySeconds > 0) {
+      const cpu0 = usage(run.worker.pid).cpu;
+      const m0 = await metrics();
+      await new Promise((resolve) => setTimeout(resolve, steadySeconds * 1000));
+      const cpu1 = usage(run.worker.pid).cpu;
+      const m1 = await metrics();
+      const perMinute = (x: number) => (x * 60) / steadySeconds;
+      console.log(`steady state over ${steadySeconds}s: ${perMinute(cpu1 - cpu0).toFixed(2)} CPU-s/min, RSS ${usage(run.worker.pid).rssMiB.toFixed(0)} MiB`);
+      for (const key of counters) console.log(`  ${key}: ${perMinute((m1.get(key) ?? 0) - (m0.get(key) ?? 0)).toFixed(1)}/min`);
+    }
+  } finally {
+    await run.stop();
+  }
+}
+
+main().then(() => process.exit(0), (error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
