@@ -64,8 +64,8 @@ async function report(s: Session, verb: string, started: StartedOperation, async
   console.log(`${verb} started: operation ${started.operationId} at ${short(started.revision)}, workflow ${started.workflowId}`);
   if (async) return;
   const progress = await follow(s, started.workflowId);
+  // The view has shown the final frame, message included.
   if (progress.phase !== 'Succeeded') throw new CliError(`${verb} ${progress.phase}: ${progress.message ?? ''}`, undefined, 1);
-  console.log(progress.message);
 }
 
 interface HistoryEntry { id: number; revision: string; deployedAt: string; deployStartedAt?: string }

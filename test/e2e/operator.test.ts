@@ -99,7 +99,7 @@ test('the CLI binary: reject with a comment, terminate-op of a sync waiting for 
   expect(sluice(namespace, 'app', 'sync', 'manual', '--as', 'carol').code).toBe(0);
   expect((await kube.get('apps/v1', 'Deployment', namespace, 'web'))!.spec).toMatchObject({ replicas: 3 });
   const rollback = sluice(namespace, 'app', 'rollback', 'manual', '--as', 'carol');
-  expect(rollback).toMatchObject({ code: 0, out: expect.stringContaining(`rolling manual back to ${first.slice(0, 8)} (history 0)`) });
+  expect(rollback).toMatchObject({ code: 0, out: expect.stringMatching(new RegExp(`rollback of manual to history 0 started: operation \\S+ at ${first.slice(0, 8)}, workflow sluice-sync/`)) });
   expect((await kube.get('apps/v1', 'Deployment', namespace, 'web'))!.spec).toMatchObject({ replicas: 1 });
   const history = sluice(namespace, 'app', 'history', 'manual', '-o', 'json');
   expect(JSON.parse(history.out).history.map((h: any) => h.revision)).toEqual([first, second, first]);

@@ -1,5 +1,6 @@
 // Sync options against the real API server, through the sync activities the workflow calls (prepare,
 // dry-run, steps) and the finalizer activity: each option Sluice accepts visibly changes what happens.
+import { InputError } from '../../../domain/errors';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -119,7 +120,7 @@ test('FailOnSharedResource=true fails the sync before anything is applied, namin
   await sync(first.app, first.spec);
   const second = { app: { ...first.app, name: `${first.app.name}-second` }, spec: { ...first.spec, source: { ...first.spec.source!, path: 'shared/second' }, syncPolicy: { syncOptions: ['FailOnSharedResource=true'] } } };
   const attempt = sync(second.app, second.spec);
-  await expect(attempt).rejects.toThrow(`Shared resource found (FailOnSharedResource=true): ConfigMap/${first.namespace}/shared is part of applications ${first.app.name} and ${second.app.name}`);
+  await expect(attempt).rejects.toThrow(`Shared resource found (FailOnSharedResource=true): ConfigMap/${first.namespace}/shared is part of applications ${first.app.namespace}_${first.app.name} and ${second.app.namespace}_${second.app.name}`);
   expect(names('configmaps', first.namespace)).not.toContain('configmap/only-second');
   // Without the option, Argo CD's default: the second app takes the object over.
   await sync(second.app, { ...second.spec, syncPolicy: {} });
@@ -176,6 +177,9 @@ test('a refused option in a sync-options annotation fails the comparison, naming
   repo.commit('refused', { 'refused/config.yaml': configMap('settings', 'CreateNamespace=true') });
   const { app, spec, namespace } = await newApp('refused', 'refused');
   const comparing = engine.compare(app, spec);
-  await expect(comparing).rejects.toMatchObject({ name: 'SyncOptionError' });
-  await expect(comparing).rejects.toThrow(`ConfigMap/${namespace}/settings: annotation argocd.argoproj.io/sync-options: "CreateNamespace=true": CreateNamespace applies to the whole application`);
+  // Annotations are read with the manifests, so the error names the file, the object and the annotation.
+  await expect(comparing).rejects.toBeInstanceOf(InputError);
+  await expect(comparing).rejects.toMatchObject({ field: 'metadata.annotations["argocd.argoproj.io/sync-options"]' });
+  await expect(comparing).rejects.toThrow(/refused\/config\.yaml:\d+: ConfigMap\/settings: argocd\.argoproj\.io\/sync-options: "CreateNamespace=true": CreateNamespace applies to the whole application/);
+  expect(namespace).toBeDefined();
 });
