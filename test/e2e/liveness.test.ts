@@ -19,6 +19,7 @@ test('a sync that ends in well under a second: `sluice app sync` follows it to i
   const head = repo.git('rev-parse', 'HEAD');
 
   const synced = sluice(namespace, 'app', 'sync', name);
+  console.log(`sluice app sync of a one-wave, no-hook app exited ${synced.code} after ${synced.ms} ms`);
   expect(synced).toMatchObject({ code: 0 });
   expect(synced.ms).toBeLessThan(15_000);
   expect(synced.out).toMatch(/Succeeded/);
