@@ -21,7 +21,7 @@ const exec = promisify(execFile);
 const arg = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
 const apps = arg('--apps', 100);
 const steadySeconds = arg('--steady', 0);
-const run = new E2eRun(18120, { SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m', LOG_LEVEL: 'warn' });
+const run = new E2eRun(18120, { SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m' });
 const { env, kube, runId } = run;
 
 const appFiles = (i: number): Record<string, string> => ({
@@ -68,12 +68,12 @@ async function kubectlBaseline(): Promise<number> {
       const target = path.join(root, file);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       // The same manifests, each app's in its own namespace, as one `kubectl apply` of the whole tree would send.
-      fs.writeFileSync(target, text.replace(/^metadata:\n/m, `metadata:\n  namespace: ${namespaces[i]}\n`));
+      fs.writeFileSync(target, text.replace(/^metadata:\n/m, `metadata:\n  namespace: ${namespaces[i]}\n  labels: {sluice.dev/bench: "${runId}"}\n`));
     }
   }
   const started = performance.now();
   await kubectl('apply', '--server-side', '-R', '-f', root);
-  await kubectl('wait', '--for=condition=Available', 'deployment/web', '-A', '--timeout=1800s', '--field-selector', `metadata.namespace!=default`);
+  await kubectl('wait', '--for=condition=Available', 'deployments', '-A', '-l', `sluice.dev/bench=${runId}`, '--timeout=1800s');
   return (performance.now() - started) / 1000;
 }
 
