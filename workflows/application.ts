@@ -5,7 +5,7 @@
 // while one runs (an approval may wait for days); the sync tells the app when it ends.
 import {
   allHandlersFinished, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle,
-  log, ParentClosePolicy, proxyActivities, setHandler, startChild, upsertSearchAttributes, uuid4, workflowInfo,
+  log, ParentClosePolicy, proxyActivities, proxyLocalActivities, setHandler, startChild, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { ApplicationSpec } from '../domain/application/types';
@@ -20,6 +20,15 @@ import { supersedeSignal, syncFinishedSignal, syncWorkflow } from './sync';
 export type { CarriedState } from '../domain/operation/machine';
 
 const activities = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+/**
+ * The refresh runs as a local activity, on the worker that runs this workflow: no task-queue round trip, and a
+ * refresh costs 6 history events instead of 11 (a marker instead of scheduled/started/completed plus a second
+ * workflow task). It is idempotent, so a retry after a crash is harmless.
+ */
+const local = proxyLocalActivities<SluiceActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -263,7 +272,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
   for (;;) {
     refreshRequested = false;
     const asked = [...pending];
-    const result = await activities.refreshApplication({ app, revisions: [...new Set(asked.flatMap((o) => (o.revision ? [o.revision] : [])))] });
+    const result = await local.refreshApplication({ app, revisions: [...new Set(asked.flatMap((o) => (o.revision ? [o.revision] : [])))] });
     last = result;
     refreshes += 1;
     // Requests withdrawn while the refresh ran are no longer pending; those that came in meanwhile wait a turn.

@@ -120,6 +120,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
   }
 
   async function run(): Promise<SyncResult> {
+    if (request.testFault === 'ignore-cancel') await CancellationScope.nonCancellable(() => condition(() => false));
     searchAttributes({ [SA.operationPhase.name]: 'Running', [SA.revision.name]: request.revision });
     await recordAndNotify({}, { trigger: 'on-sync-running', app: request.app, revision: request.revision, message: `sync started by ${request.initiatedBy.username} (attempt ${request.attempt})` });
     if (request.testFault === 'throw') throw new TypeError('injected fault: an error in the sync workflow code');
@@ -132,7 +133,6 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     }
     const { plan } = prepared;
     progress.tasks = [...plan.steps.flatMap((s) => s.tasks), ...plan.syncFail].map((t): TaskProgress => ({ subject: t.subject, action: t.action, phase: t.phase, wave: t.wave, status: 'Pending' }));
-    if (request.testFault === 'ignore-cancel') await CancellationScope.nonCancellable(() => condition(() => false));
 
     if (request.approvalRequired) {
       const outcome = await awaitApproval({

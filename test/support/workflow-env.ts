@@ -35,7 +35,9 @@ export function workflowTestEnv(): WorkflowTestEnv {
     },
     async withWorker(s, fn) {
       const taskQueue = `wf-${randomUUID()}`;
-      const worker = await Worker.create({ connection: self.env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s, self.env.client) });
+      // Heartbeats (which carry cancellation to an activity) are sent at once rather than throttled to 30 s, so a
+      // cancelled step stops in workflow time, not after the 30 s grace that terminate-op gives it.
+      const worker = await Worker.create({ connection: self.env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s, self.env.client), defaultHeartbeatThrottleInterval: '100ms' });
       return worker.runUntil(fn(taskQueue));
     },
     async until(what, probe, step = '1s') {

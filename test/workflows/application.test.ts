@@ -139,7 +139,7 @@ test('terminateOperation cancels a running sync, which ends Failed ("terminated"
   s.holdStep = true;
   await withWorker(s, async (taskQueue) => {
     const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `terminate-${randomUUID()}`, args: [{ app, options }] });
-    const running = await until('a running sync', async () => (await handle.query(statusQuery)).operation);
+    const running = await until('a sync applying a step', async () => (s.holding ? (await handle.query(statusQuery)).operation : undefined));
     expect(await handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'alice' }] })).toEqual({ terminated: running.workflowId, escalated: false });
     const status = await until('the sync to end', async () => {
       const st = await handle.query(statusQuery);

@@ -20,12 +20,14 @@ export interface Script {
   desiredCount: number;
   /** While set, applying a step never ends (until the activity is cancelled). */
   holdStep: boolean;
+  /** Set once a step is being held: the sync is really applying. */
+  holding: boolean;
 }
 
 export function script(spec: Partial<ApplicationSpec> = {}): Script {
   return {
     spec: { source: { repoURL: 'http://git.invalid/app.git', path: 'app' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'app' }, ...spec },
-    revision: 'a'.repeat(40), dryRunFails: false, operations: new Map(), steps: 0, desiredCount: 1, holdStep: false,
+    revision: 'a'.repeat(40), dryRunFails: false, operations: new Map(), steps: 0, desiredCount: 1, holdStep: false, holding: false,
   };
 }
 
@@ -49,6 +51,7 @@ export function stubActivities(s: Script, client?: Client): Partial<SluiceActivi
       if (s.dryRunFails) throw ApplicationFailure.nonRetryable('ConfigMap/app/settings: rejected by the API', 'InvalidManifest');
     },
     async runSyncStep() {
+      if (s.holdStep) s.holding = true;
       while (s.holdStep) {
         Context.current().heartbeat();
         await Promise.race([Context.current().cancelled, new Promise((resolve) => setTimeout(resolve, 100))]);
