@@ -58,6 +58,7 @@ export class Engine {
     const input = { appName: app.name, source, revision: resolved.sha, destinationNamespace: spec.destination.namespace ?? '' };
     const digest = renderDigest(input);
     let rendered = await this.rendered.get(digest);
+    metrics.renders.inc({ result: rendered ? 'cache_hit' : 'rendered' });
     if (!rendered) {
       const credentials = await repoCredentials(this.client, source.repoURL, this.controlNamespace);
       const started = Date.now();

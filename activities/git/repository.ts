@@ -10,6 +10,7 @@ import semver from 'semver';
 import { userAgent } from '../../config/user-agent';
 import { isSemverConstraint } from '../../domain/application/validate';
 import { InputError } from '../../domain/errors';
+import { metrics } from '../metrics';
 
 export type GitErrorCode = 'RepositoryUnreachable' | 'AuthenticationFailed' | 'RevisionNotFound' | 'PathNotFound';
 
@@ -86,6 +87,7 @@ export class RepoCache {
   }
 
   private async listRefs(url: string, credentials?: RepoCredentials): Promise<ServerRef[]> {
+    metrics.gitLsRemotes.inc({ repo: normaliseRepoURL(url) });
     try {
       return await git.listServerRefs({ http, url, headers: { 'User-Agent': userAgent() }, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }), symrefs: true, peelTags: true, protocolVersion: 2 });
     } catch (error) {
@@ -141,6 +143,7 @@ export class RepoCache {
   }
 
   private async fetch(gitdir: string, url: string, credentials?: RepoCredentials): Promise<void> {
+    metrics.gitFetches.inc({ repo: normaliseRepoURL(url) });
     try {
       await git.fetch({ fs, http, gitdir, url, headers: { 'User-Agent': userAgent() }, remote: 'origin', singleBranch: false, tags: true, prune: true, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }) });
     } catch (error) {
@@ -170,6 +173,7 @@ export class RepoCache {
         }
         throw error;
       }
+      metrics.checkouts.inc({ repo: normaliseRepoURL(url) });
       await fs.promises.mkdir(dest, { recursive: true });
       await this.writeTree(gitdir, tree.tree, dest);
     });
