@@ -34,6 +34,8 @@ const OURS = /^[0-9a-f]{32}-[0-9a-f]{40}\.[0-9a-f]+(\.tmp)?$/;
 
 export class CheckoutCache {
   private readonly entries = new Map<string, Entry>();
+  /** A use counter, not the clock: two uses in one millisecond still have an order. */
+  private uses = 0;
   private cleared?: Promise<void>;
 
   constructor(readonly root: string, readonly maxBytes = parseSize(process.env.SLUICE_CHECKOUT_CACHE_SIZE ?? '') ?? DEFAULT_MAX_BYTES) {}
@@ -48,7 +50,7 @@ export class CheckoutCache {
     let entry = this.entries.get(key);
     if (!entry) {
       // A fresh directory name per write, so a new write never meets an evicted one still being removed.
-      const created: Entry = { dir: path.join(this.root, `${key}.${randomBytes(4).toString('hex')}`), bytes: 0, lastUsed: Date.now(), leases: 0, settled: false, ready: Promise.resolve() };
+      const created: Entry = { dir: path.join(this.root, `${key}.${randomBytes(4).toString('hex')}`), bytes: 0, lastUsed: ++this.uses, leases: 0, settled: false, ready: Promise.resolve() };
       created.ready = this.materialise(created, write).finally(() => {
         created.settled = true;
       });
@@ -66,7 +68,7 @@ export class CheckoutCache {
       leased.leases--;
       throw error;
     }
-    leased.lastUsed = Date.now();
+    leased.lastUsed = ++this.uses;
     this.evict();
     let released = false;
     return {
@@ -75,7 +77,7 @@ export class CheckoutCache {
         if (released) return;
         released = true;
         leased.leases--;
-        leased.lastUsed = Date.now();
+        leased.lastUsed = ++this.uses;
         this.evict();
       },
     };
