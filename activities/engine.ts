@@ -55,13 +55,16 @@ export class Engine {
   async desired(app: AppRef, spec: ApplicationSpec, revision?: ResolvedRevision): Promise<DesiredState> {
     const source = spec.source!;
     const resolved = revision ?? (await this.resolve(spec));
-    const input = { appName: app.name, source, revision: resolved.sha, destinationNamespace: spec.destination.namespace ?? '' };
-    const digest = renderDigest(input);
+    // Credentials are looked up only if git must ask the remote (the commit is normally here since resolve).
+    const credentials = () => repoCredentials(this.client, source.repoURL, this.controlNamespace);
+    const input = { appName: app.name, source, revision: resolved.sha, destinationNamespace: spec.destination.namespace ?? '', credentials };
+    // Keyed by the git objects the render reads, not the commit: a commit elsewhere in the repo is a cache hit.
+    const digest = await renderDigest(this.repos, input);
     let rendered = await this.rendered.get(digest);
+    metrics.renders.inc({ result: rendered ? 'cache_hit' : 'rendered' });
     if (!rendered) {
-      const credentials = await repoCredentials(this.client, source.repoURL, this.controlNamespace);
       const started = Date.now();
-      rendered = await renderSource(this.repos, { ...input, credentials });
+      rendered = await renderSource(this.repos, input);
       metrics.renderDuration.observe({ source_type: rendered.sourceType }, (Date.now() - started) / 1000);
       await this.rendered.put(digest, rendered);
     }

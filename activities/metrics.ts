@@ -15,6 +15,11 @@ export const metrics = {
   reconcileDuration: new client.Histogram({ name: 'sluice_app_reconcile_duration_seconds', help: 'Refresh (resolve, render, diff, health) duration', buckets: seconds, registers: [registry] }),
   gitDuration: new client.Histogram({ name: 'sluice_git_request_duration_seconds', help: 'Git revision resolution and fetch duration', buckets: seconds, registers: [registry] }),
   renderDuration: new client.Histogram({ name: 'sluice_render_duration_seconds', help: 'Rendering duration on a render-cache miss', labelNames: ['source_type'], buckets: seconds, registers: [registry] }),
+  // Structure of the work (a refresh's cost must not grow with the fleet): tests and benchmarks assert on these.
+  gitFetches: new client.Counter({ name: 'sluice_git_fetch_total', help: 'Git fetches, per repository', labelNames: ['repo'], registers: [registry] }),
+  gitLsRemotes: new client.Counter({ name: 'sluice_git_ls_remote_total', help: 'Git ref listings (ls-remote), per repository', labelNames: ['repo'], registers: [registry] }),
+  checkouts: new client.Counter({ name: 'sluice_checkout_total', help: 'Repository trees written to disk (checkouts materialised), per repository', labelNames: ['repo'], registers: [registry] }),
+  renders: new client.Counter({ name: 'sluice_render_total', help: 'Desired-state requests by result: rendered (a renderer ran) or cache_hit', labelNames: ['result'], registers: [registry] }),
   kubeRequests: new client.Counter({ name: 'sluice_kube_request_total', help: 'Kubernetes API requests by verb and HTTP code', labelNames: ['verb', 'code'], registers: [registry] }),
   approvalWait: new client.Histogram({ name: 'sluice_approval_wait_seconds', help: 'Time from an approval request to its decision or expiry', labelNames: ['state'], buckets: [1, 10, 60, 300, 900, 3600, 14400, 86400], registers: [registry] }),
   approvalsPending: new client.Gauge({ name: 'sluice_approvals_pending', help: 'Approval requests waiting for a decision', registers: [registry] }),

@@ -17,6 +17,8 @@ export interface HttpOptions {
   webhookSecret?: string;
   apps: () => Iterable<TrackedApp>;
   refresh: (app: AppRef) => Promise<void>;
+  /** Forgets the cached revisions of a pushed repository, before its apps refresh (so they see the push at once). */
+  invalidate?: (repoURL: string) => void;
   logger: Logger;
   /** Served at /metrics. */
   metrics?: Registry;
@@ -47,6 +49,7 @@ export function startHttpServer(options: HttpOptions): Promise<Server> {
           return reply(200, { refreshed: [], ignored: 'not a push event' });
         }
         const matched = [...options.apps()].filter((t) => t.repoURL && pushMatches(push, t.repoURL, t.targetRevision));
+        for (const repoURL of new Set(matched.map((t) => t.repoURL!))) options.invalidate?.(repoURL);
         await Promise.all(matched.map((t) => options.refresh(t.app)));
         options.onWebhook?.(push.provider, 'accepted');
         options.logger.info({ provider: push.provider, ref: push.ref, refreshed: matched.length }, 'webhook push');

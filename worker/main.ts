@@ -6,7 +6,9 @@
 //   SLUICE_REFRESH_INTERVAL / SLUICE_REFRESH_JITTER (durations; default 3m and 1m),
 //   SLUICE_APP_SELECTOR (a label selector: only matching Applications), SLUICE_TASK_QUEUE (sluice),
 //   SLUICE_HTTP_PORT (8080) and SLUICE_HTTP_HOST (127.0.0.1) for webhooks and /metrics, SLUICE_WEBHOOK_SECRET,
-//   SLUICE_TEMPORAL_METRICS_ADDRESS (host:port) for the Temporal SDK's own Prometheus metrics.
+//   SLUICE_TEMPORAL_METRICS_ADDRESS (host:port) for the Temporal SDK's own Prometheus metrics,
+//   SLUICE_REVISION_TTL (10s) how long a repository's listed refs answer resolutions (a webhook clears them),
+//   SLUICE_CHECKOUT_CACHE / SLUICE_CHECKOUT_CACHE_SIZE (1Gi) where per-commit checkouts live and their total size.
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -81,7 +83,7 @@ export async function main(): Promise<void> {
   });
   const http = await startHttpServer({
     port: Number(process.env.SLUICE_HTTP_PORT ?? 8080), host: process.env.SLUICE_HTTP_HOST ?? '127.0.0.1',
-    webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh, logger,
+    webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh, invalidate: (repoURL) => engine.repos.invalidate(repoURL), logger,
     metrics: registry, onWebhook: (provider, result) => metrics.webhookRequests.inc({ provider, result }),
   });
   await controller.start();

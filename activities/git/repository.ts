@@ -1,5 +1,11 @@
 // Git access with isomorphic-git: one cached bare clone per repository on the worker's disk, fetched
-// incrementally, and trees read at a commit without any checkout of the whole repo.
+// incrementally. The cost of a refresh must not grow with the fleet (issue 11), so:
+// - a repository's refs are listed once per SLUICE_REVISION_TTL (10s by default; a webhook clears them), and
+//   concurrent listings share one request;
+// - only fetches are serialised, one per repository at a time, shared by every caller waiting meanwhile, and a
+//   revision whose commit is already here is not fetched at all;
+// - reads of a commit already here (trees, blobs, object ids) never wait behind a fetch;
+// - a commit is checked out once on disk and shared (see checkouts.ts).
 import git, { ServerRef } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { createHash } from 'node:crypto';
@@ -9,7 +15,10 @@ import path from 'node:path';
 import semver from 'semver';
 import { userAgent } from '../../config/user-agent';
 import { isSemverConstraint } from '../../domain/application/validate';
+import { parseDuration } from '../../domain/duration';
 import { InputError } from '../../domain/errors';
+import { CheckoutCache, CheckoutLease } from './checkouts';
+import { metrics } from '../metrics';
 
 export type GitErrorCode = 'RepositoryUnreachable' | 'AuthenticationFailed' | 'RevisionNotFound' | 'PathNotFound';
 
@@ -23,6 +32,11 @@ export interface RepoCredentials {
   username?: string;
   password?: string;
 }
+
+/** Credentials, or how to get them: looked up only when the remote is asked (a read of a commit already here needs none). */
+export type Credentials = RepoCredentials | (() => Promise<RepoCredentials | undefined>) | undefined;
+
+const credentialsOf = async (credentials: Credentials): Promise<RepoCredentials | undefined> => (typeof credentials === 'function' ? credentials() : credentials);
 
 export interface ResolvedRevision {
   /** The full commit SHA. */
@@ -53,30 +67,82 @@ function httpStatus(error: unknown): number | undefined {
   return data?.statusCode;
 }
 
-export class RepoCache {
-  private readonly locks = new Map<string, Promise<unknown>>();
+export interface TreeEntry {
+  path: string;
+  oid: string;
+  type: string;
+  mode: string;
+}
 
-  constructor(readonly root = process.env.SLUICE_REPO_CACHE ?? path.join(os.homedir(), '.cache', 'sluice', 'repos')) {}
+/** Reads one commit that is already in the cache; no fetch, no lock. */
+export interface CommitReader {
+  /** The tree at `repoPath` ("." for the root) with its object id; PathNotFound when it is missing or not a directory. */
+  tree(repoPath: string): Promise<{ oid: string; entries: TreeEntry[] }>;
+  /** The object id at `repoPath`, undefined when there is nothing there. */
+  oid(repoPath: string): Promise<string | undefined>;
+  /** A file's text. */
+  text(repoPath: string): Promise<string>;
+}
+
+interface RefListing {
+  refs: Promise<ServerRef[]>;
+  /** When the listing arrived; undefined while it is under way (then it is shared, whatever its age). */
+  at?: number;
+}
+
+export interface RepoCacheOptions {
+  /** How long a listing of the remote's refs answers resolutions (SLUICE_REVISION_TTL, 10s by default; 0 = every time). */
+  revisionTtlMs?: number;
+  checkouts?: CheckoutCache;
+}
+
+const treePath = (repoPath: string) => (repoPath === '.' ? '' : repoPath);
+
+export class RepoCache {
+  private readonly opened = new Map<string, Promise<void>>();
+  private readonly fetches = new Map<string, Promise<void>>();
+  private readonly listings = new Map<string, RefListing>();
+  /** isomorphic-git's cache of parsed pack indexes, per repository: reads stay fast without re-parsing packs. */
+  private readonly objectCaches = new Map<string, object>();
+  readonly revisionTtlMs: number;
+  readonly checkouts: CheckoutCache;
+
+  constructor(readonly root = process.env.SLUICE_REPO_CACHE ?? path.join(os.homedir(), '.cache', 'sluice', 'repos'), options: RepoCacheOptions = {}) {
+    this.revisionTtlMs = options.revisionTtlMs ?? parseDuration(process.env.SLUICE_REVISION_TTL ?? '') ?? 10_000;
+    this.checkouts = options.checkouts ?? new CheckoutCache(process.env.SLUICE_CHECKOUT_CACHE ?? path.join(this.root, '.checkouts'));
+  }
 
   gitdir(url: string): string {
     const key = createHash('sha256').update(normaliseRepoURL(url)).digest('hex').slice(0, 32);
     return path.join(this.root, key);
   }
 
-  /** Runs `fn` with the repository's cache to itself, so concurrent activities don't race on one clone. */
-  private async exclusive<T>(url: string, fn: (gitdir: string) => Promise<T>): Promise<T> {
+  /** Forgets the listed refs of `url` (a webhook announced a push): the next resolution asks the remote. */
+  invalidate(url: string): void {
     const gitdir = this.gitdir(url);
-    const previous = this.locks.get(gitdir) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => fn(gitdir));
-    this.locks.set(gitdir, run);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(gitdir) === run) this.locks.delete(gitdir);
-    }
+    for (const key of this.listings.keys()) if (key.startsWith(`${gitdir} `)) this.listings.delete(key);
   }
 
-  private async ensureRepo(gitdir: string, url: string): Promise<void> {
+  private cache(gitdir: string): object {
+    let cache = this.objectCaches.get(gitdir);
+    if (!cache) this.objectCaches.set(gitdir, (cache = {}));
+    return cache;
+  }
+
+  /** The repository's bare clone, created once. */
+  private async open(url: string): Promise<string> {
+    const gitdir = this.gitdir(url);
+    let opened = this.opened.get(gitdir);
+    if (!opened) {
+      opened = this.create(gitdir, url);
+      this.opened.set(gitdir, opened);
+      opened.catch(() => this.opened.delete(gitdir));
+    }
+    await opened;
+    return gitdir;
+  }
+
+  private async create(gitdir: string, url: string): Promise<void> {
     if (fs.existsSync(path.join(gitdir, 'HEAD'))) return;
     await fs.promises.mkdir(gitdir, { recursive: true });
     await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
@@ -85,7 +151,26 @@ export class RepoCache {
     await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
   }
 
+  /** The remote's refs: listed at most once per TTL per repository (and credentials), one listing at a time. */
+  private refs(url: string, credentials: RepoCredentials | undefined): Promise<ServerRef[]> {
+    const key = `${this.gitdir(url)} ${createHash('sha256').update(`${credentials?.username ?? ''}:${credentials?.password ?? ''}`).digest('hex').slice(0, 16)}`;
+    const cached = this.listings.get(key);
+    if (cached && (cached.at === undefined || Date.now() - cached.at < this.revisionTtlMs)) return cached.refs;
+    const listing: RefListing = { refs: this.listRefs(url, credentials) };
+    this.listings.set(key, listing);
+    listing.refs.then(
+      () => {
+        listing.at = Date.now();
+      },
+      () => {
+        if (this.listings.get(key) === listing) this.listings.delete(key);
+      },
+    );
+    return listing.refs;
+  }
+
   private async listRefs(url: string, credentials?: RepoCredentials): Promise<ServerRef[]> {
+    metrics.gitLsRemotes.inc({ repo: normaliseRepoURL(url) });
     try {
       return await git.listServerRefs({ http, url, headers: { 'User-Agent': userAgent() }, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }), symrefs: true, peelTags: true, protocolVersion: 2 });
     } catch (error) {
@@ -97,52 +182,70 @@ export class RepoCache {
     }
   }
 
-  /** Resolves a branch, HEAD, a tag, a full or short SHA, or a semver constraint over tags, and fetches it. */
-  async resolve(url: string, revision: string | undefined, credentials?: RepoCredentials): Promise<ResolvedRevision> {
+  /** Resolves a branch, HEAD, a tag, a full or short SHA, or a semver constraint over tags, and fetches it when it is not here yet. */
+  async resolve(url: string, revision: string | undefined, credentials?: Credentials): Promise<ResolvedRevision> {
     const wanted = (revision ?? '').trim() || 'HEAD';
-    const refs = await this.listRefs(url, credentials);
-    const byName = new Map(refs.map((r) => [r.ref, r.peeled ?? r.oid]));
-    let resolved: ResolvedRevision | undefined;
-    if (wanted === 'HEAD') {
-      const head = byName.get('HEAD');
-      if (head) resolved = { sha: head, ref: 'HEAD' };
-    } else {
-      for (const ref of [`refs/heads/${wanted}`, `refs/tags/${wanted}`, wanted]) {
-        const sha = byName.get(ref);
-        if (sha) {
-          resolved = { sha, ref };
-          break;
-        }
-      }
-      if (!resolved && isSemverConstraint(wanted)) {
-        const tags = refs.filter((r) => r.ref.startsWith('refs/tags/')).map((r) => ({ tag: r.ref.slice('refs/tags/'.length), sha: r.peeled ?? r.oid }));
-        const versions = tags.filter((t) => semver.valid(semver.clean(t.tag) ?? '')).map((t) => t.tag);
-        const best = semver.maxSatisfying(versions, wanted, { loose: true });
-        const tag = tags.find((t) => t.tag === best);
-        if (!tag) throw new GitError('RevisionNotFound', `repository ${url}: no tag matches the semver constraint ${JSON.stringify(wanted)} (tags: ${tags.map((t) => t.tag).join(', ') || 'none'})`);
-        resolved = { sha: tag.sha, ref: `refs/tags/${tag.tag}` };
-      }
+    const creds = await credentialsOf(credentials);
+    const resolved = pickRevision(url, await this.refs(url, creds), wanted);
+    const gitdir = await this.open(url);
+    if (resolved) {
+      await this.ensureCommit(gitdir, url, resolved.sha, creds);
+      return resolved;
     }
-    return this.exclusive(url, async (gitdir) => {
-      await this.ensureRepo(gitdir, url);
-      await this.fetch(gitdir, url, credentials);
-      if (resolved) return resolved;
-      if (/^[0-9a-f]{4,40}$/i.test(wanted)) {
-        try {
-          const sha = await git.expandOid({ fs, gitdir, oid: wanted.toLowerCase() });
-          const { type } = await git.readObject({ fs, gitdir, oid: sha, format: 'parsed' });
-          if (type === 'commit') return { sha, ref: 'sha' };
-        } catch {
-          // fall through to the error below
-        }
+    if (/^[0-9a-f]{4,40}$/i.test(wanted)) {
+      const present = () => this.expandCommit(gitdir, wanted);
+      let sha = await present();
+      if (!sha) {
+        await this.fetchUntil(gitdir, url, creds, async () => (await present()) !== undefined);
+        sha = await present();
       }
-      throw new GitError('RevisionNotFound', `repository ${url}: revision ${JSON.stringify(wanted)} is not a branch, tag or commit of this repository`);
-    });
+      if (sha) return { sha, ref: 'sha' };
+    }
+    throw new GitError('RevisionNotFound', `repository ${url}: revision ${JSON.stringify(wanted)} is not a branch, tag or commit of this repository`);
+  }
+
+  private async expandCommit(gitdir: string, short: string): Promise<string | undefined> {
+    try {
+      const sha = await git.expandOid({ fs, gitdir, oid: short.toLowerCase(), cache: this.cache(gitdir) });
+      const { type } = await git.readObject({ fs, gitdir, oid: sha, format: 'parsed', cache: this.cache(gitdir) });
+      return type === 'commit' ? sha : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private has(gitdir: string, oid: string): Promise<boolean> {
+    return git.readObject({ fs, gitdir, oid, format: 'deflated', cache: this.cache(gitdir) }).then(() => true, () => false);
+  }
+
+  /** Fetches only when `sha` is not here yet (another worker resolved it, or a push brought it). */
+  private async ensureCommit(gitdir: string, url: string, sha: string, credentials: Credentials): Promise<void> {
+    if (await this.has(gitdir, sha)) return;
+    await this.fetchUntil(gitdir, url, await credentialsOf(credentials), () => this.has(gitdir, sha));
+  }
+
+  /**
+   * Waits for the fetch under way, if any (it may bring what is wanted); then, if `present` is still false,
+   * fetches — joining the fetch another waiter has just started, so one repository has one fetch at a time.
+   */
+  private async fetchUntil(gitdir: string, url: string, credentials: RepoCredentials | undefined, present: () => Promise<boolean>): Promise<void> {
+    const running = this.fetches.get(gitdir);
+    if (running) {
+      await running.catch(() => undefined);
+      if (await present()) return;
+    }
+    let fetch = this.fetches.get(gitdir);
+    if (!fetch) {
+      fetch = this.fetch(gitdir, url, credentials).finally(() => this.fetches.delete(gitdir));
+      this.fetches.set(gitdir, fetch);
+    }
+    await fetch;
   }
 
   private async fetch(gitdir: string, url: string, credentials?: RepoCredentials): Promise<void> {
+    metrics.gitFetches.inc({ repo: normaliseRepoURL(url) });
     try {
-      await git.fetch({ fs, http, gitdir, url, headers: { 'User-Agent': userAgent() }, remote: 'origin', singleBranch: false, tags: true, prune: true, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }) });
+      await git.fetch({ fs, http, gitdir, url, headers: { 'User-Agent': userAgent() }, remote: 'origin', singleBranch: false, tags: true, prune: true, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }), cache: this.cache(gitdir) });
     } catch (error) {
       // An empty repository has nothing to fetch; resolution then fails with RevisionNotFound.
       if ((error as { code?: string }).code === 'EmptyServerResponseError') return;
@@ -150,43 +253,83 @@ export class RepoCache {
     }
   }
 
-  /**
-   * Writes the files under `repoPath` at commit `sha` into `dest` (which must not exist). The path is
-   * relative to the repository root; "" or "." means the whole tree.
-   */
-  async materialise(url: string, sha: string, repoPath: string, dest: string, credentials?: RepoCredentials): Promise<void> {
-    const clean = repoPath.replace(/^\.?\/*/, '').replace(/\/+$/, '');
-    await this.exclusive(url, async (gitdir) => {
-      await this.ensureRepo(gitdir, url);
-      // A commit this cache has not seen yet (another worker resolved it) is fetched first.
-      const known = await git.readObject({ fs, gitdir, oid: sha }).then(() => true, () => false);
-      if (!known) await this.fetch(gitdir, url, credentials);
-      let tree;
-      try {
-        tree = await git.readTree({ fs, gitdir, oid: sha, filepath: clean });
-      } catch (error) {
-        if ((error as { code?: string }).code === 'NotFoundError') {
-          throw new GitError('PathNotFound', `repository ${url}: path ${JSON.stringify(clean || '.')} does not exist at revision ${sha.slice(0, 12)}`);
+  /** Reads commit `sha` (fetched first if it is not here yet). */
+  async at(url: string, sha: string, credentials?: Credentials): Promise<CommitReader> {
+    const gitdir = await this.open(url);
+    await this.ensureCommit(gitdir, url, sha, credentials);
+    const cache = this.cache(gitdir);
+    const notFound = (repoPath: string, what = 'does not exist') => new GitError('PathNotFound', `repository ${url}: path ${JSON.stringify(repoPath)} ${what} at revision ${sha.slice(0, 12)}`);
+    return {
+      tree: async (repoPath) => {
+        try {
+          const { oid, tree } = await git.readTree({ fs, gitdir, oid: sha, filepath: treePath(repoPath), cache });
+          return { oid, entries: tree };
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code === 'NotFoundError') throw notFound(repoPath);
+          if (code === 'ObjectTypeError') throw notFound(repoPath, 'is not a directory');
+          throw error;
         }
-        throw error;
-      }
+      },
+      oid: async (repoPath) => {
+        try {
+          return (await git.readObject({ fs, gitdir, oid: sha, filepath: treePath(repoPath), format: 'deflated', cache })).oid;
+        } catch {
+          return undefined;
+        }
+      },
+      text: async (repoPath) => Buffer.from((await git.readBlob({ fs, gitdir, oid: sha, filepath: treePath(repoPath), cache })).blob).toString('utf8'),
+    };
+  }
+
+  /** The whole tree at `sha`, on disk once and shared; release the lease when done. Never write into it. */
+  async checkout(url: string, sha: string, credentials?: Credentials): Promise<CheckoutLease> {
+    const gitdir = await this.open(url);
+    await this.ensureCommit(gitdir, url, sha, credentials);
+    return this.checkouts.acquire(`${path.basename(gitdir)}-${sha}`, async (dest) => {
+      metrics.checkouts.inc({ repo: normaliseRepoURL(url) });
+      const { tree } = await git.readTree({ fs, gitdir, oid: sha, cache: this.cache(gitdir) });
       await fs.promises.mkdir(dest, { recursive: true });
-      await this.writeTree(gitdir, tree.tree, dest);
+      return this.writeTree(gitdir, tree, dest);
     });
   }
 
-  private async writeTree(gitdir: string, entries: Array<{ path: string; oid: string; type: string; mode: string }>, dest: string): Promise<void> {
+  /** Writes a tree, read-only, and returns the bytes written. */
+  private async writeTree(gitdir: string, entries: TreeEntry[], dest: string): Promise<number> {
+    let bytes = 0;
     for (const entry of entries) {
       const target = path.join(dest, entry.path);
       if (entry.type === 'tree') {
         await fs.promises.mkdir(target, { recursive: true });
-        const { tree } = await git.readTree({ fs, gitdir, oid: entry.oid });
-        await this.writeTree(gitdir, tree, target);
+        const { tree } = await git.readTree({ fs, gitdir, oid: entry.oid, cache: this.cache(gitdir) });
+        bytes += 4096 + (await this.writeTree(gitdir, tree, target));
       } else if (entry.type === 'blob') {
-        const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid });
+        const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid, cache: this.cache(gitdir) });
         // Symlinks are written as plain files holding their target, never followed: a repo cannot point outside itself.
-        await fs.promises.writeFile(target, blob);
+        await fs.promises.writeFile(target, blob, { mode: 0o444 });
+        bytes += blob.length;
       }
     }
+    return bytes;
   }
+}
+
+/** The ref (or semver-matching tag) `wanted` names among the remote's refs; undefined when none does (it may be a SHA). */
+function pickRevision(url: string, refs: ServerRef[], wanted: string): ResolvedRevision | undefined {
+  const byName = new Map(refs.map((r) => [r.ref, r.peeled ?? r.oid]));
+  if (wanted === 'HEAD') {
+    const head = byName.get('HEAD');
+    return head ? { sha: head, ref: 'HEAD' } : undefined;
+  }
+  for (const ref of [`refs/heads/${wanted}`, `refs/tags/${wanted}`, wanted]) {
+    const sha = byName.get(ref);
+    if (sha) return { sha, ref };
+  }
+  if (!isSemverConstraint(wanted)) return undefined;
+  const tags = refs.filter((r) => r.ref.startsWith('refs/tags/')).map((r) => ({ tag: r.ref.slice('refs/tags/'.length), sha: r.peeled ?? r.oid }));
+  const versions = tags.filter((t) => semver.valid(semver.clean(t.tag) ?? '')).map((t) => t.tag);
+  const best = semver.maxSatisfying(versions, wanted, { loose: true });
+  const tag = tags.find((t) => t.tag === best);
+  if (!tag) throw new GitError('RevisionNotFound', `repository ${url}: no tag matches the semver constraint ${JSON.stringify(wanted)} (tags: ${tags.map((t) => t.tag).join(', ') || 'none'})`);
+  return { sha: tag.sha, ref: `refs/tags/${tag.tag}` };
 }

@@ -22,8 +22,17 @@ export interface HelmRenderOptions extends HelmSource {
   defaultNamespace: string;
 }
 
-/** `root` is the checked-out repository, `dir` the chart in it. */
+/** `root` is the commit's shared checkout, `dir` the chart in it; neither is written (inline values go to a scratch directory). */
 export async function renderHelm(root: string, dir: string, appPath: string, options: HelmRenderOptions): Promise<KubeObject[]> {
+  const scratch = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'sluice-helm-'));
+  try {
+    return await template(root, dir, appPath, options, scratch);
+  } finally {
+    await fs.promises.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function template(root: string, dir: string, appPath: string, options: HelmRenderOptions, scratch: string): Promise<KubeObject[]> {
   const args = ['template', options.releaseName || options.defaultReleaseName, '.', '--namespace', options.namespace || options.defaultNamespace || 'default'];
   args.push(options.skipCrds ? '--skip-crds' : '--include-crds');
   for (const [i, file] of (options.valueFiles ?? []).entries()) {
@@ -34,7 +43,7 @@ export async function renderHelm(root: string, dir: string, appPath: string, opt
   if (options.values) inline.push(options.values);
   if (options.valuesObject) inline.push(stringify(options.valuesObject));
   for (const [i, text] of inline.entries()) {
-    const file = path.join(dir, `.sluice-values-${i}.yaml`);
+    const file = path.join(scratch, `values-${i}.yaml`);
     await fs.promises.writeFile(file, text);
     args.push('--values', file);
   }

@@ -1,16 +1,19 @@
-// Render an Application's source at a commit: materialise the repo tree, detect the source type, run the
-// renderer, and keep the result in a disk cache keyed by a digest of everything that shapes the output.
-import { createHash } from 'node:crypto';
+// Render an Application's source at a commit: take the commit's shared checkout, detect the source type, run
+// the renderer, and keep the result in a disk cache keyed by a digest of everything that shapes the output
+// (see key.ts: the git objects the render reads and its options, not the commit).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationSource, SourceType } from '../../domain/application/types';
 import { detectSourceType } from '../../domain/manifests/source-type';
 import { KubeObject } from '../../domain/resource/types';
-import { GitError, normaliseRepoURL, RepoCache, RepoCredentials } from '../git/repository';
+import { cleanRepoPath } from '../../domain/manifests/render-key';
+import { Credentials, GitError, RepoCache } from '../git/repository';
 import { renderDirectory } from './directory';
 import { renderHelm } from './helm';
 import { renderKustomize } from './kustomize';
+
+export { renderDigest } from './key';
 
 export interface RenderInput {
   appName: string;
@@ -19,19 +22,12 @@ export interface RenderInput {
   revision: string;
   destinationNamespace: string;
   /** Never part of the digest, never stored. */
-  credentials?: RepoCredentials;
+  credentials?: Credentials;
 }
 
 export interface Rendered {
   sourceType: SourceType;
   manifests: KubeObject[];
-}
-
-/** The cache key: repo, commit, path and every render option. */
-export function renderDigest(input: RenderInput): string {
-  const { repoURL, ...options } = input.source;
-  const key = JSON.stringify({ v: 1, repo: normaliseRepoURL(repoURL), options, revision: input.revision, app: input.appName, ns: input.destinationNamespace });
-  return createHash('sha256').update(key).digest('hex');
 }
 
 export class RenderedStore {
@@ -58,14 +54,14 @@ export class RenderedStore {
   }
 }
 
+/** Renders at the commit's shared checkout; renderers read it and write only to their own scratch directories. */
 export async function renderSource(repos: RepoCache, input: RenderInput): Promise<Rendered> {
   const { source } = input;
-  const appPath = (source.path ?? '').replace(/^\.?\/*/, '').replace(/\/+$/, '') || '.';
-  const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'sluice-render-'));
+  const appPath = cleanRepoPath(source.path);
+  // The whole tree, since overlays and value files may refer to files outside the app's path; written once per commit.
+  const checkout = await repos.checkout(source.repoURL, input.revision, input.credentials);
   try {
-    // The whole tree, since overlays and value files may refer to files outside the app's path.
-    const root = path.join(work, 'repo');
-    await repos.materialise(source.repoURL, input.revision, '', root, input.credentials);
+    const root = checkout.dir;
     const dir = path.join(root, appPath);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
       throw new GitError('PathNotFound', `repository ${source.repoURL}: path ${JSON.stringify(appPath)} does not exist at revision ${input.revision.slice(0, 12)}`);
@@ -75,12 +71,12 @@ export async function renderSource(repos: RepoCache, input: RenderInput): Promis
     if (sourceType === 'Helm') {
       manifests = await renderHelm(root, dir, appPath, { ...source.helm, defaultReleaseName: input.appName, defaultNamespace: input.destinationNamespace });
     } else if (sourceType === 'Kustomize') {
-      manifests = await renderKustomize(dir, appPath, source.kustomize);
+      manifests = await renderKustomize(root, appPath, source.kustomize);
     } else {
       manifests = await renderDirectory(root, dir, appPath, source.directory);
     }
     return { sourceType, manifests };
   } finally {
-    await fs.promises.rm(work, { recursive: true, force: true });
+    checkout.release();
   }
 }

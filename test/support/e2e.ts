@@ -43,6 +43,8 @@ export class E2eRun {
       // Polling is slow on purpose: drift must be noticed by the watch, and pushes announced (as a webhook would).
       SLUICE_REFRESH_INTERVAL: '2m', SLUICE_REFRESH_JITTER: '1s',
       SLUICE_REPO_CACHE: path.join(this.scratch, 'repos'), SLUICE_RENDER_CACHE: path.join(this.scratch, 'rendered'),
+      // push() announces a commit by a refresh signal, not a webhook: no revision cache may hide it.
+      SLUICE_REVISION_TTL: '0',
       ...extraEnv,
     };
   }

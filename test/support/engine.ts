@@ -22,7 +22,7 @@ import path from 'node:path';
 export function testEngine(): { engine: Engine; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-engine-'));
   const client = KubeClient.fromFile(stackEnv().KUBECONFIG);
-  const engine = new Engine(client, { repos: new RepoCache(path.join(dir, 'repos')), rendered: new RenderedStore(path.join(dir, 'rendered')), controlNamespace: 'default' });
+  const engine = new Engine(client, { repos: new RepoCache(path.join(dir, 'repos'), { revisionTtlMs: 0 }), rendered: new RenderedStore(path.join(dir, 'rendered')), controlNamespace: 'default' });
   return { engine, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

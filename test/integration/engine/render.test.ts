@@ -43,10 +43,14 @@ test('revisions resolve: branch, HEAD, tag, short and full SHA, semver constrain
   expect((await repos.resolve(repo.url, '^2')).ref).toBe('refs/tags/v2.0.0');
 });
 
-test('the cached clone is fetched incrementally: a new push is seen without re-cloning', async () => {
+test('the cached clone is fetched incrementally: a new push is seen without re-cloning, within the revision TTL once a webhook announces it', async () => {
   const gitdir = repos.gitdir(repo.url);
   const inode = fs.statSync(path.join(gitdir, 'config')).ino;
+  const before = (await repos.resolve(repo.url, 'main')).sha;
   const third = repo.commit('third', { 'plain/note.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: note\n' });
+  // Within the TTL the listed refs answer: the push is not seen until it expires or a webhook clears it.
+  expect((await repos.resolve(repo.url, 'main')).sha).toBe(before);
+  repos.invalidate(repo.url);
   expect((await repos.resolve(repo.url, 'main')).sha).toBe(third);
   expect(fs.statSync(path.join(gitdir, 'config')).ino).toBe(inode);
 });
@@ -124,10 +128,33 @@ test('a malformed file fails with its path and line; a bad kustomization names k
   await expect(renderSource(repos, { ...base, source: { repoURL: repo.url, path: 'badkz' } })).rejects.toThrow(/kustomize path badkz: kustomize failed: .*missing\.yaml/s);
 });
 
-test('the render digest changes with commit, path and options, and only with them', () => {
+test('the render digest follows the app path\'s git tree and the options, not the commit', async () => {
   const input = { appName: 'a', source: { repoURL: repo.url, path: 'plain' }, revision: first, destinationNamespace: 'ns' };
-  const digest = renderDigest(input);
-  expect(renderDigest({ ...input, source: { ...input.source, repoURL: `${repo.url.replace('.git', '')}` } })).toBe(digest);
-  expect(renderDigest({ ...input, revision: second })).not.toBe(digest);
-  expect(renderDigest({ ...input, source: { ...input.source, directory: { recurse: true } } })).not.toBe(digest);
+  const digest = await renderDigest(repos, input);
+  expect(await renderDigest(repos, { ...input, source: { ...input.source, repoURL: `${repo.url.replace('.git', '')}` } })).toBe(digest);
+  // "second" changed plain/deployment.yaml, and nothing under kustomize/.
+  expect(await renderDigest(repos, { ...input, revision: second })).not.toBe(digest);
+  expect(await renderDigest(repos, { ...input, source: { ...input.source, directory: { recurse: true } } })).not.toBe(digest);
+  const base = { ...input, source: { repoURL: repo.url, path: 'kustomize/base' } };
+  expect(await renderDigest(repos, { ...base, revision: second })).toBe(await renderDigest(repos, base));
+  // The prod overlay reaches ../../base: its key is the whole tree's, so any commit changes it.
+  const overlay = { ...input, source: { repoURL: repo.url, path: 'kustomize/overlays/prod' } };
+  expect(await renderDigest(repos, { ...overlay, revision: second })).not.toBe(await renderDigest(repos, overlay));
+});
+
+test('a commit is checked out once and shared, and renderers leave it pristine (kustomize edits and helm values work on copies)', async () => {
+  const kz = { appName: 'kz', revision: first, destinationNamespace: 'ns', source: { repoURL: repo.url, path: 'kustomize/overlays/prod', kustomize: { namePrefix: 'p-', patches: [{ target: { kind: 'Deployment' }, patch: '- op: replace\n  path: /spec/replicas\n  value: 5\n' }] } } };
+  const [a, b] = await Promise.all([renderSource(repos, kz), renderSource(repos, kz)]);
+  expect(b).toEqual(a);
+  expect((a.manifests[0] as any).metadata.name).toBe('p-web');
+  await renderSource(repos, { ...kz, appName: 'chart-app', source: { repoURL: repo.url, path: 'chart', helm: { values: 'greeting: hi\n' } } });
+  const lease = await repos.checkout(repo.url, first);
+  try {
+    const kustomization = fs.readFileSync(path.join(lease.dir, 'kustomize/overlays/prod/kustomization.yaml'), 'utf8');
+    expect(kustomization).toBe(kustomizeFiles()['kustomize/overlays/prod/kustomization.yaml']);
+    expect(fs.readdirSync(path.join(lease.dir, 'chart')).filter((f) => f.startsWith('.sluice'))).toEqual([]);
+  } finally {
+    lease.release();
+  }
+  expect(fs.readdirSync(repos.checkouts.root).filter((d) => d.includes(first) && !d.endsWith('.tmp'))).toHaveLength(1);
 });
