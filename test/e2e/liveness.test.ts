@@ -20,8 +20,9 @@ test('a sync that ends in well under a second: `sluice app sync` follows it to i
 
   const synced = sluice(namespace, 'app', 'sync', name);
   console.log(`sluice app sync of a one-wave, no-hook app exited ${synced.code} after ${synced.ms} ms`);
+  // Before, the CLI never learned of a sync this fast and ran until it was killed (code -1, after 60 s); the time
+  // itself is printed, not asserted (it is a few seconds on an idle machine, mostly the CLI's own start).
   expect(synced).toMatchObject({ code: 0 });
-  expect(synced.ms).toBeLessThan(15_000);
   expect(synced.out).toMatch(/Succeeded/);
   expect(synced.out).toContain(head.slice(0, 8));
   expect(((await kube.get('v1', 'ConfigMap', namespace, 'settings'))?.data as Record<string, string>).value).toBe('one');
