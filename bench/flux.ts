@@ -66,12 +66,14 @@ export class FluxControllers {
     });
     await applyObjects(kube, crds);
     const storage = `127.0.0.1:${this.ports.storage}`;
+    const storagePath = path.join(this.scratch, 'flux-artifacts');
+    fs.mkdirSync(storagePath, { recursive: true });
     const common = (i: number) => [
       '--enable-leader-election=false', '--watch-all-namespaces',
       `--metrics-addr=127.0.0.1:${this.ports.metrics[i]}`, `--health-addr=127.0.0.1:${this.ports.health[i]}`, '--log-level=info',
     ];
     // --concurrent as in Flux's own benchmark; kustomize-controller downloads artifacts from the storage address.
-    this.spawn('source-controller', [...common(0), '--concurrent=10', `--storage-path=${path.join(this.scratch, 'flux-artifacts')}`, `--storage-addr=${storage}`, `--storage-adv-addr=${storage}`]);
+    this.spawn('source-controller', [...common(0), '--concurrent=10', `--storage-path=${storagePath}`, `--storage-addr=${storage}`, `--storage-adv-addr=${storage}`]);
     this.spawn('kustomize-controller', [...common(1), '--concurrent=20']);
     await Promise.all(this.running.map((r, i) => this.ready(r, this.ports.health[i])));
   }
