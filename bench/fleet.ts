@@ -4,10 +4,15 @@
 //     is Available;
 //   - Sluice: N Applications (automated prune and selfHeal) created at once, until all are Synced and Healthy,
 //     with the worker's CPU-seconds and peak RSS, and its git/render counters;
+//   - Flux (source-controller + kustomize-controller, bench/flux.ts), when built: ONE GitRepository for the repo and
+//     N Kustomizations (prune, wait) created at once, until all are Ready, with both controllers' CPU-seconds and
+//     peak RSS summed. Its own fresh namespaces, after kubectl and before Sluice, never at the same time: the Sluice
+//     worker is already running then but has no Applications (idle), and the controllers are stopped before Sluice's turn;
 //   - then `--steady S` seconds of steady state: the worker's CPU-seconds per minute and its API requests.
-// Prints the ratio Sluice / kubectl. Results are kept in bench/RESULTS.md.
+// Prints the ratios to kubectl. Results are kept in bench/RESULTS.md.
 //
-//   node --import tsx bench/fleet.ts [--apps N] [--steady SECONDS]     (the local stack must be up)
+//   node --import tsx bench/fleet.ts [--apps N] [--steady SECONDS] [--flux | --no-flux]     (the local stack must be up)
+// Flux runs by default when its build is cached (`scripts/build-tools.sh flux`); --flux makes a missing build an error.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,11 +21,14 @@ import { KubeObject } from '../domain/resource/types';
 import { applicationManifest } from '../test/fixtures/gitops';
 import { deploymentYaml } from '../test/fixtures/sources';
 import { E2eRun } from '../test/support/e2e';
+import { TestRepo } from '../test/support/git';
+import { FluxControllers, fluxMissing, gitRepository, isReady, kustomization } from './flux';
 
 const exec = promisify(execFile);
 const arg = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
 const apps = arg('--apps', 100);
 const steadySeconds = arg('--steady', 0);
+const fluxWanted = process.argv.includes('--flux') ? 'required' : process.argv.includes('--no-flux') ? 'off' : 'if-built';
 const run = new E2eRun(18120, { SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m' });
 const { env, kube, runId } = run;
 
@@ -30,7 +38,7 @@ const appFiles = (i: number): Record<string, string> => ({
   [`apps/app-${i}/deployment.yaml`]: deploymentYaml('web', 1),
 });
 
-/** The worker's CPU-seconds (user + system) and peak RSS in MiB, from /proc. */
+/** A process's CPU-seconds (user + system) and peak RSS in MiB, from /proc. */
 function usage(pid: number): { cpu: number; peakMiB: number; rssMiB: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(stat[11]) + Number(stat[12]);
@@ -51,8 +59,8 @@ async function metrics(): Promise<Map<string, number>> {
 
 const kubectl = (...args: string[]) => exec(env.SLUICE_KUBECTL, ['--kubeconfig', env.KUBECONFIG, ...args], { maxBuffer: 64 << 20 });
 
-async function createNamespaces(prefix: string): Promise<string[]> {
-  const names = Array.from({ length: apps }, (_, i) => `${prefix}-${runId}-${i}`);
+async function createNamespaces(prefix: string, count = apps): Promise<string[]> {
+  const names = Array.from({ length: count }, (_, i) => `${prefix}-${runId}-${i}`);
   const file = path.join(run.scratch, `${prefix}-namespaces.yaml`);
   fs.writeFileSync(file, names.map((n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n  labels: {sluice.dev/test: "true"}\n`).join('---\n'));
   await kubectl('apply', '--server-side', '-f', file);
@@ -77,39 +85,88 @@ async function kubectlBaseline(): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function sluiceFleet(): Promise<{ seconds: number; cpu: number; peakMiB: number; before: Map<string, number>; after: Map<string, number> }> {
+/** Polls `count` every second, printing progress, until it reaches `apps`; returns the seconds since `started`. */
+async function until(started: number, what: string, count: () => Promise<number>): Promise<number> {
+  for (let last = -1; ; await new Promise((resolve) => setTimeout(resolve, 1000))) {
+    const done = await count();
+    if (done !== last) console.log(`  ${((performance.now() - started) / 1000).toFixed(0)}s: ${done}/${apps} ${what}`);
+    last = done;
+    if (done === apps) return (performance.now() - started) / 1000;
+    if (performance.now() - started > 3_600_000) throw new Error(`only ${done}/${apps} ${what} after an hour`);
+  }
+}
+
+async function fluxFleet(repo: TestRepo): Promise<{ seconds: number; cpu: number; peakMiB: number }> {
+  const namespaces = await createNamespaces('ff');
+  const [control] = await createNamespaces('fx', 1);
+  const controllers = new FluxControllers(env.KUBECONFIG, run.scratch, { storage: 18900, metrics: [18901, 18902], health: [18903, 18904] });
+  try {
+    await controllers.start(kube);
+    const total = () => controllers.pids.map(usage).reduce((a, b) => ({ cpu: a.cpu + b.cpu, peakMiB: a.peakMiB + b.peakMiB, rssMiB: a.rssMiB + b.rssMiB }));
+    const cpuBefore = total().cpu;
+    const started = performance.now();
+    // The clock starts before the GitRepository, as Sluice's includes fetching the repo.
+    await kube.create(gitRepository(control, repo.url));
+    await Promise.all(namespaces.map((target, i) => kube.create(kustomization(control, `app-${i}`, `./apps/app-${i}`, target))));
+    const seconds = await until(started, 'Kustomizations Ready', async () => (await kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: control })).filter(isReady).length);
+    const { cpu, peakMiB } = total();
+    return { seconds, cpu: cpu - cpuBefore, peakMiB };
+  } catch (error) {
+    console.error(controllers.output());
+    throw error;
+  } finally {
+    await removeFlux(control, controllers);
+  }
+}
+
+/** Deletes the Kustomizations and the GitRepository while the controllers run (their finalizers), then stops them. */
+async function removeFlux(control: string, controllers: FluxControllers): Promise<void> {
+  const kinds = [['kustomize.toolkit.fluxcd.io/v1', 'Kustomization'], ['source.toolkit.fluxcd.io/v1', 'GitRepository']] as const;
+  const left = async () => (await Promise.all(kinds.map(([v, k]) => kube.list(v, k, { namespace: control }).catch(() => [])))).flat();
+  for (const obj of await left()) await kube.delete(obj.apiVersion, obj.kind, control, obj.metadata.name!, 'Background').catch(() => false);
+  for (const deadline = Date.now() + 120_000; (await left()).length > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 1000));
+  await controllers.stop();
+  // Whatever the controllers did not finalize in time would keep its namespace from being deleted.
+  for (const obj of await left()) await kubectl('patch', obj.kind.toLowerCase(), obj.metadata.name!, '-n', control, '--type=merge', '-p', '{"metadata":{"finalizers":null}}').catch(() => undefined);
+}
+
+async function sluiceFleet(repo: TestRepo): Promise<{ seconds: number; cpu: number; peakMiB: number; before: Map<string, number>; after: Map<string, number> }> {
   const namespaces = await createNamespaces('fs');
-  const repo = await run.repo('fleet');
-  repo.commit('fleet', Object.assign({}, ...Array.from({ length: apps }, (_, i) => appFiles(i))));
   const pid = run.worker.pid;
   const cpuBefore = usage(pid).cpu;
   const before = await metrics();
   const started = performance.now();
   await Promise.all(namespaces.map((namespace, i) => kube.create(applicationManifest({ name: `app-${i}`, namespace, repoURL: repo.url, path: `apps/app-${i}`, destination: namespace, runId }) as unknown as KubeObject)));
-  let done = 0;
-  for (let last = -1; ; await new Promise((resolve) => setTimeout(resolve, 1000))) {
+  const seconds = await until(started, 'Synced and Healthy', async () => {
     const list = (await kube.list('sluice.dev/v1alpha1', 'Application', { labelSelector: `sluice.dev/test-run=${runId}` })) as Array<{ status?: { sync?: { status?: string }; health?: { status?: string } } }>;
-    done = list.filter((a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy').length;
-    if (done !== last) console.log(`  ${((performance.now() - started) / 1000).toFixed(0)}s: ${done}/${apps} Synced and Healthy`);
-    last = done;
-    if (done === apps) break;
-    if (performance.now() - started > 3_600_000) throw new Error(`only ${done}/${apps} apps Synced and Healthy after an hour`);
-  }
-  const seconds = (performance.now() - started) / 1000;
+    return list.filter((a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy').length;
+  });
   const { cpu, peakMiB } = usage(pid);
   return { seconds, cpu: cpu - cpuBefore, peakMiB, before, after: await metrics() };
 }
 
 async function main(): Promise<void> {
+  const fluxProblem = fluxWanted === 'off' ? 'off (--no-flux)' : fluxMissing();
+  if (fluxProblem && fluxWanted === 'required') throw new Error(fluxProblem);
   await run.start();
   try {
     const idle = usage(run.worker.pid);
     console.log(`fleet of ${apps} apps from one repo (worker idle RSS ${idle.rssMiB.toFixed(0)} MiB)`);
     const baseline = await kubectlBaseline();
     console.log(`kubectl apply --server-side + wait: ${baseline.toFixed(1)} s`);
-    const sluice = await sluiceFleet();
+    const repo = await run.repo('fleet');
+    repo.commit('fleet', Object.assign({}, ...Array.from({ length: apps }, (_, i) => appFiles(i))));
+    let flux: { seconds: number; cpu: number; peakMiB: number } | undefined;
+    if (fluxProblem) {
+      console.log(`flux: skipped: ${fluxProblem}`);
+    } else {
+      flux = await fluxFleet(repo);
+      console.log(`flux: ${flux.seconds.toFixed(1)} s (${(flux.seconds / baseline).toFixed(2)}× kubectl); source-controller + kustomize-controller ${flux.cpu.toFixed(1)} CPU-s (${(flux.cpu / apps).toFixed(2)} per app), peak RSS ${flux.peakMiB.toFixed(0)} MiB (summed)`);
+    }
+    const sluice = await sluiceFleet(repo);
     const delta = (key: string) => (sluice.after.get(key) ?? 0) - (sluice.before.get(key) ?? 0);
     console.log(`sluice: ${sluice.seconds.toFixed(1)} s (${(sluice.seconds / baseline).toFixed(2)}× kubectl); worker ${sluice.cpu.toFixed(1)} CPU-s (${(sluice.cpu / apps).toFixed(2)} per app), peak RSS ${sluice.peakMiB.toFixed(0)} MiB`);
+    if (flux) console.log(`sluice / flux: ${(sluice.seconds / flux.seconds).toFixed(2)}× time, ${(sluice.cpu / flux.cpu).toFixed(2)}× CPU-s, ${(sluice.peakMiB / flux.peakMiB).toFixed(2)}× peak RSS`);
     const counters = [...sluice.after.keys()].filter((k) => /^sluice_(git|render|kube|checkout)/.test(k) && /_total$|_count$/.test(k));
     for (const key of counters) console.log(`  ${key}: ${delta(key)}`);
     if (steadySeconds > 0) {

@@ -4,7 +4,9 @@
 #
 # Why a wrapper module: k8s.io/kubernetes (and etcd's server) replace their sibling modules with local paths in
 # go.mod, so `go install module@version` refuses them. The wrapper requires the module and replaces each local
-# path with the published module at the matching version, a list read from the release's own go.mod.
+# path with the published module at the matching version, a list read from the release's own go.mod, and repeats the
+# release's other replaces as they are. BUILD_REPLACES (space-separated `module=module@version`) adds replaces of its
+# own: a module version the proxy refuses, swapped for one it serves (Flux's build below).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -49,6 +51,16 @@ build_component() {
       /^replace [^(]/ && $3 == "=>" && ($4 ~ /^\.\.?\//) {local[$2]=1}
       END {for (m in local) print m, version[m]}
     ' "$gomod")
+    # The release's replaces that point at published modules, repeated as they are.
+    while read -r target replacement; do
+      edits+=(-replace="$target=$replacement")
+    done < <(awk '
+      /^replace \(/ {rep=1; next}
+      rep && /^\)/ {rep=0; next}
+      rep && $2 == "=>" && ($3 !~ /^\.\.?\//) {print $1, $3 "@" $4}
+      /^replace [^(]/ && $3 == "=>" && ($4 !~ /^\.\.?\//) {print $2, $4 "@" $5}
+    ' "$gomod")
+    local extra; for extra in ${BUILD_REPLACES:-}; do edits+=(-replace="$extra"); done
     go mod edit "${edits[@]}"
     local pkg; for pkg in "$@"; do go get "$pkg@$module_version" 2>"$work/get.log" || { cat "$work/get.log" >&2; exit 1; }; done
     mkdir -p "$dest/bin"
@@ -94,12 +106,35 @@ build_jsonnet() {
     github.com/google/go-jsonnet/cmd/jsonnet
 }
 
+# Flux's controllers, for the fleet benchmark only (not part of `all`). Each main package is at its module's root; the
+# wrapper requires it and replaces its `./api` with the published api module at the same version.
+build_flux() {
+  BUILD_REPLACES="github.com/fluxcd/pkg/artifact=github.com/fluxcd/pkg/artifact@$FLUX_PKG_ARTIFACT_VERSION" \
+    build_component source-controller "$FLUX_SOURCE_CONTROLLER_VERSION" github.com/fluxcd/source-controller \
+    "$FLUX_SOURCE_CONTROLLER_VERSION" "$FLUX_SOURCE_CONTROLLER_VERSION" "" github.com/fluxcd/source-controller
+  build_component kustomize-controller "$FLUX_KUSTOMIZE_CONTROLLER_VERSION" github.com/fluxcd/kustomize-controller \
+    "$FLUX_KUSTOMIZE_CONTROLLER_VERSION" "$FLUX_KUSTOMIZE_CONTROLLER_VERSION" "" github.com/fluxcd/kustomize-controller
+  copy_crds source-controller "$FLUX_SOURCE_CONTROLLER_VERSION" github.com/fluxcd/source-controller
+  copy_crds kustomize-controller "$FLUX_KUSTOMIZE_CONTROLLER_VERSION" github.com/fluxcd/kustomize-controller
+}
+
+# copy_crds NAME VERSION MODULE: the release's CRDs (config/crd/bases) next to its binary, in <cache>/crds.
+copy_crds() {
+  local dest="$CACHE_ROOT/$1-$2/crds"
+  if [ -d "$dest" ]; then return 0; fi
+  local dir
+  dir=$(cd / && go mod download -json "$3@$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  mkdir -p "$dest.tmp"
+  cp "$dir"/config/crd/bases/*.yaml "$dest.tmp/"
+  mv "$dest.tmp" "$dest"
+}
+
 main() {
   local what=${1:-all}
   case "$what" in
     all) build_etcd; build_kwok; build_kustomize; build_helm; build_jsonnet; build_kubernetes ;;
-    kubernetes|etcd|kwok|kustomize|helm|jsonnet) "build_$what" ;;
-    *) echo "usage: $0 [all|kubernetes|etcd|kwok|kustomize|helm|jsonnet]" >&2; exit 2 ;;
+    kubernetes|etcd|kwok|kustomize|helm|jsonnet|flux) "build_$what" ;;
+    *) echo "usage: $0 [all|kubernetes|etcd|kwok|kustomize|helm|jsonnet|flux]" >&2; exit 2 ;;
   esac
 }
 main "$@"
