@@ -29,7 +29,8 @@ const arg = (name: string, fallback: number) => (process.argv.includes(name) ? N
 const apps = arg('--apps', 100);
 const steadySeconds = arg('--steady', 0);
 const fluxWanted = process.argv.includes('--flux') ? 'required' : process.argv.includes('--no-flux') ? 'off' : 'if-built';
-const run = new E2eRun(18120, { SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m' });
+// The worker as deployed: 3-minute polling with jitter, refs reused for 10 s (the e2e harness turns that cache off).
+const run = new E2eRun(18120, { SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m', SLUICE_REVISION_TTL: '10s' });
 const { env, kube, runId } = run;
 
 const appFiles = (i: number): Record<string, string> => ({
