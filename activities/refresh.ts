@@ -9,9 +9,10 @@ import { keyOf, subjectOf } from '../domain/resource/identity';
 import { AppRef, KindRef, RefreshResult } from '../domain/operation/types';
 import { isManagedResource } from '../domain/plan/plan';
 import { probeHealth } from './cluster/health';
-import { KubeApiError } from './cluster/kube-client';
+import { KubeApiError, KubeClient } from './cluster/kube-client';
 import { Engine } from './engine';
 import { patchStatus, readApplication } from './application-resource';
+import { statusPatch } from '../domain/application/status-write';
 import { metrics, recordAppStatus, timed } from './metrics';
 import { activityLog } from './log';
 
@@ -22,6 +23,12 @@ function condition(type: string, message: string) {
 function previousKinds(status: Record<string, unknown> | undefined): KindRef[] {
   const resources = (status?.resources as Array<{ group?: string; version?: string; kind: string }> | undefined) ?? [];
   return resources.filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
+}
+
+/** Writes the refresh's fields only when they differ from the CR's (see domain/application/status-write). */
+async function writeStatus(client: KubeClient, app: AppRef, current: Record<string, unknown> | undefined, next: Record<string, unknown>): Promise<void> {
+  const patch = statusPatch(current, next, new Date());
+  if (patch) await patchStatus(client, app, patch);
 }
 
 const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
@@ -78,10 +85,9 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
   if (problems.length > 0) {
     const unsupported = problems.some((p) => p.reason === 'UnsupportedSource');
     const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-    await patchStatus(engine.client, app, {
+    await writeStatus(engine.client, app, cr.status, {
       sync: { status: 'Unknown' },
       conditions: [condition(unsupported ? 'UnsupportedSource' : 'InvalidSpecError', `Application ${app.namespace}/${app.name}: ${message}`)],
-      reconciledAt: new Date().toISOString(),
     });
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
@@ -90,7 +96,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
   if ((server !== undefined && server !== IN_CLUSTER_SERVER) || (clusterName !== undefined && clusterName !== 'in-cluster')) {
     // Only the worker's own cluster is served so far; anything else is refused, never deployed here by mistake.
     const message = `Application ${app.namespace}/${app.name}: spec.destination: cluster ${server ?? clusterName} is not registered (only ${IN_CLUSTER_SERVER} / in-cluster is served)`;
-    await patchStatus(engine.client, app, { sync: { status: 'Unknown' }, conditions: [condition('InvalidDestination', message)], reconciledAt: new Date().toISOString() });
+    await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('InvalidDestination', message)] });
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
   try {
@@ -118,13 +124,12 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     const { status: appHealth, message: healthMessage } = applicationHealth({ resources: health.resources, rendered: diff.state.objects.length, allowEmpty });
     const empty = diff.state.objects.length === 0 && !allowEmpty;
     const conditions = empty ? [condition('EmptySource', `Application ${app.namespace}/${app.name}: path ${JSON.stringify(spec.source?.path ?? '.')} of ${spec.source?.repoURL} at ${diff.state.revision.sha.slice(0, 12)} (${diff.state.sourceType}): ${EMPTY_SOURCE_MESSAGE}; nothing is deployed (set spec.syncPolicy.automated.allowEmpty if that is intended)`)] : [];
-    await patchStatus(engine.client, app, {
+    await writeStatus(engine.client, app, cr.status, {
       sync: { status: diff.status, revision: diff.state.revision.sha },
       health: { status: appHealth, message: healthMessage ?? null },
       resources: [...resources, ...orphans],
       sourceType: diff.state.sourceType,
       conditions,
-      reconciledAt: new Date().toISOString(),
       observedGeneration: cr.metadata.generation,
     });
     const managedKinds = [...new Map([...known, ...[...managed, ...diff.orphans].map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))].map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
@@ -132,7 +137,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
   } catch (error) {
     if (!isInputError(error)) throw error;
     const message = describeInputError(app, error);
-    await patchStatus(engine.client, app, { sync: { status: 'Unknown' }, conditions: [condition('ComparisonError', message)], reconciledAt: new Date().toISOString() });
+    await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('ComparisonError', message)] });
     return { ...base, spec, syncStatus: 'Unknown', health: 'Unknown', comparisonError: message, managedKinds: known };
   }
 }

@@ -74,12 +74,8 @@ test('two apps named web in two namespaces sync, prune and are deleted without t
   await eventually('team-b\'s app to be gone', async () => ((await application(teamB, 'web')) ? undefined : true));
   expect(await names()).toEqual(['a-config', 'legacy-leftover']);
   // team-a is still whole and in sync after a fresh compare.
-  const asked = Date.now();
-  await run.appHandle(teamA, 'web').signal('refresh');
-  const refreshed = await eventually('a refresh of team-a after the deletion', async () => {
-    const app = await application(teamA, 'web');
-    return Date.parse(app?.status?.reconciledAt ?? '') >= asked ? app : undefined;
-  });
+  await run.refreshNow(teamA, 'web');
+  const refreshed = await application(teamA, 'web');
   expect(refreshed.status.sync.status).toBe('Synced');
   expect(await names()).toEqual(['a-config', 'legacy-leftover']);
 
