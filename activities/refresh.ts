@@ -102,7 +102,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
   try {
     const diff = await engine.compare(app, spec, known);
     const managed = diff.state.objects.filter(isManagedResource);
-    const health = await probeHealth(engine.client, managed);
+    const health = await probeHealth(engine.live, managed);
     const diffBySubject = new Map(diff.resources.map((r) => [r.subject, r]));
     const healthBySubject = new Map(health.resources.map((r) => [r.subject, r]));
     const resources = managed.map((obj) => {
