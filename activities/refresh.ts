@@ -14,6 +14,7 @@ import { Engine } from './engine';
 import { patchStatus, readApplication } from './application-resource';
 import { statusPatch } from '../domain/application/status-write';
 import { metrics, recordAppStatus, timed } from './metrics';
+import { countRequests } from './request-count';
 import { activityLog } from './log';
 
 function condition(type: string, message: string) {
@@ -51,12 +52,14 @@ export function describeInputError(app: AppRef, error: Error): string {
 
 export async function refreshApplication(engine: Engine, app: AppRef, revisions: string[] = []): Promise<RefreshResult> {
   const started = Date.now();
-  const result = await timed(metrics.reconcileDuration, {}, () => refresh(engine, app));
+  const { result, requests } = await countRequests(() => timed(metrics.reconcileDuration, {}, () => refresh(engine, app)));
+  const kubeRequests = Object.values(requests).reduce((a, b) => a + b, 0);
+  metrics.refreshKubeRequests.observe(kubeRequests);
   if (result.spec && revisions.length > 0) result.resolved = await resolveRevisions(engine, result.spec, revisions);
   const log = activityLog({ app, revision: result.revision });
   if (!result.exists) log.info('refreshed: the Application no longer exists');
   else if (result.invalid || result.comparisonError) log.warn({ syncStatus: result.syncStatus, problem: result.invalid ?? result.comparisonError, durationMs: Date.now() - started }, 'refreshed: cannot compare');
-  else log.info({ syncStatus: result.syncStatus, health: result.health, resources: result.desiredCount, durationMs: Date.now() - started }, 'refreshed');
+  else log.info({ syncStatus: result.syncStatus, health: result.health, resources: result.desiredCount, durationMs: Date.now() - started, kubeRequests: requests }, 'refreshed');
   if (result.exists) recordAppStatus({ name: app.name, namespace: app.namespace, project: result.project ?? 'default', sync_status: result.syncStatus, health_status: result.health });
   return result;
 }

@@ -8,6 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { LabelSelector, parseLabelSelector, selects } from '../../domain/resource/selector';
 import { KubeObject } from '../../domain/resource/types';
+import { uncounted } from '../request-count';
 import { KubeClient } from './kube-client';
 
 /** What the refresh reads live objects through: the cache, or the KubeClient itself. */
@@ -54,7 +55,8 @@ export class LiveObjectCache implements LiveReader {
     if (this.stopped || this.watches.has(id)) return;
     const w: KindWatch = { scope, objects: new Map(), synced: false };
     this.watches.set(id, w);
-    void this.run(id, w);
+    // The watch outlives the refresh that may have asked for it: its requests are not that refresh's.
+    uncounted(() => void this.run(id, w));
   }
 
   subscribe(listener: LiveEventListener): void {

@@ -15,12 +15,14 @@ afterAll(() => run.stop());
 const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Kube requests by verb, and how many refreshes have ended, as the worker's /metrics reports them. */
-async function scrape(): Promise<{ requests: Record<string, number>; refreshes: number }> {
+async function scrape(): Promise<{ requests: Record<string, number>; refreshes: number; counted: number }> {
   const text = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
   const requests: Record<string, number> = {};
   for (const m of text.matchAll(/^sluice_kube_request_total\{verb="([A-Z]+)",code="\d+"\} (\d+)/gm)) requests[m[1]] = (requests[m[1]] ?? 0) + Number(m[2]);
   const refreshes = Number(/^sluice_app_reconcile_duration_seconds_count (\d+)/m.exec(text)?.[1] ?? 0);
-  return { requests, refreshes };
+  // The worker's own per-refresh count (sluice_app_reconcile_kube_requests), summed over all refreshes.
+  const counted = Number(/^sluice_app_reconcile_kube_requests_sum (\d+)/m.exec(text)?.[1] ?? 0);
+  return { requests, refreshes, counted };
 }
 
 function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
@@ -56,6 +58,8 @@ test('a no-op refresh writes nothing and makes at most 2 API requests; a kubectl
     const after = await scrape();
     expect(after.refreshes).toBe(before.refreshes + 1);
     const requests = delta(before.requests, after.requests);
+    // The worker attributes the same requests to the refresh (no watch relisted in between).
+    expect(after.counted - before.counted).toBe(Object.values(requests).reduce((a, b) => a + b, 0));
     perRefresh.push({ ...requests, crWritten: Number((await application(namespace, name)).metadata.resourceVersion !== cr.metadata.resourceVersion) });
   }
   console.log(`API requests per no-op refresh, by verb: ${perRefresh.map((r) => JSON.stringify(r)).join(' ')}`);
