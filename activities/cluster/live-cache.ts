@@ -99,7 +99,9 @@ export class LiveObjectCache implements LiveReader {
     while (!this.stopped) {
       try {
         if (!w.resourceVersion) await this.relist(w, path);
+        const started = Date.now();
         await this.stream(w, path);
+        if (Date.now() - started < 1000) await sleep(1000); // a server ending watches at once is not hammered
       } catch (error) {
         w.resourceVersion = undefined;
         if (error instanceof Gone) continue;
