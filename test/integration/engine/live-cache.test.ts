@@ -12,10 +12,14 @@ const kube = new KubeClient(kc);
 const live = new LiveObjectCache(kube);
 let namespace: string;
 let requests = 0;
+const lists: string[] = [];
 
 beforeAll(async () => {
   namespace = await createTestNamespace(kc, 'livecache');
-  observeKubeRequests(() => requests++);
+  observeKubeRequests((verb) => {
+    requests++;
+    lists.push(verb);
+  });
 });
 afterAll(async () => {
   live.stop();
@@ -50,4 +54,26 @@ test('serves tracked objects from the watch, follows edits and deletions, and fa
 
   await kube.delete('v1', 'ConfigMap', namespace, 'tracked');
   await eventually('the deletion to reach the cache', async () => ((await live.list('v1', 'ConfigMap', { labelSelector: selector })).length === 0 ? true : undefined), 10_000);
+});
+
+test('a watch whose resourceVersion is too old (410 Gone) relists, and tells listeners what changed meanwhile', async () => {
+  const scope = { apiVersion: 'v1', kind: 'ConfigMap', namespace, labelKey: 'livecache/gone' };
+  await kube.apply(configMap('gone-a', { 'livecache/gone': 'x' }, { v: '1' }));
+  const events: string[] = [];
+  live.subscribe((s, type, obj) => {
+    if (s.labelKey === scope.labelKey) events.push(`${type} ${obj.metadata.name} ${(obj.data as any)?.v}`);
+  });
+  live.watch(scope);
+  await eventually('the first list', async () => (events.includes('ADDED gone-a 1') ? true : undefined), 10_000);
+  // Only this test's objects are at stake: the watch is told to resume from a long-compacted version.
+  const w = (live as any).watches.get(`v1/ConfigMap/${namespace}/livecache/gone`);
+  await kube.apply(configMap('gone-a', { 'livecache/gone': 'x' }, { v: '2' }));
+  await eventually('the edit', async () => (events.includes('MODIFIED gone-a 2') ? true : undefined), 10_000);
+  lists.length = 0;
+  w.resourceVersion = '1';
+  w.abort();
+  await kube.apply(configMap('gone-b', { 'livecache/gone': 'x' }, { v: '1' }));
+  await eventually('the relist to see the new object', async () => ((await live.list('v1', 'ConfigMap', { namespace, labelSelector: 'livecache/gone=x' })).length === 2 ? true : undefined), 20_000);
+  expect(lists.filter((verb) => verb === 'GET').length).toBeGreaterThanOrEqual(1);
+  expect(events).toContain('ADDED gone-b 1');
 });
