@@ -49,17 +49,19 @@ test('a no-op refresh writes nothing and makes at most 2 API requests; a kubectl
   await quiet(); // the refreshes the sync and the Deployment's rollout set off
 
   const perRefresh: Array<Record<string, number>> = [];
-  for (let i = 0; i < 3; i++) {
+  // A window counts only if one refresh ended in it and the worker attributes every request in it to that
+  // refresh. Under load a late status update of the Deployment can set off a refresh of its own, running
+  // across the window's edge; such windows are measured again, a few times at most.
+  for (let attempt = 0; perRefresh.length < 3; attempt++) {
+    expect(attempt).toBeLessThan(8);
     const before = await scrape();
     const cr = await application(namespace, name);
     await appHandle(namespace, name).signal('refresh');
     await eventually('the refresh to end', async () => ((await scrape()).refreshes > before.refreshes ? true : undefined), 30_000);
     await quiet();
     const after = await scrape();
-    expect(after.refreshes).toBe(before.refreshes + 1);
     const requests = delta(before.requests, after.requests);
-    // The worker attributes the same requests to the refresh (no watch relisted in between).
-    expect(after.counted - before.counted).toBe(Object.values(requests).reduce((a, b) => a + b, 0));
+    if (after.refreshes !== before.refreshes + 1 || after.counted - before.counted !== Object.values(requests).reduce((a, b) => a + b, 0)) continue;
     perRefresh.push({ ...requests, crWritten: Number((await application(namespace, name)).metadata.resourceVersion !== cr.metadata.resourceVersion) });
   }
   console.log(`API requests per no-op refresh, by verb: ${perRefresh.map((r) => JSON.stringify(r)).join(' ')}`);
@@ -76,6 +78,9 @@ test('a no-op refresh writes nothing and makes at most 2 API requests; a kubectl
     const web = await kube.get('apps/v1', 'Deployment', namespace, 'web');
     return (web?.spec as any).replicas === 2 ? web : undefined;
   }, 30_000);
-  const app = await application(namespace, name);
-  expect(app.status.operationState.finishedAt).not.toBe(healedBefore);
+  // The heal was a sync of its own, recorded once it ended.
+  await eventually('the self-heal sync to be recorded', async () => {
+    const op = (await application(namespace, name))?.status?.operationState;
+    return op?.phase === 'Succeeded' && op.finishedAt !== healedBefore ? true : undefined;
+  }, 30_000);
 });
