@@ -7,7 +7,9 @@ import { isManagedResource } from '../domain/plan/plan';
 import { KubeObject } from '../domain/resource/types';
 import { diffResources, DiffResult } from './cluster/diff';
 import { repoCredentials } from './cluster/credentials';
+import { DiffMemo } from './cluster/diff-memo';
 import { KubeClient } from './cluster/kube-client';
+import { LiveReader } from './cluster/live-cache';
 import { prepareManifests } from './cluster/prepare';
 import { findOrphans, KindRef } from './cluster/prune';
 import { RepoCache, ResolvedRevision } from './git/repository';
@@ -31,23 +33,29 @@ export interface EngineOptions {
   controlNamespace?: string;
   repos?: RepoCache;
   rendered?: RenderedStore;
+  /** Live reads for refreshes: the worker's watch cache (activities/cluster/live-cache.ts); the client by default. */
+  live?: LiveReader;
 }
 
 export class Engine {
   readonly repos: RepoCache;
   readonly rendered: RenderedStore;
   readonly controlNamespace: string;
+  readonly live: LiveReader;
+  /** Comparisons found in sync, reused while neither side changed (activities/cluster/diff-memo.ts). */
+  readonly diffMemo = new DiffMemo();
 
   constructor(readonly client: KubeClient, options: EngineOptions = {}) {
     this.repos = options.repos ?? new RepoCache();
     this.rendered = options.rendered ?? new RenderedStore();
     this.controlNamespace = options.controlNamespace ?? process.env.SLUICE_NAMESPACE ?? 'sluice';
+    this.live = options.live ?? client;
   }
 
   /** Resolves the spec's targetRevision, or `revision` (a branch, tag, SHA or semver constraint) when given. */
   async resolve(spec: ApplicationSpec, revision = spec.source!.targetRevision): Promise<ResolvedRevision> {
     const source = spec.source!;
-    const credentials = await repoCredentials(this.client, source.repoURL, this.controlNamespace);
+    const credentials = await repoCredentials(this.live, source.repoURL, this.controlNamespace);
     return timed(metrics.gitDuration, {}, () => this.repos.resolve(source.repoURL, revision, credentials));
   }
 
@@ -56,7 +64,7 @@ export class Engine {
     const source = spec.source!;
     const resolved = revision ?? (await this.resolve(spec));
     // Credentials are looked up only if git must ask the remote (the commit is normally here since resolve).
-    const credentials = () => repoCredentials(this.client, source.repoURL, this.controlNamespace);
+    const credentials = () => repoCredentials(this.live, source.repoURL, this.controlNamespace);
     const input = { appName: app.name, source, revision: resolved.sha, destinationNamespace: spec.destination.namespace ?? '', credentials };
     // Keyed by the git objects the render reads, not the commit: a commit elsewhere in the repo is a cache hit.
     const digest = await renderDigest(this.repos, input);
@@ -72,9 +80,12 @@ export class Engine {
     return { revision: resolved, digest, sourceType: rendered.sourceType, objects };
   }
 
-  /** Tracked objects no longer desired; hooks are never orphans (their delete policy cleans them up). */
-  async orphans(app: AppRef, desired: KubeObject[], previousKinds: KindRef[] = []): Promise<KubeObject[]> {
-    return (await findOrphans(this.client, app, desired, previousKinds)).filter(isManagedResource);
+  /**
+   * Tracked objects no longer desired; hooks are never orphans (their delete policy cleans them up). Read
+   * from the API server unless `reader` says otherwise: a prune acts on what it reads, a refresh only reports.
+   */
+  async orphans(app: AppRef, desired: KubeObject[], previousKinds: KindRef[] = [], reader: LiveReader = this.client): Promise<KubeObject[]> {
+    return (await findOrphans(reader, app, desired, previousKinds)).filter(isManagedResource);
   }
 
   /**
@@ -84,8 +95,14 @@ export class Engine {
   async compare(app: AppRef, spec: ApplicationSpec, previousKinds: KindRef[] = [], revision?: ResolvedRevision): Promise<DiffResult & { state: DesiredState; orphans: KubeObject[] }> {
     const state = await this.desired(app, spec, revision);
     const managed = state.objects.filter(isManagedResource);
-    const orphans = await this.orphans(app, managed, previousKinds);
-    return { ...(await diffResources(this.client, managed, orphans, spec.ignoreDifferences)), state, orphans };
+    const against = async (live: LiveReader) => {
+      const orphans = await this.orphans(app, managed, previousKinds, live);
+      return { ...(await diffResources(this.client, managed, orphans, spec.ignoreDifferences, { live, memo: this.diffMemo })), state, orphans };
+    };
+    const cached = await against(this.live);
+    // The cache can lag a write made a moment ago (a sync's own apply or prune): a verdict of OutOfSync,
+    // which a sync may act on, is confirmed against the API server first. Synced is the cheap, common case.
+    return cached.status === 'Synced' || this.live === this.client ? cached : against(this.client);
   }
 
   /** The diff to show people: per-resource status and redacted unified diffs, and the revision compared. */

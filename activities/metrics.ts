@@ -2,6 +2,7 @@
 // /metrics. The Temporal SDK's own worker metrics are served separately (see worker/main.ts).
 import client from 'prom-client';
 import { observeKubeRequests } from './cluster/kube-client';
+import { noteRequest } from './request-count';
 
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry });
@@ -21,12 +22,16 @@ export const metrics = {
   checkouts: new client.Counter({ name: 'sluice_checkout_total', help: 'Repository trees written to disk (checkouts materialised), per repository', labelNames: ['repo'], registers: [registry] }),
   renders: new client.Counter({ name: 'sluice_render_total', help: 'Desired-state requests by result: rendered (a renderer ran) or cache_hit', labelNames: ['result'], registers: [registry] }),
   kubeRequests: new client.Counter({ name: 'sluice_kube_request_total', help: 'Kubernetes API requests by verb and HTTP code', labelNames: ['verb', 'code'], registers: [registry] }),
+  refreshKubeRequests: new client.Histogram({ name: 'sluice_app_reconcile_kube_requests', help: 'Kubernetes API requests made by one refresh', buckets: [0, 1, 2, 5, 10, 20, 50, 100, 200], registers: [registry] }),
   approvalWait: new client.Histogram({ name: 'sluice_approval_wait_seconds', help: 'Time from an approval request to its decision or expiry', labelNames: ['state'], buckets: [1, 10, 60, 300, 900, 3600, 14400, 86400], registers: [registry] }),
   approvalsPending: new client.Gauge({ name: 'sluice_approvals_pending', help: 'Approval requests waiting for a decision', registers: [registry] }),
   webhookRequests: new client.Counter({ name: 'sluice_webhook_requests_total', help: 'Webhook requests by provider and result', labelNames: ['provider', 'result'], registers: [registry] }),
 };
 
-observeKubeRequests((verb, code) => metrics.kubeRequests.inc({ verb, code: String(code) }));
+observeKubeRequests((verb, code) => {
+  metrics.kubeRequests.inc({ verb, code: String(code) });
+  noteRequest(verb);
+});
 
 const pending = new Set<string>();
 const appSeries = new Map<string, Record<string, string>>();

@@ -9,10 +9,12 @@ import { keyOf, subjectOf } from '../domain/resource/identity';
 import { AppRef, KindRef, RefreshResult } from '../domain/operation/types';
 import { isManagedResource } from '../domain/plan/plan';
 import { probeHealth } from './cluster/health';
-import { KubeApiError } from './cluster/kube-client';
+import { KubeApiError, KubeClient } from './cluster/kube-client';
 import { Engine } from './engine';
 import { patchStatus, readApplication } from './application-resource';
+import { statusPatch } from '../domain/application/status-write';
 import { metrics, recordAppStatus, timed } from './metrics';
+import { countRequests } from './request-count';
 import { activityLog } from './log';
 
 function condition(type: string, message: string) {
@@ -22,6 +24,12 @@ function condition(type: string, message: string) {
 function previousKinds(status: Record<string, unknown> | undefined): KindRef[] {
   const resources = (status?.resources as Array<{ group?: string; version?: string; kind: string }> | undefined) ?? [];
   return resources.filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
+}
+
+/** Writes the refresh's fields only when they differ from the CR's (see domain/application/status-write). */
+async function writeStatus(client: KubeClient, app: AppRef, current: Record<string, unknown> | undefined, next: Record<string, unknown>): Promise<void> {
+  const patch = statusPatch(current, next, new Date());
+  if (patch) await patchStatus(client, app, patch);
 }
 
 const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
@@ -44,12 +52,14 @@ export function describeInputError(app: AppRef, error: Error): string {
 
 export async function refreshApplication(engine: Engine, app: AppRef, revisions: string[] = []): Promise<RefreshResult> {
   const started = Date.now();
-  const result = await timed(metrics.reconcileDuration, {}, () => refresh(engine, app));
+  const { result, requests } = await countRequests(() => timed(metrics.reconcileDuration, {}, () => refresh(engine, app)));
+  const kubeRequests = Object.values(requests).reduce((a, b) => a + b, 0);
+  metrics.refreshKubeRequests.observe(kubeRequests);
   if (result.spec && revisions.length > 0) result.resolved = await resolveRevisions(engine, result.spec, revisions);
   const log = activityLog({ app, revision: result.revision });
   if (!result.exists) log.info('refreshed: the Application no longer exists');
   else if (result.invalid || result.comparisonError) log.warn({ syncStatus: result.syncStatus, problem: result.invalid ?? result.comparisonError, durationMs: Date.now() - started }, 'refreshed: cannot compare');
-  else log.info({ syncStatus: result.syncStatus, health: result.health, resources: result.desiredCount, durationMs: Date.now() - started }, 'refreshed');
+  else log.info({ syncStatus: result.syncStatus, health: result.health, resources: result.desiredCount, durationMs: Date.now() - started, kubeRequests: requests }, 'refreshed');
   if (result.exists) recordAppStatus({ name: app.name, namespace: app.namespace, project: result.project ?? 'default', sync_status: result.syncStatus, health_status: result.health });
   return result;
 }
@@ -78,10 +88,9 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
   if (problems.length > 0) {
     const unsupported = problems.some((p) => p.reason === 'UnsupportedSource');
     const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-    await patchStatus(engine.client, app, {
+    await writeStatus(engine.client, app, cr.status, {
       sync: { status: 'Unknown' },
       conditions: [condition(unsupported ? 'UnsupportedSource' : 'InvalidSpecError', `Application ${app.namespace}/${app.name}: ${message}`)],
-      reconciledAt: new Date().toISOString(),
     });
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
@@ -90,13 +99,13 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
   if ((server !== undefined && server !== IN_CLUSTER_SERVER) || (clusterName !== undefined && clusterName !== 'in-cluster')) {
     // Only the worker's own cluster is served so far; anything else is refused, never deployed here by mistake.
     const message = `Application ${app.namespace}/${app.name}: spec.destination: cluster ${server ?? clusterName} is not registered (only ${IN_CLUSTER_SERVER} / in-cluster is served)`;
-    await patchStatus(engine.client, app, { sync: { status: 'Unknown' }, conditions: [condition('InvalidDestination', message)], reconciledAt: new Date().toISOString() });
+    await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('InvalidDestination', message)] });
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
   try {
     const diff = await engine.compare(app, spec, known);
     const managed = diff.state.objects.filter(isManagedResource);
-    const health = await probeHealth(engine.client, managed);
+    const health = await probeHealth(engine.live, managed);
     const diffBySubject = new Map(diff.resources.map((r) => [r.subject, r]));
     const healthBySubject = new Map(health.resources.map((r) => [r.subject, r]));
     const resources = managed.map((obj) => {
@@ -118,13 +127,12 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     const { status: appHealth, message: healthMessage } = applicationHealth({ resources: health.resources, rendered: diff.state.objects.length, allowEmpty });
     const empty = diff.state.objects.length === 0 && !allowEmpty;
     const conditions = empty ? [condition('EmptySource', `Application ${app.namespace}/${app.name}: path ${JSON.stringify(spec.source?.path ?? '.')} of ${spec.source?.repoURL} at ${diff.state.revision.sha.slice(0, 12)} (${diff.state.sourceType}): ${EMPTY_SOURCE_MESSAGE}; nothing is deployed (set spec.syncPolicy.automated.allowEmpty if that is intended)`)] : [];
-    await patchStatus(engine.client, app, {
+    await writeStatus(engine.client, app, cr.status, {
       sync: { status: diff.status, revision: diff.state.revision.sha },
       health: { status: appHealth, message: healthMessage ?? null },
       resources: [...resources, ...orphans],
       sourceType: diff.state.sourceType,
       conditions,
-      reconciledAt: new Date().toISOString(),
       observedGeneration: cr.metadata.generation,
     });
     const managedKinds = [...new Map([...known, ...[...managed, ...diff.orphans].map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))].map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
@@ -132,7 +140,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
   } catch (error) {
     if (!isInputError(error)) throw error;
     const message = describeInputError(app, error);
-    await patchStatus(engine.client, app, { sync: { status: 'Unknown' }, conditions: [condition('ComparisonError', message)], reconciledAt: new Date().toISOString() });
+    await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('ComparisonError', message)] });
     return { ...base, spec, syncStatus: 'Unknown', health: 'Unknown', comparisonError: message, managedKinds: known };
   }
 }

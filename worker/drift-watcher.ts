@@ -3,16 +3,21 @@
 // or to an object without generations (ConfigMap, Secret), or a deletion, sends a debounced `refresh`
 // signal to the owning app's workflow, and so does a status change that health reads (a Deployment turning
 // Available, a Job completing), so the app's health follows the cluster in seconds; other churn is ignored.
-import * as k8s from '@kubernetes/client-node';
+// The watches are the live-object cache's (activities/cluster/live-cache.ts): the refresh reads the same
+// objects from it, and a change is in the cache before its refresh signal is sent.
 import type { Logger } from 'pino';
 import { modification, observe, ObservedState } from '../domain/health/status-digest';
 import { appInstanceName, TRACKING_LABEL, trackingLabelValue } from '../domain/resource/identity';
 import { KubeObject } from '../domain/resource/types';
 import { AppRef, KindRef } from '../domain/operation/types';
-import { KubeClient } from '../activities/cluster/kube-client';
+import { LiveObjectCache, WatchScope } from '../activities/cluster/live-cache';
+
+/** The cluster-wide watch of a kind's tracked objects, the one the refresh's orphan search uses as well. */
+export function trackedScope(kind: KindRef): WatchScope {
+  return { apiVersion: kind.apiVersion, kind: kind.kind, namespace: '', labelKey: TRACKING_LABEL };
+}
 
 export class DriftWatcher {
-  private readonly watches = new Map<string, { abort(): void }>();
   private readonly apps = new Map<string, Map<string, AppRef>>();
   /** Per object uid: its generation and a digest of its health-relevant status. */
   private readonly observed = new Map<string, ObservedState>();
@@ -20,11 +25,15 @@ export class DriftWatcher {
   private stopped = false;
 
   constructor(
-    private readonly kube: KubeClient,
+    private readonly live: LiveObjectCache,
     private readonly refresh: (app: AppRef) => Promise<void>,
     private readonly logger: Logger,
     private readonly debounceMs = 1000,
-  ) {}
+  ) {
+    live.subscribe((scope, type, obj) => {
+      if (scope.namespace === '' && scope.labelKey === TRACKING_LABEL) this.onEvent(type, obj);
+    });
+  }
 
   /** Records which kinds an app manages; starts a watch for any kind not watched yet. */
   track(app: AppRef, kinds: KindRef[]): void {
@@ -32,7 +41,7 @@ export class DriftWatcher {
     const owners = this.apps.get(label) ?? new Map<string, AppRef>();
     owners.set(`${app.group}/${app.namespace}/${app.name}`, app);
     this.apps.set(label, owners);
-    for (const kind of kinds) void this.watch(kind);
+    for (const kind of kinds) this.live.watch(trackedScope(kind));
   }
 
   untrack(app: AppRef): void {
@@ -41,35 +50,11 @@ export class DriftWatcher {
 
   stop(): void {
     this.stopped = true;
-    for (const w of this.watches.values()) w.abort();
     for (const t of this.timers.values()) clearTimeout(t);
   }
 
-  private async watch(kind: KindRef): Promise<void> {
-    const id = `${kind.apiVersion}/${kind.kind}`;
-    if (this.stopped || this.watches.has(id)) return;
-    this.watches.set(id, { abort: () => undefined });
-    const plural = await this.kube.resource(kind.apiVersion, kind.kind).then((r) => r.name, () => undefined);
-    if (!plural) {
-      this.watches.delete(id);
-      return;
-    }
-    const base = kind.apiVersion.includes('/') ? `/apis/${kind.apiVersion}` : `/api/${kind.apiVersion}`;
-    const restart = () => {
-      this.watches.delete(id);
-      if (!this.stopped) setTimeout(() => void this.watch(kind), 1000).unref();
-    };
-    try {
-      const request = await new k8s.Watch(this.kube.kubeConfig).watch(`${base}/${plural}`, { labelSelector: TRACKING_LABEL }, (type: string, obj: KubeObject) => this.onEvent(type, obj), restart);
-      this.watches.set(id, request);
-    } catch (error) {
-      this.logger.warn({ err: String(error), kind: id }, 'drift watch failed; retrying');
-      restart();
-    }
-  }
-
   private onEvent(type: string, obj: KubeObject): void {
-    if (type === 'BOOKMARK') return;
+    if (this.stopped) return;
     const uid = obj.metadata.uid ?? '';
     if (type === 'ADDED') {
       this.observed.set(uid, observe(obj));

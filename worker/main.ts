@@ -19,6 +19,7 @@ import { describeTemporal, temporalOptions } from '../config/temporal';
 import { identifyAs } from '../config/user-agent';
 import { logFieldsFromWorkflowId } from '../domain/logging';
 import { KubeClient } from '../activities/cluster/kube-client';
+import { LiveObjectCache } from '../activities/cluster/live-cache';
 import { Engine } from '../activities/engine';
 import { parseDuration } from '../domain/duration';
 import { AppGroup, AppRef, applicationWorkflowId, TASK_QUEUE } from '../domain/operation/types';
@@ -47,7 +48,10 @@ export async function main(): Promise<void> {
   const { address, namespace } = temporal;
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
-  const engine = new Engine(new KubeClient(kc));
+  const kube = new KubeClient(kc);
+  // One watch per kind feeds both the drift watcher and the refreshes' live reads.
+  const live = new LiveObjectCache(kube, logger);
+  const engine = new Engine(kube, { live });
   const groups: AppGroup[] = process.env.SLUICE_WATCH_ARGOCD === 'true' ? ['sluice.dev', 'argoproj.io'] : ['sluice.dev'];
   const workflowOptions = {
     refreshIntervalMs: parseDuration(process.env.SLUICE_REFRESH_INTERVAL ?? '') ?? undefined,
@@ -63,7 +67,7 @@ export async function main(): Promise<void> {
     workflowsPath: require.resolve('../workflows'),
     activities: createActivities(engine, () => client),
   });
-  const drift = new DriftWatcher(engine.client, (app) => refresh(app), logger);
+  const drift = new DriftWatcher(live, (app) => refresh(app), logger);
   const tracked = new Map<string, TrackedApp>();
   const refresh = async (app: AppRef) => {
     await client.workflow.getHandle(applicationWorkflowId(app)).signal(refreshSignal);
@@ -92,6 +96,7 @@ export async function main(): Promise<void> {
   const shutdown = () => {
     controller.stop();
     drift.stop();
+    live.stop();
     http.close();
     worker.shutdown();
   };

@@ -2,13 +2,13 @@
 // labelled sluice.dev/secret-type=repository (or argocd.argoproj.io/secret-type=repository) with url,
 // username and password. A "repo-creds" Secret's url is a prefix shared by many repositories.
 import { normaliseRepoURL, RepoCredentials } from '../git/repository';
-import { KubeClient } from './kube-client';
+import { LiveReader } from './live-cache';
 
 const LABELS = ['sluice.dev/secret-type', 'argocd.argoproj.io/secret-type'];
 
 const decode = (value: string | undefined) => (value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8'));
 
-export async function repoCredentials(client: KubeClient, repoURL: string, namespace: string): Promise<RepoCredentials | undefined> {
+export async function repoCredentials(client: LiveReader, repoURL: string, namespace: string): Promise<RepoCredentials | undefined> {
   const wanted = normaliseRepoURL(repoURL);
   let best: { length: number; credentials: RepoCredentials } | undefined;
   for (const label of LABELS) {

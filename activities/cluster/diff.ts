@@ -6,7 +6,9 @@ import { compareResource, pruneDiff, ResourceDiff, SyncStatus } from '../../doma
 import { keyOf } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { mapLimit } from './concurrency';
+import { DiffMemo } from './diff-memo';
 import { KubeApiError, KubeClient } from './kube-client';
+import { LiveReader } from './live-cache';
 
 export interface DiffResult {
   status: SyncStatus;
@@ -23,16 +25,28 @@ export function pendingDependencies(desired: KubeObject[]): (obj: KubeObject) =>
   return (obj) => crdKinds.has(`${keyOf(obj).group}/${obj.kind}`) || (!!obj.metadata.namespace && namespaces.has(obj.metadata.namespace));
 }
 
+export interface DiffOptions {
+  /** Where live objects are read (the watch cache in the worker); the client by default. */
+  live?: LiveReader;
+  /** In-sync results to reuse while neither the desired object nor the live one changed. */
+  memo?: DiffMemo;
+}
+
 export async function diffResources(
   client: KubeClient,
   desired: KubeObject[],
   orphans: KubeObject[],
   rules: readonly ResourceIgnoreDifferences[] | undefined,
+  options: DiffOptions = {},
 ): Promise<DiffResult> {
   const dependsOnSync = pendingDependencies(desired);
+  const reader = options.live ?? client;
   const resources = await mapLimit(desired, 8, async (obj) => {
-    const live = dependsOnSync(obj) ? undefined : await client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
+    const live = dependsOnSync(obj) ? undefined : await reader.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
     if (!live) return compareResource(obj, undefined, rules);
+    const digest = options.memo ? DiffMemo.digest(obj, rules) : '';
+    const known = options.memo?.lookup(obj, digest, live);
+    if (known) return known;
     let predicted: KubeObject;
     try {
       predicted = await client.apply(obj, { dryRun: true, fieldValidation: 'Ignore' });
@@ -41,7 +55,9 @@ export async function diffResources(
       if (error instanceof KubeApiError && error.code >= 400 && error.code < 500) return { ...compareResource(obj, live, rules), status: 'OutOfSync' as const };
       throw error;
     }
-    return compareResource(predicted, live, rules);
+    const result = compareResource(predicted, live, rules);
+    options.memo?.record(obj, digest, live, result);
+    return result;
   });
   const extra = orphans.map((o) => ({ ...pruneDiff(o), requiresPruning: true }));
   const all = [...resources, ...extra];

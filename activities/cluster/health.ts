@@ -4,7 +4,7 @@ import { healthOf, Health, HealthStatus, worst } from '../../domain/health';
 import { keyOf, subjectOf } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { mapLimit } from './concurrency';
-import { KubeClient } from './kube-client';
+import { LiveReader } from './live-cache';
 
 export interface ResourceHealth extends Health {
   subject: string;
@@ -15,7 +15,7 @@ export interface HealthReport {
   resources: ResourceHealth[];
 }
 
-export async function probeHealth(client: KubeClient, objects: KubeObject[]): Promise<HealthReport> {
+export async function probeHealth(client: LiveReader, objects: KubeObject[]): Promise<HealthReport> {
   const resources = await mapLimit(objects, 8, async (obj) => {
     const live = await client.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
     return { subject: subjectOf(keyOf(obj)), ...healthOf(live) };

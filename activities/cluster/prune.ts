@@ -7,6 +7,7 @@ import { appInstanceName, AppIdentity, keyOf, keyString, ownership, subjectOf, T
 import { KubeObject } from '../../domain/resource/types';
 import { Change } from './apply';
 import { KubeApiError, KubeClient } from './kube-client';
+import { LiveReader } from './live-cache';
 
 export interface KindRef {
   apiVersion: string;
@@ -14,7 +15,7 @@ export interface KindRef {
 }
 
 /** Live objects of the given kinds that this app owns but `desired` no longer contains. */
-export async function findOrphans(client: KubeClient, app: AppIdentity, desired: KubeObject[], kinds: KindRef[]): Promise<KubeObject[]> {
+export async function findOrphans(client: LiveReader, app: AppIdentity, desired: KubeObject[], kinds: KindRef[]): Promise<KubeObject[]> {
   const wanted = new Set(desired.map((o) => keyString(keyOf(o))));
   const seen = new Set<string>();
   const orphans: KubeObject[] = [];

@@ -54,8 +54,11 @@ test('two apps named web in two namespaces sync, prune and are deleted without t
   const leftover = await kube.get('v1', 'ConfigMap', shared, 'legacy-leftover');
   expect(leftover!.metadata.annotations!['sluice.dev/tracking-id']).toBe(`web:/ConfigMap:${shared}/legacy-leftover`);
   for (const namespace of [teamA, teamB]) {
-    const app = await application(namespace, 'web');
-    expect(app.status.sync.status).toBe('Synced');
+    // The operation's end is written before the refresh that follows it: wait for that refresh's verdict.
+    const app = await eventually(`${namespace}/web to be Synced`, async () => {
+      const current = await application(namespace, 'web');
+      return current?.status?.sync?.status === 'Synced' ? current : undefined;
+    }, 10_000);
     expect(app.status.resources.map((r: any) => r.name).sort()).toEqual(namespace === teamA ? ['a-config', 'a-extra'] : ['b-config']);
   }
 
@@ -74,12 +77,8 @@ test('two apps named web in two namespaces sync, prune and are deleted without t
   await eventually('team-b\'s app to be gone', async () => ((await application(teamB, 'web')) ? undefined : true));
   expect(await names()).toEqual(['a-config', 'legacy-leftover']);
   // team-a is still whole and in sync after a fresh compare.
-  const asked = Date.now();
-  await run.appHandle(teamA, 'web').signal('refresh');
-  const refreshed = await eventually('a refresh of team-a after the deletion', async () => {
-    const app = await application(teamA, 'web');
-    return Date.parse(app?.status?.reconciledAt ?? '') >= asked ? app : undefined;
-  });
+  await run.refreshNow(teamA, 'web');
+  const refreshed = await application(teamA, 'web');
   expect(refreshed.status.sync.status).toBe('Synced');
   expect(await names()).toEqual(['a-config', 'legacy-leftover']);
 

@@ -116,6 +116,19 @@ export class E2eRun {
     await eventually('the first refresh', async () => ((await this.application(namespace, name))?.status?.sync?.status ? true : undefined));
   };
 
+  /** How many refreshes the worker has finished (its reconcile histogram's count). */
+  refreshCount = async (): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${this.httpPort}/metrics`)).text();
+    return Number(/^sluice_app_reconcile_duration_seconds_count (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+
+  /** Signals a refresh and waits for the worker to finish one: a refresh that changes nothing writes no status. */
+  refreshNow = async (namespace: string, name: string): Promise<void> => {
+    const before = await this.refreshCount();
+    await this.appHandle(namespace, name).signal('refresh');
+    await eventually(`a refresh of ${namespace}/${name}`, async () => ((await this.refreshCount()) > before ? true : undefined), 60_000);
+  };
+
   pendingApproval = (namespace: string, name: string): Promise<any> =>
     eventually('an approval request', async () => {
       const app = await this.application(namespace, name);
