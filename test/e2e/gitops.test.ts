@@ -46,8 +46,9 @@ test('waves and hooks run in order: PreSync Job, wave 1 ConfigMap, wave 2 Deploy
   // The SyncFail hook never ran.
   expect(await kube.get('batch/v1', 'Job', namespace, 'notify-failure')).toBeUndefined();
   // The whole story is in Temporal: the app workflow's status names the synced revision.
-  const status = await run.temporal.workflow.getHandle(applicationWorkflowId({ namespace, name })).query('status');
-  expect((status as any).state.lastSyncedRevision).toBe(head);
+  // (The sync writes its end to the CR a moment before the app workflow has settled it.)
+  const handle = run.temporal.workflow.getHandle(applicationWorkflowId({ namespace, name }));
+  await eventually('the app workflow to settle the sync', async () => (((await handle.query('status')) as any).state.lastSyncedRevision === head ? true : undefined), 30_000);
 });
 
 test('a failing PreSync hook fails the sync, runs the SyncFail hook, and applies nothing of the Sync phase', async () => {
