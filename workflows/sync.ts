@@ -4,7 +4,7 @@
 // this workflow's own code ends it Failed instead of failing workflow tasks forever. Only orchestration here.
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, getExternalWorkflowHandle,
-  isCancellation, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  isCancellation, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { PreparedSync, syncMemo, SyncOutcome, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus } from '../domain/operation/types';
@@ -20,6 +20,14 @@ export { approveSignal, approveUpdate, rejectSignal, rejectUpdate } from './appr
 const quick = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '5 minutes',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
+});
+/**
+ * Status writes are short and idempotent: local activities, run by the worker that runs this workflow, with no
+ * task-queue round trip and a marker in history instead of three events and a workflow task.
+ */
+const status = proxyLocalActivities<SluiceActivities>({
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
 const waiting = proxyActivities<SluiceActivities>({
@@ -68,7 +76,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
   };
   const record = (extra: { message?: string; deployed?: { revision: string; approvedBy?: string } } = {}) =>
     CancellationScope.nonCancellable(() =>
-      quick.recordOperation({ app: request.app, progress, initiatedBy: request.initiatedBy, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }),
+      status.recordOperation({ app: request.app, progress, initiatedBy: request.initiatedBy, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }),
     );
   /** A status write and its notification go out in the same workflow task: a round trip saved each time. */
   const recordAndNotify = async (extra: Parameters<typeof record>[0], event?: Parameters<typeof notify>[1]) => {
