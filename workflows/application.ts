@@ -17,7 +17,6 @@ import { changedAttributes, SA } from './search-attributes';
 import { notify as deliver } from './notify';
 import { supersedeSignal, syncFinishedSignal, syncWorkflow } from './sync';
 
-export type { CarriedState } from '../domain/operation/machine';
 
 const activities = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '5 minutes',
@@ -145,7 +144,6 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     state.operations += 1;
     const operation: Operation = { ...fields, id: `${state.operations}-${uuid4().slice(0, 8)}`, attempt: 1 };
     pending.push(operation);
-    refreshRequested = true;
     let served = await condition(() => answers.has(operation.id), REQUEST_WAIT_MS);
     if (!served && state.running?.operation.id === operation.id) served = await condition(() => answers.has(operation.id), REQUEST_WAIT_MS);
     const answer = answers.get(operation.id);
