@@ -11,7 +11,7 @@
 //   - then `--steady S` seconds of steady state: the worker's CPU-seconds per minute and its API requests.
 // Prints the ratios to kubectl. Results are kept in bench/RESULTS.md.
 //
-//   node --import tsx bench/fleet.ts [--apps N] [--steady SECONDS] [--flux | --no-flux]     (the local stack must be up)
+//   node --import tsx bench/fleet.ts [--apps N] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR]     (the local stack must be up)
 // Flux runs by default when its build is cached (`scripts/build-tools.sh flux`); --flux makes a missing build an error.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +22,7 @@ import { applicationManifest } from '../test/fixtures/gitops';
 import { deploymentYaml } from '../test/fixtures/sources';
 import { E2eRun } from '../test/support/e2e';
 import { TestRepo } from '../test/support/git';
+import { runDir } from '../test/support/stack';
 import { FluxControllers, fluxMissing, gitRepository, isReady, kustomization } from './flux';
 
 const exec = promisify(execFile);
@@ -29,8 +30,14 @@ const arg = (name: string, fallback: number) => (process.argv.includes(name) ? N
 const apps = arg('--apps', 100);
 const steadySeconds = arg('--steady', 0);
 const fluxWanted = process.argv.includes('--flux') ? 'required' : process.argv.includes('--no-flux') ? 'off' : 'if-built';
+const skipKubectl = process.argv.includes('--no-kubectl');
+// --cpu-prof DIR: the worker writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+const cpuProfDir = process.argv.includes('--cpu-prof') ? path.resolve(process.argv[process.argv.indexOf('--cpu-prof') + 1]) : undefined;
 // The worker as deployed: 3-minute polling with jitter, refs reused for 10 s (the e2e harness turns that cache off).
-const run = new E2eRun(18120, { SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m', SLUICE_REVISION_TTL: '10s' });
+const run = new E2eRun(18120, {
+  SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m', SLUICE_REVISION_TTL: '10s',
+});
+if (cpuProfDir) run.workerNodeArgs = ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
 const { env, kube, runId } = run;
 
 const appFiles = (i: number): Record<string, string> => ({
@@ -58,6 +65,24 @@ async function metrics(): Promise<Map<string, number>> {
   return sums;
 }
 
+/** The shared stack's processes: what each contender makes the API server, etcd and (for Sluice) Temporal spend. */
+const STACK = ['kube-apiserver', 'etcd', 'temporal', 'kube-controller-manager', 'kwok'] as const;
+function stackCpu(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of STACK) {
+    try {
+      out[name] = usage(Number(fs.readFileSync(path.join(runDir, 'pids', name), 'utf8').trim())).cpu;
+    } catch {
+      out[name] = NaN;
+    }
+  }
+  return out;
+}
+const stackDelta = (before: Record<string, number>) => {
+  const after = stackCpu();
+  return STACK.map((name) => `${name} ${(after[name] - before[name]).toFixed(1)}`).join(', ');
+};
+
 const kubectl = (...args: string[]) => exec(env.SLUICE_KUBECTL, ['--kubeconfig', env.KUBECONFIG, ...args], { maxBuffer: 64 << 20 });
 
 async function createNamespaces(prefix: string, count = apps): Promise<string[]> {
@@ -80,10 +105,13 @@ async function kubectlBaseline(): Promise<number> {
       fs.writeFileSync(target, text.replace(/^metadata:\n/m, `metadata:\n  namespace: ${namespaces[i]}\n  labels: {sluice.dev/bench: "${runId}"}\n`));
     }
   }
+  const stack = stackCpu();
   const started = performance.now();
   await kubectl('apply', '--server-side', '-R', '-f', root);
   await kubectl('wait', '--for=condition=Available', 'deployments', '-A', '-l', `sluice.dev/bench=${runId}`, '--timeout=1800s');
-  return (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`  stack CPU-s during kubectl: ${stackDelta(stack)}`);
+  return seconds;
 }
 
 /** Polls `count` every second, printing progress, until it reaches `apps`; returns the seconds since `started`. */
@@ -105,12 +133,14 @@ async function fluxFleet(repo: TestRepo): Promise<{ seconds: number; cpu: number
     await controllers.start(kube);
     const total = () => controllers.pids.map(usage).reduce((a, b) => ({ cpu: a.cpu + b.cpu, peakMiB: a.peakMiB + b.peakMiB, rssMiB: a.rssMiB + b.rssMiB }));
     const cpuBefore = total().cpu;
+    const stack = stackCpu();
     const started = performance.now();
     // The clock starts before the GitRepository, as Sluice's includes fetching the repo.
     await kube.create(gitRepository(control, repo.url));
     await Promise.all(namespaces.map((target, i) => kube.create(kustomization(control, `app-${i}`, `./apps/app-${i}`, target))));
     const seconds = await until(started, 'Kustomizations Ready', async () => (await kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: control })).filter(isReady).length);
     const { cpu, peakMiB } = total();
+    console.log(`  stack CPU-s during Flux: ${stackDelta(stack)}`);
     return { seconds, cpu: cpu - cpuBefore, peakMiB };
   } catch (error) {
     console.error(controllers.output());
@@ -136,6 +166,7 @@ async function sluiceFleet(repo: TestRepo): Promise<{ seconds: number; cpu: numb
   const pid = run.worker.pid;
   const cpuBefore = usage(pid).cpu;
   const before = await metrics();
+  const stack = stackCpu();
   const started = performance.now();
   await Promise.all(namespaces.map((namespace, i) => kube.create(applicationManifest({ name: `app-${i}`, namespace, repoURL: repo.url, path: `apps/app-${i}`, destination: namespace, runId }) as unknown as KubeObject)));
   const seconds = await until(started, 'Synced and Healthy', async () => {
@@ -143,6 +174,7 @@ async function sluiceFleet(repo: TestRepo): Promise<{ seconds: number; cpu: numb
     return list.filter((a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy').length;
   });
   const { cpu, peakMiB } = usage(pid);
+  console.log(`  stack CPU-s during Sluice: ${stackDelta(stack)}`);
   return { seconds, cpu: cpu - cpuBefore, peakMiB, before, after: await metrics() };
 }
 
@@ -153,7 +185,7 @@ async function main(): Promise<void> {
   try {
     const idle = usage(run.worker.pid);
     console.log(`fleet of ${apps} apps from one repo (worker idle RSS ${idle.rssMiB.toFixed(0)} MiB)`);
-    const baseline = await kubectlBaseline();
+    const baseline = skipKubectl ? NaN : await kubectlBaseline();
     console.log(`kubectl apply --server-side + wait: ${baseline.toFixed(1)} s`);
     const repo = await run.repo('fleet');
     repo.commit('fleet', Object.assign({}, ...Array.from({ length: apps }, (_, i) => appFiles(i))));

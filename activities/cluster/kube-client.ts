@@ -2,7 +2,9 @@
 // (field manager "sluice", force, dry-run, strict field validation) and delete. Plain REST over the
 // kubeconfig's credentials, so every request option is explicit. Every call is counted by verb and code.
 import * as k8s from '@kubernetes/client-node';
-import type https from 'node:https';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import fetch, { Headers, RequestInit } from 'node-fetch';
 import { userAgent } from '../../config/user-agent';
 import { KubeObject } from '../../domain/resource/types';
@@ -60,8 +62,15 @@ function identified(kc: k8s.KubeConfig): IdentifiedKubeConfig {
   return copy;
 }
 
+/** The TLS material that tells one agent from another. */
+const AGENT_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+
 export class KubeClient {
+  /** Connections kept open to one API server, at most (the server's default in-flight limit is 400). */
+  static readonly MAX_SOCKETS = 32;
   private readonly server: string;
+  /** The kubeconfig builds a new agent (a TLS handshake) per request; requests share one kept-alive agent instead. */
+  private pooled?: { key: string; agent: http.Agent };
   private readonly discovery = new Map<string, Promise<ApiResource[]>>();
   private readonly kc: IdentifiedKubeConfig;
 
@@ -91,7 +100,7 @@ export class KubeClient {
     const headers = new Headers(init.headers);
     headers.set('Accept', 'application/json');
     if (options.body !== undefined) headers.set('Content-Type', options.contentType ?? 'application/json');
-    const response = await fetch(url.toString(), { ...init, method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const response = await fetch(url.toString(), { ...init, agent: this.keptAlive(init.agent), method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
     observer(method === 'PATCH' && options.contentType === 'application/apply-patch+yaml' ? 'APPLY' : method, response.status);
     const text = await response.text();
     let parsed: Record<string, unknown> = {};
@@ -105,6 +114,23 @@ export class KubeClient {
       throw new KubeApiError(response.status, String(parsed.reason ?? response.statusText), String(parsed.message ?? `${method} ${path}: HTTP ${response.status}`));
     }
     return parsed as T;
+  }
+
+  /**
+   * A keep-alive agent with the same TLS material as the kubeconfig's fresh one, reused while that material is
+   * unchanged (rotated certificates give a new agent). Proxy agents are left as they are.
+   */
+  private keptAlive(agent: RequestInit['agent']): RequestInit['agent'] {
+    if (!agent || (agent.constructor !== https.Agent && agent.constructor !== http.Agent)) return agent;
+    const options = (agent as http.Agent & { options: Record<string, unknown> }).options;
+    const key = createHash('sha256').update(JSON.stringify([agent.constructor.name, ...AGENT_KEYS.map((k) => String(options[k] ?? ''))])).digest('hex');
+    if (this.pooled?.key !== key) {
+      this.pooled?.agent.destroy();
+      const shared = { ...options, keepAlive: true, maxSockets: KubeClient.MAX_SOCKETS, maxFreeSockets: KubeClient.MAX_SOCKETS };
+      this.pooled = { key, agent: agent instanceof https.Agent ? new https.Agent(shared) : new http.Agent(shared) };
+    }
+    (agent as http.Agent).destroy();
+    return this.pooled.agent;
   }
 
   private groupVersionPath(apiVersion: string): string {

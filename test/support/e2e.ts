@@ -33,6 +33,8 @@ export class E2eRun {
   readonly repos: TestRepo[] = [];
   readonly workerEnv: Record<string, string>;
   worker!: WorkerProcess;
+  /** Arguments for the worker's node (before the script), e.g. a benchmark's `--cpu-prof`. */
+  workerNodeArgs: string[] = [];
   temporal!: Client;
   private connection?: Connection;
 
@@ -53,14 +55,14 @@ export class E2eRun {
     const crdDir = path.join(repoRoot, 'deploy/crds');
     const crds = fs.readdirSync(crdDir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(crdDir, f), 'utf8')).map((d) => d.toJS() as KubeObject));
     await applyObjects(this.kube, crds);
-    this.worker = await startWorker(this.workerEnv);
+    this.worker = await startWorker(this.workerEnv, this.workerNodeArgs);
     this.connection = await Connection.connect({ address: this.env.TEMPORAL_ADDRESS });
     this.temporal = new Client({ connection: this.connection });
   }
 
   async restartWorker(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.worker.stop(signal);
-    this.worker = await startWorker(this.workerEnv);
+    this.worker = await startWorker(this.workerEnv, this.workerNodeArgs);
   }
 
   async stop(): Promise<void> {

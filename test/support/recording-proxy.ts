@@ -19,6 +19,8 @@ export interface RecordedRequest {
 export interface RecordingProxy {
   url: string;
   requests: RecordedRequest[];
+  /** How many connections clients opened to the proxy (for TLS, each one a handshake). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,9 @@ async function serve(upstream: Upstream, server: http.Server, scheme: 'http' | '
     req.pipe(forward);
   });
   const sockets = new Set<Socket>();
+  let connections = 0;
   server.on('connection', (socket) => {
+    connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -54,6 +58,7 @@ async function serve(upstream: Upstream, server: http.Server, scheme: 'http' | '
   return {
     url: `${scheme}://127.0.0.1:${port}`,
     requests,
+    connections: () => connections,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();

@@ -9,10 +9,11 @@ export interface WorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
+/** `nodeArgs` go to node before the script: e.g. `--cpu-prof`, which NODE_OPTIONS does not allow. */
+export async function startWorker(env: Record<string, string>, nodeArgs: string[] = []): Promise<WorkerProcess> {
   const stack = stackEnv();
   // tsx is loaded in-process (not its CLI, which runs the script in a child): the pid is the worker itself.
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
     cwd: repoRoot,
     env: {
       ...process.env,
