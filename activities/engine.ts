@@ -11,7 +11,7 @@ import { DiffMemo } from './cluster/diff-memo';
 import { KubeClient } from './cluster/kube-client';
 import { LiveReader } from './cluster/live-cache';
 import { prepareManifests } from './cluster/prepare';
-import { findOrphans, KindRef } from './cluster/prune';
+import { confirmOrphans, findOrphans, KindRef } from './cluster/prune';
 import { RepoCache, ResolvedRevision } from './git/repository';
 import { renderDigest, RenderedStore, renderSource } from './render';
 import { metrics, timed } from './metrics';
@@ -81,11 +81,13 @@ export class Engine {
   }
 
   /**
-   * Tracked objects no longer desired; hooks are never orphans (their delete policy cleans them up). Read
-   * from the API server unless `reader` says otherwise: a prune acts on what it reads, a refresh only reports.
+   * Tracked objects no longer desired; hooks are never orphans (their delete policy cleans them up). By default
+   * found in the watch cache and each confirmed by the API server (a prune acts on what exists now, and no sync
+   * lists a kind across the cluster); read from `reader` alone when given (a refresh only reports).
    */
-  async orphans(app: AppRef, desired: KubeObject[], previousKinds: KindRef[] = [], reader: LiveReader = this.client): Promise<KubeObject[]> {
-    return (await findOrphans(reader, app, desired, previousKinds)).filter(isManagedResource);
+  async orphans(app: AppRef, desired: KubeObject[], previousKinds: KindRef[] = [], reader?: LiveReader): Promise<KubeObject[]> {
+    const found = reader ? await findOrphans(reader, app, desired, previousKinds) : await confirmOrphans(this.live, this.client, app, desired, previousKinds);
+    return found.filter(isManagedResource);
   }
 
   /**
@@ -95,14 +97,15 @@ export class Engine {
   async compare(app: AppRef, spec: ApplicationSpec, previousKinds: KindRef[] = [], revision?: ResolvedRevision): Promise<DiffResult & { state: DesiredState; orphans: KubeObject[] }> {
     const state = await this.desired(app, spec, revision);
     const managed = state.objects.filter(isManagedResource);
-    const against = async (live: LiveReader) => {
-      const orphans = await this.orphans(app, managed, previousKinds, live);
+    const against = async (live: LiveReader, confirm: boolean) => {
+      const orphans = await this.orphans(app, managed, previousKinds, confirm ? undefined : live);
       return { ...(await diffResources(this.client, managed, orphans, spec.ignoreDifferences, { live, memo: this.diffMemo })), state, orphans };
     };
-    const cached = await against(this.live);
+    const cached = await against(this.live, false);
     // The cache can lag a write made a moment ago (a sync's own apply or prune): a verdict of OutOfSync,
-    // which a sync may act on, is confirmed against the API server first. Synced is the cheap, common case.
-    return cached.status === 'Synced' || this.live === this.client ? cached : against(this.client);
+    // which a sync may act on, is confirmed against the API server first (orphans found in the cache, each read
+    // again). Synced is the cheap, common case.
+    return cached.status === 'Synced' || this.live === this.client ? cached : against(this.client, true);
   }
 
   /** The diff to show people: per-resource status and redacted unified diffs, and the revision compared. */

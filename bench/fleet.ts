@@ -59,8 +59,12 @@ async function metrics(): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${run.httpPort}/metrics`)).text();
   const sums = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const m = /^([a-z_]+)(?:\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
-    if (m) sums.set(m[1], (sums.get(m[1]) ?? 0) + Number(m[2]));
+    const m = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (!m) continue;
+    sums.set(m[1], (sums.get(m[1]) ?? 0) + Number(m[3]));
+    // Kubernetes requests by verb as well (the code label summed away).
+    const verb = m[1] === 'sluice_kube_request_total' ? /verb="([A-Z]+)"/.exec(m[2] ?? '')?.[1] : undefined;
+    if (verb) sums.set(`sluice_kube_request_total.${verb}`, (sums.get(`sluice_kube_request_total.${verb}`) ?? 0) + Number(m[3]));
   }
   return sums;
 }
@@ -200,7 +204,7 @@ async function main(): Promise<void> {
     const delta = (key: string) => (sluice.after.get(key) ?? 0) - (sluice.before.get(key) ?? 0);
     console.log(`sluice: ${sluice.seconds.toFixed(1)} s (${(sluice.seconds / baseline).toFixed(2)}× kubectl); worker ${sluice.cpu.toFixed(1)} CPU-s (${(sluice.cpu / apps).toFixed(2)} per app), peak RSS ${sluice.peakMiB.toFixed(0)} MiB`);
     if (flux) console.log(`sluice / flux: ${(sluice.seconds / flux.seconds).toFixed(2)}× time, ${(sluice.cpu / flux.cpu).toFixed(2)}× CPU-s, ${(sluice.peakMiB / flux.peakMiB).toFixed(2)}× peak RSS`);
-    const counters = [...sluice.after.keys()].filter((k) => /^sluice_(git|render|kube|checkout)/.test(k) && /_total$|_count$/.test(k));
+    const counters = [...sluice.after.keys()].filter((k) => /^sluice_(git|render|kube|checkout)/.test(k) && /_total(\.[A-Z]+)?$|_count$/.test(k));
     for (const key of counters) console.log(`  ${key}: ${delta(key)}`);
     if (steadySeconds > 0) {
       const cpu0 = usage(run.worker.pid).cpu;

@@ -14,6 +14,23 @@ export interface KindRef {
   kind: string;
 }
 
+/** Whether a live object is one this app owns, `desired` no longer contains, and nobody is deleting already. */
+function isOrphan(item: KubeObject, app: AppIdentity, wanted: Set<string>): boolean {
+  return ownership(item, app) === 'owned' && !wanted.has(keyString(keyOf(item))) && !item.metadata.deletionTimestamp;
+}
+
+/**
+ * Orphans to act on: found in `cache` (the watch cache: no LIST across the cluster), then each read again from
+ * the API server and kept only if it is still an orphan there. Usually there are none, and this costs nothing.
+ */
+export async function confirmOrphans(cache: LiveReader, client: LiveReader, app: AppIdentity, desired: KubeObject[], kinds: KindRef[]): Promise<KubeObject[]> {
+  const candidates = await findOrphans(cache, app, desired, kinds);
+  if (cache === client) return candidates;
+  const wanted = new Set(desired.map((o) => keyString(keyOf(o))));
+  const fresh = await Promise.all(candidates.map((o) => client.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name!)));
+  return fresh.filter((o): o is KubeObject => !!o && isOrphan(o, app, wanted));
+}
+
 /** Live objects of the given kinds that this app owns but `desired` no longer contains. */
 export async function findOrphans(client: LiveReader, app: AppIdentity, desired: KubeObject[], kinds: KindRef[]): Promise<KubeObject[]> {
   const wanted = new Set(desired.map((o) => keyString(keyOf(o))));
@@ -31,7 +48,7 @@ export async function findOrphans(client: LiveReader, app: AppIdentity, desired:
       throw error;
     }
     for (const item of items) {
-      if (ownership(item, app) === 'owned' && !wanted.has(keyString(keyOf(item))) && !item.metadata.deletionTimestamp) orphans.push(item);
+      if (isOrphan(item, app, wanted)) orphans.push(item);
     }
   }
   return orphans;

@@ -1,0 +1,67 @@
+// The cost of one app's sync does not grow with the fleet: once the worker's watches are warm, refreshing and
+// syncing a new app makes no cluster-wide LIST (each would read every object of its kind in the cluster, so a
+// fleet of N apps would pay N × N). Counted from outside, by a TLS proxy in front of the real API server.
+import { deploymentYaml } from '../fixtures/sources';
+import { E2eRun } from '../support/e2e';
+import { eventually } from '../support/kube';
+import { RecordedRequest, RecordingProxy, startKubeRecorder } from '../support/recording-proxy';
+import { stackEnv } from '../support/stack';
+
+let proxy: RecordingProxy & { kubeconfig: string };
+let run: E2eRun;
+
+beforeAll(async () => {
+  proxy = await startKubeRecorder(stackEnv().KUBECONFIG);
+  run = new E2eRun(18830, { KUBECONFIG: proxy.kubeconfig });
+  await run.start();
+});
+
+afterAll(async () => {
+  await run?.stop();
+  await proxy?.close();
+});
+
+const files = (mode: string) => ({
+  'app/config.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: ${mode}\n`,
+  'app/deployment.yaml': deploymentYaml('web', 1),
+  'app/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n',
+});
+
+/** A LIST of a kind across all namespaces that is not a watch: the request whose cost grows with the cluster. */
+const clusterWideList = (r: RecordedRequest) =>
+  r.method === 'GET' && /^\/apis?\/(?:[^/]+\/)?[^/]+\/[a-z]+\?/.test(r.path) && !r.path.includes('watch=true') && !r.path.startsWith('/apis/sluice.dev/');
+
+async function synced(namespace: string, name: string, revision: string): Promise<void> {
+  await run.waitForOperation(namespace, name, 'Succeeded', revision);
+  await eventually('Synced and Healthy', async () => {
+    const app = await run.application(namespace, name);
+    return app?.status?.sync?.status === 'Synced' && app?.status?.health?.status === 'Healthy' ? true : undefined;
+  });
+}
+
+test('a second app is refreshed, synced and pruned with no cluster-wide LIST once the watches are warm', async () => {
+  const first = await run.scenario('warm', files('first'));
+  await synced(first.namespace, first.name, first.repo.git('rev-parse', 'HEAD'));
+
+  const from = proxy.requests.length;
+  const second = await run.scenario('cold', files('second'));
+  await synced(second.namespace, second.name, second.repo.git('rev-parse', 'HEAD'));
+  // A prune: the Service leaves the repo, and the sync deletes it.
+  second.repo.commit('drop the service', { 'app/service.yaml': null });
+  await appRefresh(second.namespace, second.name);
+  await synced(second.namespace, second.name, second.repo.git('rev-parse', 'HEAD'));
+  expect(await run.kube.get('v1', 'Service', second.namespace, 'web')).toBeUndefined();
+
+  const requests = proxy.requests.slice(from);
+  const byKind = new Map<string, number>();
+  for (const r of requests) {
+    const key = `${r.method} ${r.path.replace(/\?.*/, '').replace(/namespaces\/[^/]+/, 'namespaces/*')}`;
+    byKind.set(key, (byKind.get(key) ?? 0) + 1);
+  }
+  console.log(`API requests for the second app (create, sync, prune): ${requests.length}\n${[...byKind].map(([k, n]) => `  ${n} ${k}`).join('\n')}`);
+  expect(requests.filter(clusterWideList).map((r) => r.path)).toEqual([]);
+});
+
+async function appRefresh(namespace: string, name: string): Promise<void> {
+  await run.appHandle(namespace, name).signal('refresh');
+}
