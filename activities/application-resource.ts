@@ -1,6 +1,7 @@
 // Reading and writing Application CRs (either group) and their status subresource.
 import { AppRef } from '../domain/operation/types';
 import { Application } from '../domain/application/types';
+import { KubeObject } from '../domain/resource/types';
 import { KubeApiError, KubeClient } from './cluster/kube-client';
 
 function appPath(app: AppRef, sub = ''): string {
@@ -17,11 +18,12 @@ export async function readApplication(client: KubeClient, app: AppRef): Promise<
 }
 
 /** Merges `status` into the CR's status (a JSON merge patch: arrays are replaced whole). Gone apps are ignored. */
-export async function patchStatus(client: KubeClient, app: AppRef, status: Record<string, unknown>): Promise<void> {
+/** Merges `status` into the Application's status; returns the Application as written (undefined if it is gone). */
+export async function patchStatus(client: KubeClient, app: AppRef, status: Record<string, unknown>): Promise<KubeObject | undefined> {
   try {
-    await client.request('PATCH', appPath(app, '/status'), { body: { status }, contentType: 'application/merge-patch+json' });
+    return await client.request<KubeObject>('PATCH', appPath(app, '/status'), { body: { status }, contentType: 'application/merge-patch+json' });
   } catch (error) {
-    if (error instanceof KubeApiError && error.code === 404) return;
+    if (error instanceof KubeApiError && error.code === 404) return undefined;
     throw error;
   }
 }

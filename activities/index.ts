@@ -57,7 +57,7 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
   return {
     ...temporalActivities(temporal),
     refreshApplication: guarded((input: { app: AppRef; revisions?: string[] }) => refreshApplication(engine, input.app, input.revisions)),
-    prepareSync: guarded((ctx: SyncContext) => prepareSync(engine, ctx)),
+    prepareSync: guarded((ctx: SyncContext & { dryRun?: boolean }) => prepareSync(engine, ctx)),
     dryRunSync: guarded((ctx: SyncContext) => dryRunSync(engine, ctx)),
     runSyncStep: guarded((input: { ctx: SyncContext; tasks: SyncTask[]; first: boolean }) => runSyncStep(engine, input)),
     awaitStepHealthy: guarded((input: { ctx: SyncContext; tasks: SyncTask[] }) => awaitStepHealthy(engine, input)),

@@ -1,5 +1,6 @@
 // Writes a sync's state to the Application CR in Argo CD's shape: status.operationState, status.history
 // (kept to revisionHistoryLimit; the full history stays in Temporal) and Sluice's status.approval.
+import { subscribedTriggers, Trigger } from '../domain/notifications';
 import { AppRef, ApprovalRequest, Initiator, SyncProgress } from '../domain/operation/types';
 import { patchStatus, readApplication } from './application-resource';
 import { Engine } from './engine';
@@ -17,7 +18,8 @@ export interface OperationRecord {
   revisionHistoryLimit?: number;
 }
 
-export async function recordOperation(engine: Engine, record: OperationRecord): Promise<void> {
+/** Writes the operation's state to the CR; returns the triggers the app subscribes to now (read off the write). */
+export async function recordOperation(engine: Engine, record: OperationRecord): Promise<Trigger[]> {
   const { progress } = record;
   const status: Record<string, unknown> = {
     operationState: {
@@ -54,8 +56,9 @@ export async function recordOperation(engine: Engine, record: OperationRecord): 
     history.push({ id, revision: record.deployed.revision, deployedAt: progress.finishedAt ?? new Date().toISOString(), deployStartedAt: progress.startedAt, initiatedBy: record.initiatedBy, ...(record.deployed.approvedBy ? { approvedBy: record.deployed.approvedBy } : {}) } as { id: number });
     status.history = history.slice(-(record.revisionHistoryLimit ?? 10));
   }
-  await patchStatus(engine.client, record.app, status);
+  const written = await patchStatus(engine.client, record.app, status);
   if (!progress.finishedAt) log.info({ step: progress.step, attempt: progress.attempt, ...(record.approval?.state === 'Pending' ? { approval: 'Pending' } : {}) }, 'sync progress');
+  return subscribedTriggers(written?.metadata.annotations);
 }
 
 export interface OperationEnd {

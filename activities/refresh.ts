@@ -4,6 +4,7 @@
 import { ApplicationSpec } from '../domain/application/types';
 import { validateApplication } from '../domain/application/validate';
 import { InputError } from '../domain/errors';
+import { subscribedTriggers } from '../domain/notifications';
 import { applicationHealth, EMPTY_SOURCE_MESSAGE } from '../domain/health/application';
 import { keyOf, subjectOf } from '../domain/resource/identity';
 import { AppRef, KindRef, RefreshResult } from '../domain/operation/types';
@@ -82,7 +83,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
   const cr = await readApplication(engine.client, app);
   const empty: RefreshResult = { exists: false, syncStatus: 'Unknown', health: 'Unknown', managedKinds: [] };
   if (!cr) return empty;
-  const base = { exists: true, uid: cr.metadata.uid, generation: cr.metadata.generation, project: cr.spec?.project, deleting: !!(cr.metadata as { deletionTimestamp?: string }).deletionTimestamp, finalizers: cr.metadata.finalizers ?? [] };
+  const base = { exists: true, uid: cr.metadata.uid, generation: cr.metadata.generation, project: cr.spec?.project, subscribed: subscribedTriggers(cr.metadata.annotations), deleting: !!(cr.metadata as { deletionTimestamp?: string }).deletionTimestamp, finalizers: cr.metadata.finalizers ?? [] };
   const known = previousKinds(cr.status);
   const problems = validateApplication(cr);
   if (problems.length > 0) {

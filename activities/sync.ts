@@ -73,7 +73,12 @@ async function refuseSharedResources(engine: Engine, ctx: SyncContext, objects: 
   if (error) throw error;
 }
 
-export async function prepareSync(engine: Engine, ctx: SyncContext): Promise<PreparedSync> {
+/**
+ * Plans the sync: the objects at the revision, the orphans, the steps and the diff an approver would see. With
+ * `dryRun` (a sync with no approval to wait for), also dry-runs what it would apply, from the same objects: a
+ * rejection is returned, not thrown, so the sync still fails the way a failed dry-run does (SyncFail hooks run).
+ */
+export async function prepareSync(engine: Engine, ctx: SyncContext & { dryRun?: boolean }): Promise<PreparedSync> {
   const { objects, orphans, digest } = await loadObjects(engine, ctx);
   const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
   if (options.failOnSharedResource) await refuseSharedResources(engine, ctx, objects);
@@ -83,7 +88,17 @@ export async function prepareSync(engine: Engine, ctx: SyncContext): Promise<Pre
   const diffDigest = `sha256:${createHash('sha256').update(JSON.stringify(diff.resources.map((r) => [r.subject, r.status, r.diff]))).digest('hex')}`;
   const summary = { ...summarisePlan(plan), outOfSync: diff.resources.filter((r) => r.status === 'OutOfSync').length };
   syncLog(ctx).info(summary, 'sync planned');
-  return { revision: ctx.revision, digest, diffDigest, plan, summary };
+  const prepared: PreparedSync = { revision: ctx.revision, digest, diffDigest, plan, summary };
+  if (!ctx.dryRun) return prepared;
+  try {
+    await dryRunObjects(engine, ctx, objects, options);
+    return { ...prepared, dryRun: { passed: true } };
+  } catch (error) {
+    // What a separate dry-run would have failed the sync with; a passing fault is still retried.
+    const failure = asActivityFailure(error);
+    if (!(failure instanceof ApplicationFailure) || !failure.nonRetryable) throw error;
+    return { ...prepared, dryRun: { passed: false, message: failure.message } };
+  }
 }
 
 /** Dry-runs everything the sync would apply; one rejected object fails the sync before anything is applied. */
@@ -92,6 +107,10 @@ export async function dryRunSync(engine: Engine, ctx: SyncContext): Promise<void
   const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
   // Checked again just before applying: an approval may have waited long enough for another app to take an object.
   if (options.failOnSharedResource) await refuseSharedResources(engine, ctx, objects);
+  await dryRunObjects(engine, ctx, objects, options);
+}
+
+async function dryRunObjects(engine: Engine, ctx: SyncContext, objects: KubeObject[], options: ReturnType<typeof parseSyncOptions>): Promise<void> {
   const namespace = options.createNamespace ? destinationNamespaceObject(objects, ctx.spec.destination.namespace ?? '') : undefined;
   await dryRunAll(engine.client, namespace ? [namespace, ...objects] : objects, options);
   syncLog(ctx).info({ objects: objects.length }, 'dry-run passed');

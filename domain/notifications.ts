@@ -24,6 +24,19 @@ export function subscriptions(annotations: Record<string, string> | undefined): 
   return found;
 }
 
+/** The triggers anyone subscribes to on an app with these annotations. */
+export function subscribedTriggers(annotations: Record<string, string> | undefined): Trigger[] {
+  return [...new Set(subscriptions(annotations).filter((s) => s.recipients.length > 0).map((s) => s.trigger))];
+}
+
+/**
+ * Whether an event is worth a notification workflow: yes if someone subscribes to its trigger, or if who
+ * subscribes is not known (a status recorded by an earlier version). No subscription, no workflow.
+ */
+export function notifies(subscribed: readonly string[] | undefined, trigger: Trigger): boolean {
+  return subscribed === undefined || subscribed.includes(trigger);
+}
+
 export interface NotificationEvent {
   trigger: Trigger;
   app: { namespace: string; name: string };

@@ -13,6 +13,7 @@ import {
   AppAction, AppEvent, CarriedState, initialState, next, nextWakeMs, Operation, refuseRollback, refuseSync, RequestView,
 } from '../domain/operation/machine';
 import { AppRef, Initiator, RefreshResult, RESOURCE_FINALIZERS, syncMemo, SyncOutcome, TestFault } from '../domain/operation/types';
+import { notifies } from '../domain/notifications';
 import { changedAttributes, SA } from './search-attributes';
 import { notify as deliver } from './notify';
 import { supersedeSignal, syncFinishedSignal, syncWorkflow } from './sync';
@@ -249,7 +250,8 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
           await getExternalWorkflowHandle(action.workflowId).signal(supersedeSignal, { revision: action.revision }).catch(() => undefined);
           break;
         case 'notify':
-          await notify(app, { trigger: action.trigger, app, revision: action.revision, message: action.message });
+          // Only if someone listens: a notification workflow per event for an unsubscribed fleet is pure cost.
+          if (notifies(last?.subscribed, action.trigger)) await notify(app, { trigger: action.trigger, app, revision: action.revision, message: action.message });
           break;
         case 'record':
           await activities.recordOperationEnd({ app, operationId: action.operation.id, revision: action.revision, attempt: action.operation.attempt, message: action.message, initiatedBy: action.operation.initiatedBy });

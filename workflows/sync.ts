@@ -4,9 +4,10 @@
 // this workflow's own code ends it Failed instead of failing workflow tasks forever. Only orchestration here.
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, getExternalWorkflowHandle,
-  isCancellation, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
+import { notifies } from '../domain/notifications';
 import { PreparedSync, syncMemo, SyncOutcome, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus } from '../domain/operation/types';
 import { SyncStep, SyncTask } from '../domain/plan/plan';
 import { acceptDecisions, awaitApproval } from './approval';
@@ -28,6 +29,18 @@ const quick = proxyActivities<SluiceActivities>({
  */
 const status = proxyLocalActivities<SluiceActivities>({
   startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
+});
+/**
+ * Planning, dry-run, applying a step and cleaning up hooks, since the `local-steps` patch: local activities, run
+ * by the worker that runs the sync, back to back in one workflow task. A plain sync is then two workflow tasks
+ * and a marker per step, instead of a task-queue round trip and a workflow task per step. Each is idempotent
+ * (server-side apply, deletes of what is named), so a retry after a crash is harmless. Waiting for health stays
+ * a normal activity: it can take long, and heartbeats.
+ */
+const steps = proxyLocalActivities<SluiceActivities>({
+  startToCloseTimeout: '5 minutes',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
 const waiting = proxyActivities<SluiceActivities>({
@@ -54,6 +67,9 @@ function describeFailure(error: unknown): { message: string; subject?: string } 
 }
 
 export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
+  // Syncs started before this patch replay as they ran: each step a normal activity, every event notified.
+  const local = patched('local-steps');
+  const act = local ? steps : quick;
   const notify: typeof deliver = async (app, event) => (request.notifications === false ? undefined : deliver(app, event));
   const ctx = { app: request.app, spec: request.spec, revision: request.revision, operationId: request.operationId, prune: request.prune, managedKinds: request.managedKinds, resources: request.resources };
   const progress: SyncProgress = {
@@ -80,7 +96,13 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     );
   /** A status write and its notification go out in the same workflow task: a round trip saved each time. */
   const recordAndNotify = async (extra: Parameters<typeof record>[0], event?: Parameters<typeof notify>[1]) => {
-    await Promise.all([record(extra), event ? notify(request.app, event) : undefined]);
+    if (!local) {
+      await Promise.all([record(extra), event ? notify(request.app, event) : undefined]);
+      return;
+    }
+    // The write answers with the app's subscriptions: no notification workflow for a trigger nobody listens to.
+    const subscribed = await record(extra);
+    if (event && notifies(subscribed, event.trigger)) await notify(request.app, event);
   };
   const searchAttributes = (wanted: Record<string, string | undefined>) => {
     if (request.searchAttributes === false) return;
@@ -133,8 +155,10 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     await recordAndNotify({}, { trigger: 'on-sync-running', app: request.app, revision: request.revision, message: `sync started by ${request.initiatedBy.username} (attempt ${request.attempt})` });
     if (request.testFault === 'throw') throw new TypeError('injected fault: an error in the sync workflow code');
     let prepared: PreparedSync;
+    // With no approval to wait for, nothing changes between planning and the dry-run: one activity does both.
+    const dryRunWithPlan = local && !request.approvalRequired;
     try {
-      prepared = await quick.prepareSync(ctx);
+      prepared = await act.prepareSync(dryRunWithPlan ? { ...ctx, dryRun: true } : ctx);
     } catch (error) {
       if (isCancellation(error)) return finish('Terminated', 'terminated before planning finished');
       return finish('Failed', `planning failed: ${describeFailure(error).message}`);
@@ -158,7 +182,8 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     const waitBetween = plan.steps.length > 1 || plan.steps.some((s) => s.tasks.some((t) => t.action === 'hook'));
     let failure: { message: string; subject?: string } | undefined;
     try {
-      await quick.dryRunSync(ctx);
+      if (!dryRunWithPlan) await act.dryRunSync(ctx);
+      else if (prepared.dryRun && !prepared.dryRun.passed) throw new Error(prepared.dryRun.message);
       for (const [index, step] of plan.steps.entries()) {
         await runStep(step, index === 0, waitBetween);
       }
@@ -183,7 +208,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     setTasks(step.tasks, 'Running');
     await record();
     try {
-      await quick.runSyncStep({ ctx, tasks: step.tasks, first });
+      await act.runSyncStep({ ctx, tasks: step.tasks, first });
       for (const task of step.tasks) setTasks([task], task.action === 'prune' ? 'Pruned' : 'Synced');
       if (wait) {
         await waiting.awaitStepHealthy({ ctx, tasks: step.tasks });
@@ -201,7 +226,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     if (hooks.length === 0) return;
     progress.step = 'SyncFail';
     try {
-      await quick.runSyncStep({ ctx, tasks: hooks, first: false });
+      await act.runSyncStep({ ctx, tasks: hooks, first: false });
       await waiting.awaitStepHealthy({ ctx, tasks: hooks });
       setTasks(hooks, 'Healthy');
     } catch (error) {
@@ -211,6 +236,6 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
 
   async function cleanup(tasks: SyncTask[], outcome: 'Succeeded' | 'Failed'): Promise<void> {
     const hooks = tasks.filter((t) => t.action === 'hook');
-    if (hooks.length) await CancellationScope.nonCancellable(() => quick.cleanupHooks({ ctx, tasks: hooks, outcome }));
+    if (hooks.length) await CancellationScope.nonCancellable(() => act.cleanupHooks({ ctx, tasks: hooks, outcome }));
   }
 }

@@ -45,6 +45,8 @@ export interface RefreshResult {
   finalizers?: string[];
   /** Explicit revisions asked for by manual syncs and rollbacks, resolved against the repo by this refresh. */
   resolved?: Record<string, { sha?: string; error?: string }>;
+  /** The notification triggers the app subscribes to (its annotations); absent from older workers' results. */
+  subscribed?: string[];
 }
 
 export interface Initiator {
@@ -83,6 +85,8 @@ export interface PreparedSync {
   diffDigest: string;
   plan: SyncPlan;
   summary: { apply: number; prune: number; hook: number; steps: number; outOfSync: number };
+  /** Asked for with the plan (a sync with no approval to wait for): whether the dry-run passed, and if not, why. */
+  dryRun?: { passed: true } | { passed: false; message: string };
 }
 
 export interface ApprovalDecision {

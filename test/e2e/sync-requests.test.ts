@@ -1,6 +1,9 @@
 // The cost of one app's sync does not grow with the fleet: once the worker's watches are warm, refreshing and
 // syncing a new app makes no cluster-wide LIST (each would read every object of its kind in the cluster, so a
-// fleet of N apps would pay N × N). Counted from outside, by a TLS proxy in front of the real API server.
+// fleet of N apps would pay N × N). Counted from outside, by a TLS proxy in front of the real API server. And a
+// plain sync (one wave, no hooks, no approval) costs Temporal a few workflow tasks, not one per step, and starts
+// no notification workflows for an app that subscribes to none: read from the sync's own history.
+import { syncWorkflowId } from '../../domain/operation/types';
 import { deploymentYaml } from '../fixtures/sources';
 import { E2eRun } from '../support/e2e';
 import { eventually } from '../support/kube';
@@ -60,6 +63,14 @@ test('a second app is refreshed, synced and pruned with no cluster-wide LIST onc
   }
   console.log(`API requests for the second app (create, sync, prune): ${requests.length}\n${[...byKind].map(([k, n]) => `  ${n} ${k}`).join('\n')}`);
   expect(requests.filter(clusterWideList).map((r) => r.path)).toEqual([]);
+
+  const operationId = (await run.application(second.namespace, second.name)).status.operationState.operation.operationId;
+  const { events } = await run.temporal.workflow.getHandle(syncWorkflowId(second, operationId)).fetchHistory();
+  const tasks = events!.filter((e) => e.workflowTaskCompletedEventAttributes).length;
+  const children = events!.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length;
+  console.log(`the prune sync's history: ${events!.length} events, ${tasks} workflow tasks, ${children} child workflows`);
+  expect(children).toBe(0);
+  expect(tasks).toBeLessThanOrEqual(3);
 });
 
 async function appRefresh(namespace: string, name: string): Promise<void> {

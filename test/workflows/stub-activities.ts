@@ -1,6 +1,7 @@
 // Scripted activities for workflow-logic tests on Temporal's time-skipping test server. These tests check
 // orchestration only (timers, retries, approvals, continue-as-new); the real activities are exercised
 // against the real cluster in test/integration and test/e2e.
+import type { Trigger } from '../../domain/notifications';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
@@ -31,6 +32,8 @@ export function script(spec: Partial<ApplicationSpec> = {}): Script {
   };
 }
 
+const DRY_RUN_REJECTION = 'ConfigMap/app/settings: rejected by the API';
+
 const plan: PreparedSync['plan'] = {
   steps: [{ phase: 'Sync', wave: 0, tasks: [{ key: { group: '', kind: 'ConfigMap', namespace: 'app', name: 'settings' }, subject: 'ConfigMap/app/settings', action: 'apply', phase: 'Sync', wave: 0 }] }],
   syncFail: [], skipped: [],
@@ -45,10 +48,13 @@ export function stubActivities(s: Script, client?: Client): Partial<SluiceActivi
       return { exists: true, spec: s.spec, revision: s.revision, syncStatus: synced ? 'Synced' : 'OutOfSync', health: 'Healthy', managedKinds: [], project: 'default', desiredCount: s.desiredCount };
     },
     async prepareSync(ctx) {
-      return { revision: ctx.revision, digest: 'render-digest', diffDigest: `sha256:${ctx.revision.slice(0, 8)}`, plan, summary: { apply: 1, prune: 0, hook: 0, steps: 1, outOfSync: 1 } };
+      const prepared: PreparedSync = { revision: ctx.revision, digest: 'render-digest', diffDigest: `sha256:${ctx.revision.slice(0, 8)}`, plan, summary: { apply: 1, prune: 0, hook: 0, steps: 1, outOfSync: 1 } };
+      // Asked to dry-run with the plan, a failing dry-run is answered the way the real activity answers it.
+      if (ctx.dryRun) prepared.dryRun = s.dryRunFails ? { passed: false, message: DRY_RUN_REJECTION } : { passed: true };
+      return prepared;
     },
     async dryRunSync() {
-      if (s.dryRunFails) throw ApplicationFailure.nonRetryable('ConfigMap/app/settings: rejected by the API', 'InvalidManifest');
+      if (s.dryRunFails) throw ApplicationFailure.nonRetryable(DRY_RUN_REJECTION, 'InvalidManifest');
     },
     async runSyncStep() {
       if (s.holdStep) s.holding = true;
@@ -69,6 +75,7 @@ export function stubActivities(s: Script, client?: Client): Partial<SluiceActivi
       const p = record.progress;
       const seen = s.operations.get(p.operationId);
       s.operations.set(p.operationId, { attempt: p.attempt, revision: p.revision, startedAt: seen?.startedAt ?? p.startedAt, phase: p.phase, message: record.message ?? p.message });
+      return [] as Trigger[];
     },
     async recordOperationEnd(end: OperationEnd) {
       const seen = s.operations.get(end.operationId);
