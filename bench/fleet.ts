@@ -24,6 +24,7 @@ import { E2eRun } from '../test/support/e2e';
 import { TestRepo } from '../test/support/git';
 import { runDir } from '../test/support/stack';
 import { FluxControllers, fluxMissing, gitRepository, isReady, kustomization } from './flux';
+import { metrics as workerMetrics, usage } from './proc';
 
 const exec = promisify(execFile);
 const arg = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
@@ -46,28 +47,7 @@ const appFiles = (i: number): Record<string, string> => ({
   [`apps/app-${i}/deployment.yaml`]: deploymentYaml('web', 1),
 });
 
-/** A process's CPU-seconds (user + system) and peak RSS in MiB, from /proc. */
-function usage(pid: number): { cpu: number; peakMiB: number; rssMiB: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { cpu: ticks / 100, peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
-}
-
-async function metrics(): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${run.httpPort}/metrics`)).text();
-  const sums = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
-    if (!m) continue;
-    sums.set(m[1], (sums.get(m[1]) ?? 0) + Number(m[3]));
-    // Kubernetes requests by verb as well (the code label summed away).
-    const verb = m[1] === 'sluice_kube_request_total' ? /verb="([A-Z]+)"/.exec(m[2] ?? '')?.[1] : undefined;
-    if (verb) sums.set(`sluice_kube_request_total.${verb}`, (sums.get(`sluice_kube_request_total.${verb}`) ?? 0) + Number(m[3]));
-  }
-  return sums;
-}
+const metrics = () => workerMetrics(run.httpPort);
 
 /** The shared stack's processes: what each contender makes the API server, etcd and (for Sluice) Temporal spend. */
 const STACK = ['kube-apiserver', 'etcd', 'temporal', 'kube-controller-manager', 'kwok'] as const;

@@ -1,0 +1,32 @@
+// What the benchmarks share: a process's CPU and memory from /proc, a worker's /metrics summed per name, and
+// quantiles of samples.
+import fs from 'node:fs';
+
+/** A process's CPU-seconds (user + system) and peak RSS in MiB, from /proc. */
+export function usage(pid: number): { cpu: number; peakMiB: number; rssMiB: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { cpu: ticks / 100, peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
+}
+
+/** The worker's metrics on `port`, each series summed over its labels; Kubernetes requests also by verb (`sluice_kube_request_total.GET`). */
+export async function metrics(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const sums = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (!m) continue;
+    sums.set(m[1], (sums.get(m[1]) ?? 0) + Number(m[3]));
+    const verb = m[1] === 'sluice_kube_request_total' ? /verb="([A-Z]+)"/.exec(m[2] ?? '')?.[1] : undefined;
+    if (verb) sums.set(`${m[1]}.${verb}`, (sums.get(`${m[1]}.${verb}`) ?? 0) + Number(m[3]));
+  }
+  return sums;
+}
+
+/** The q-quantile (0 < q <= 1) of `samples`, nearest rank. */
+export function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
