@@ -15,4 +15,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Build output (dist/, and the compiled-worker test's build under .run/) holds a second package.json named sluice.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.run/'],
 };

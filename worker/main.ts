@@ -27,6 +27,7 @@ import { startHttpServer, TrackedApp } from './http-server';
 import { refreshSignal } from '../workflows/application';
 import { DriftWatcher } from './drift-watcher';
 import { ApplicationController } from './controller';
+import { workflowSource } from './workflow-source';
 
 export async function main(): Promise<void> {
   identifyAs('worker');
@@ -64,7 +65,7 @@ export async function main(): Promise<void> {
     connection: await NativeConnection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }),
     namespace,
     taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    ...workflowSource(logger),
     activities: createActivities(engine, () => client),
   });
   const drift = new DriftWatcher(live, (app) => refresh(app), logger);

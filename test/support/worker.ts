@@ -1,5 +1,6 @@
 // Runs the real Sluice worker as a child process, so tests can stop it by pid (or SIGKILL it mid-sync).
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { jsonnetEnv, repoRoot, stackEnv } from './stack';
 
@@ -9,11 +10,23 @@ export interface WorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * The worker's node arguments. By default it runs from source through tsx, loaded in-process (not its CLI, which
+ * runs the script in a child) so the pid is the worker itself. SLUICE_WORKER_COMPILED (in `env` or this process's
+ * environment) runs the compiled worker instead: `1` for dist/, or the path of another build's output directory.
+ */
+export function workerCommand(env: Record<string, string | undefined> = {}): string[] {
+  const compiled = env.SLUICE_WORKER_COMPILED ?? process.env.SLUICE_WORKER_COMPILED;
+  if (!compiled || compiled === '0') return ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')];
+  const main = path.resolve(repoRoot, compiled === '1' ? 'dist' : compiled, 'worker/main.js');
+  if (!fs.existsSync(main)) throw new Error(`SLUICE_WORKER_COMPILED: ${main} does not exist; run npm run build`);
+  return [main];
+}
+
 /** `nodeArgs` go to node before the script: e.g. `--cpu-prof`, which NODE_OPTIONS does not allow. */
 export async function startWorker(env: Record<string, string>, nodeArgs: string[] = []): Promise<WorkerProcess> {
   const stack = stackEnv();
-  // tsx is loaded in-process (not its CLI, which runs the script in a child): the pid is the worker itself.
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...workerCommand(env)], {
     cwd: repoRoot,
     env: {
       ...process.env,
