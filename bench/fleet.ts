@@ -11,7 +11,7 @@
 //   - then `--steady S` seconds of steady state: the worker's CPU-seconds per minute and its API requests.
 // Prints the ratios to kubectl. Results are kept in bench/RESULTS.md.
 //
-//   node --import tsx bench/fleet.ts [--apps N] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR]     (the local stack must be up)
+//   node --import tsx bench/fleet.ts [--apps N] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR] [--tsx]     (the local stack must be up)
 // Flux runs by default when its build is cached (`scripts/build-tools.sh flux`); --flux makes a missing build an error.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,7 +24,7 @@ import { E2eRun } from '../test/support/e2e';
 import { TestRepo } from '../test/support/git';
 import { runDir } from '../test/support/stack';
 import { FluxControllers, fluxMissing, gitRepository, isReady, kustomization } from './flux';
-import { metrics as workerMetrics, usage } from './proc';
+import { DEPLOYED_WORKER, ensureBuild, metrics as workerMetrics, usage } from './proc';
 
 const exec = promisify(execFile);
 const arg = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
@@ -35,10 +35,13 @@ const skipKubectl = process.argv.includes('--no-kubectl');
 // --cpu-prof DIR: the worker writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
 const cpuProfDir = process.argv.includes('--cpu-prof') ? path.resolve(process.argv[process.argv.indexOf('--cpu-prof') + 1]) : undefined;
 // The worker as deployed: 3-minute polling with jitter, refs reused for 10 s (the e2e harness turns that cache off).
+// Compiled, with npm start's memory settings, unless --tsx runs it from source.
+const fromSource = process.argv.includes('--tsx');
 const run = new E2eRun(18120, {
   SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m', SLUICE_REVISION_TTL: '10s',
+  ...(fromSource ? {} : DEPLOYED_WORKER.env),
 });
-if (cpuProfDir) run.workerNodeArgs = ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
+run.workerNodeArgs = [...(fromSource ? [] : DEPLOYED_WORKER.nodeArgs), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
 const { env, kube, runId } = run;
 
 const appFiles = (i: number): Record<string, string> => ({
@@ -165,10 +168,11 @@ async function sluiceFleet(repo: TestRepo): Promise<{ seconds: number; cpu: numb
 async function main(): Promise<void> {
   const fluxProblem = fluxWanted === 'off' ? 'off (--no-flux)' : fluxMissing();
   if (fluxProblem && fluxWanted === 'required') throw new Error(fluxProblem);
+  if (!fromSource) ensureBuild();
   await run.start();
   try {
     const idle = usage(run.worker.pid);
-    console.log(`fleet of ${apps} apps from one repo (worker idle RSS ${idle.rssMiB.toFixed(0)} MiB)`);
+    console.log(`fleet of ${apps} apps from one repo (worker ${fromSource ? 'from source through tsx' : 'compiled'}, idle RSS ${idle.rssMiB.toFixed(0)} MiB)`);
     const baseline = skipKubectl ? NaN : await kubectlBaseline();
     console.log(`kubectl apply --server-side + wait: ${baseline.toFixed(1)} s`);
     const repo = await run.repo('fleet');

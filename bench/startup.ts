@@ -6,13 +6,12 @@
 // when missing or older than its sources), and the compiled worker with each memory setting tried.
 //
 //   node --import tsx bench/startup.ts [--runs N] [--variants tsx,compiled,...] [--settle SECONDS]     (the local stack must be up)
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { ensureBuild } from './proc';
 import os from 'node:os';
 import path from 'node:path';
 import { startWorker } from '../test/support/worker';
-import { repoRoot } from '../test/support/stack';
 
 interface Variant {
   /** Runs dist/worker/main.js rather than worker/main.ts through tsx. */
@@ -41,25 +40,6 @@ const chosen = (arg('--variants') ?? Object.keys(VARIANTS).join(',')).split(',')
 for (const name of chosen) if (!VARIANTS[name]) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** The newest modification time of the TypeScript dist/ is built from. */
-function newestSource(): number {
-  let newest = 0;
-  for (const dir of ['activities', 'client', 'config', 'domain', 'workflows', 'worker', 'scripts']) {
-    for (const file of fs.readdirSync(path.join(repoRoot, dir), { recursive: true }) as string[]) {
-      if (file.endsWith('.ts')) newest = Math.max(newest, fs.statSync(path.join(repoRoot, dir, file)).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-function ensureBuild(): void {
-  const bundle = path.join(repoRoot, 'dist', 'workflow-bundle.js');
-  if (fs.existsSync(bundle) && fs.statSync(bundle).mtimeMs >= newestSource()) return;
-  console.log('dist/ is missing or older than its sources: npm run build');
-  const r = spawnSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('npm run build failed');
-}
 
 function rssMiB(pid: number): { rss: number; peak: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
