@@ -169,18 +169,21 @@ export async function runSyncStep(engine: Engine, input: { ctx: SyncContext; tas
 export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext; tasks: SyncTask[] }): Promise<TaskProgress[]> {
   const loaded = await loadObjects(engine, input.ctx);
   const watched = input.tasks.filter((t) => t.action !== 'prune').map((task) => ({ task, obj: loaded.byKey.get(keyString(task.key)) })).filter((x) => x.obj);
+  // Once Healthy, a resource is not read again for this step: each poll reads only those still waiting, a few
+  // at a time (a wave of hundreds of ConfigMaps is read once, not once per poll).
+  let waiting = watched;
   for (let delay = 200; ; delay = Math.min(delay * 1.5, 2000)) {
-    const report = await Promise.all(watched.map(async ({ task, obj }) => ({ task, health: healthOf(await engine.client.get(obj!.apiVersion, obj!.kind, obj!.metadata.namespace, obj!.metadata.name!)) })));
+    const report = await mapLimit(waiting, 16, async ({ task, obj }) => ({ task, obj, health: healthOf(await engine.client.get(obj!.apiVersion, obj!.kind, obj!.metadata.namespace, obj!.metadata.name!)) }));
     const degraded = report.find((r) => r.health.status === 'Degraded');
     if (degraded) {
       syncLog(input.ctx, input.tasks).warn({ subject: degraded.task.subject, health: degraded.health.message }, 'resource degraded');
       throw ApplicationFailure.nonRetryable(`${degraded.task.subject} is Degraded${degraded.health.message ? `: ${degraded.health.message}` : ''}`, 'ResourceDegraded', { subject: degraded.task.subject });
     }
-    const waiting = report.filter((r) => r.health.status !== 'Healthy');
+    waiting = report.filter((r) => r.health.status !== 'Healthy');
     Context.current().heartbeat({ waiting: waiting.map((r) => r.task.subject) });
     if (waiting.length === 0) {
-      syncLog(input.ctx, input.tasks).info({ resources: report.length }, 'sync step healthy');
-      return report.map(({ task }) => ({ subject: task.subject, action: task.action, phase: task.phase, wave: task.wave, status: 'Healthy' }));
+      syncLog(input.ctx, input.tasks).info({ resources: watched.length }, 'sync step healthy');
+      return watched.map(({ task }) => ({ subject: task.subject, action: task.action, phase: task.phase, wave: task.wave, status: 'Healthy' }));
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

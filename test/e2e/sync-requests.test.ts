@@ -76,3 +76,21 @@ test('a second app is refreshed, synced and pruned with no cluster-wide LIST onc
 async function appRefresh(namespace: string, name: string): Promise<void> {
   await run.appHandle(namespace, name).signal('refresh');
 }
+
+test('waiting for a wave to be Healthy reads each resource until it is Healthy, not on every poll', async () => {
+  const wave = (n: number) => `  annotations: {argocd.argoproj.io/sync-wave: "${n}"}\n`;
+  const files: Record<string, string> = {
+    // Available only once its pod has been ready for 3 s: the wait polls several times, whatever the machine's speed.
+    'app/web.yaml': deploymentYaml('web', 1).replace(/^metadata:\n/m, `metadata:\n${wave(0)}`).replace(/^spec:\n/m, 'spec:\n  minReadySeconds: 3\n'),
+    'app/after.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after\n${wave(1)}data:\n  step: "2"\n`,
+  };
+  for (let i = 0; i < 10; i++) files[`app/cm-${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n${wave(0)}data:\n  i: "${i}"\n`;
+  const from = proxy.requests.length;
+  const app = await run.scenario('waves', files);
+  await synced(app.namespace, app.name, app.repo.git('rev-parse', 'HEAD'));
+  const gets = (name: string, plural: string) => proxy.requests.slice(from).filter((r) => r.method === 'GET' && r.path.startsWith(`/api${plural === 'deployments' ? 's/apps' : ''}/v1/namespaces/${app.namespace}/${plural}/${name}`)).length;
+  const configMaps = Array.from({ length: 10 }, (_, i) => gets(`cm-${i}`, 'configmaps'));
+  const deployment = gets('web', 'deployments');
+  console.log(`GETs while syncing: Deployment/web ${deployment} (it is polled until Available), each wave-0 ConfigMap ${Math.min(...configMaps)}-${Math.max(...configMaps)}`);
+  expect(Math.max(...configMaps)).toBeLessThan(deployment);
+});
