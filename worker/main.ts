@@ -17,6 +17,7 @@ import { createActivities } from '../activities';
 import { createLogger, installLogger } from '../activities/log';
 import { describeTemporal, temporalOptions } from '../config/temporal';
 import { identifyAs } from '../config/user-agent';
+import { workerTuning } from '../config/worker-tuning';
 import { logFieldsFromWorkflowId } from '../domain/logging';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { LiveObjectCache } from '../activities/cluster/live-cache';
@@ -60,11 +61,13 @@ export async function main(): Promise<void> {
   };
 
   const taskQueue = process.env.SLUICE_TASK_QUEUE ?? TASK_QUEUE;
+  const tuning = workerTuning(process.env);
   const client = new Client({ connection: await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }), namespace });
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }),
     namespace,
     taskQueue,
+    ...tuning,
     ...workflowSource(logger),
     activities: createActivities(engine, () => client),
   });
@@ -92,7 +95,7 @@ export async function main(): Promise<void> {
     metrics: registry, onWebhook: (provider, result) => metrics.webhookRequests.inc({ provider, result }),
   });
   await controller.start();
-  logger.info({ temporal: describeTemporal(temporal), namespace, taskQueue, groups }, 'sluice worker started');
+  logger.info({ temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning }, 'sluice worker started');
 
   const shutdown = () => {
     controller.stop();

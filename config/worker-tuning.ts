@@ -1,0 +1,53 @@
+// The worker's Temporal tuning, from the environment, with defaults measured on the 2-core benchmark machine
+// (bench/RESULTS.md, "Worker tuning"). Each is a WorkerOptions field of @temporalio/worker:
+//   SLUICE_WORKFLOW_TASK_POLLERS      maxConcurrentWorkflowTaskPolls (sticky + non-sticky pollers together)
+//   SLUICE_NONSTICKY_POLL_RATIO       nonStickyToStickyPollRatio: the share of pollers on the task queue itself,
+//                                     which serves every new workflow's first task (a fleet starting, every sync)
+//   SLUICE_MAX_WORKFLOW_TASKS         maxConcurrentWorkflowTaskExecutions
+//   SLUICE_MAX_ACTIVITIES             maxConcurrentActivityTaskExecutions
+//   SLUICE_MAX_LOCAL_ACTIVITIES       maxConcurrentLocalActivityExecutions (refreshes and sync steps)
+//   SLUICE_MAX_CACHED_WORKFLOWS       maxCachedWorkflows: workflows kept in memory between tasks; one evicted is
+//                                     replayed from its history at its next task (memory against CPU)
+export interface WorkerTuning {
+  maxConcurrentWorkflowTaskPolls: number;
+  nonStickyToStickyPollRatio: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxConcurrentActivityTaskExecutions: number;
+  maxConcurrentLocalActivityExecutions: number;
+  maxCachedWorkflows?: number;
+}
+
+export const DEFAULT_TUNING: WorkerTuning = {
+  maxConcurrentWorkflowTaskPolls: 10,
+  nonStickyToStickyPollRatio: 0.2,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentActivityTaskExecutions: 100,
+  maxConcurrentLocalActivityExecutions: 100,
+};
+
+const VARIABLES: Record<Exclude<keyof WorkerTuning, never>, string> = {
+  maxConcurrentWorkflowTaskPolls: 'SLUICE_WORKFLOW_TASK_POLLERS',
+  nonStickyToStickyPollRatio: 'SLUICE_NONSTICKY_POLL_RATIO',
+  maxConcurrentWorkflowTaskExecutions: 'SLUICE_MAX_WORKFLOW_TASKS',
+  maxConcurrentActivityTaskExecutions: 'SLUICE_MAX_ACTIVITIES',
+  maxConcurrentLocalActivityExecutions: 'SLUICE_MAX_LOCAL_ACTIVITIES',
+  maxCachedWorkflows: 'SLUICE_MAX_CACHED_WORKFLOWS',
+};
+
+/** The tuning the environment asks for; a value that is not a positive number (a ratio in (0, 1]) is an error naming its variable. */
+export function workerTuning(env: Record<string, string | undefined>): WorkerTuning {
+  const tuning: WorkerTuning = { ...DEFAULT_TUNING };
+  for (const [field, variable] of Object.entries(VARIABLES) as Array<[keyof WorkerTuning, string]>) {
+    const raw = env[variable]?.trim();
+    if (!raw) continue;
+    const value = Number(raw);
+    const ratio = field === 'nonStickyToStickyPollRatio';
+    const valid = ratio ? value > 0 && value <= 1 : Number.isInteger(value) && value >= (field === 'maxConcurrentWorkflowTaskPolls' ? 2 : 1);
+    if (!valid) throw new Error(`${variable}=${raw}: expected ${ratio ? 'a ratio in (0, 1]' : field === 'maxConcurrentWorkflowTaskPolls' ? 'an integer of at least 2' : 'a positive integer'}`);
+    tuning[field] = value;
+  }
+  if (tuning.maxConcurrentWorkflowTaskPolls > tuning.maxConcurrentWorkflowTaskExecutions) {
+    throw new Error(`${VARIABLES.maxConcurrentWorkflowTaskPolls}=${tuning.maxConcurrentWorkflowTaskPolls} is more than ${VARIABLES.maxConcurrentWorkflowTaskExecutions}=${tuning.maxConcurrentWorkflowTaskExecutions}`);
+  }
+  return tuning;
+}
