@@ -142,7 +142,8 @@ async function fluxFleet(repo: TestRepo): Promise<{ seconds: number; cpu: number
     console.log(`  stack CPU-s during Flux: ${stackDelta(stack)}`);
     return { seconds, cpu: cpu - cpuBefore, peakMiB };
   } catch (error) {
-    console.error(controllers.output());
+    // A stall is a result, reported by the caller; anything else comes with the controllers' logs.
+    if (!(error instanceof Stalled)) console.error(controllers.output());
     throw error;
   } finally {
     await removeFlux(control, controllers);
