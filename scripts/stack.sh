@@ -238,7 +238,7 @@ cmd_up() {
   log "starting kwok $KWOK_VERSION with one fake node"
   start kwok "$KWOK_BIN/kwok" --kubeconfig "$RUN_DIR/kubeconfig" --config "$RUN_DIR/kwok-stages.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --node-ip 127.0.0.1 --node-port "$KWOK_PORT" --server-address "127.0.0.1:$((KWOK_PORT + 1))" --cidr 10.244.0.1/24
+    --node-ip 127.0.0.1 --node-port "$KWOK_PORT" --server-address "127.0.0.1:$((KWOK_PORT + 1))" --cidr 10.244.0.1/16
   kubectl_admin apply -f - >/dev/null <<'YAML'
 apiVersion: v1
 kind: Node
@@ -247,8 +247,8 @@ metadata:
   annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}
   labels: {type: kwok, kubernetes.io/hostname: kwok-node-0, kubernetes.io/os: linux, kubernetes.io/arch: amd64}
 status:
-  allocatable: {cpu: "64", memory: 256Gi, pods: "500"}
-  capacity: {cpu: "64", memory: 256Gi, pods: "500"}
+  allocatable: {cpu: "64", memory: 256Gi, pods: "5000"}
+  capacity: {cpu: "64", memory: 256Gi, pods: "5000"}
 ---
 # The restricted identity may read everything and change nothing.
 apiVersion: rbac.authorization.k8s.io/v1
