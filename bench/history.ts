@@ -11,6 +11,7 @@
 //   node --import tsx bench/history.ts [--syncs N] [--idle-days D] [--approval-days D]     (the local stack must be up)
 // A count of 0 skips that part.
 import type { Duration } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -55,14 +56,26 @@ function syncApp(value: number): Record<string, string> {
 }
 
 /** The chain's totals once it has stopped growing for two seconds (the app's refresh after a sync has landed). */
-async function settled(run: E2eRun, workflowId: string): Promise<ReturnType<typeof chainTotals>> {
-  let last = chainTotals(await historyChain(run.temporal, workflowId));
+async function settled(run: E2eRun, workflowId: string): Promise<ReturnType<typeof chainTotals> & { latest: number }> {
+  let last = -1;
   for (;;) {
+    const chain = await historyChain(run.temporal, workflowId);
+    const now = chainTotals(chain);
+    if (now.events === last) return { ...now, latest: chain[0].events };
+    last = now.events;
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const now = chainTotals(await historyChain(run.temporal, workflowId));
-    if (now.events === last.events) return now;
-    last = now;
   }
+}
+
+/** The event types of the latest run of `workflowId` from event `from` on, counted: "ActivityTaskScheduled 3, ...". */
+async function eventTypes(run: E2eRun, workflowId: string, from: number): Promise<string> {
+  const events = (await run.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const counts = new Map<string, number>();
+  for (const e of events.slice(from)) {
+    const type = proto.temporal.api.enums.v1.EventType[e.eventType ?? 0].replace(/^EVENT_TYPE_/, '').toLowerCase();
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${n}`).join(', ');
 }
 
 async function realSyncs(): Promise<void> {
@@ -74,7 +87,7 @@ async function realSyncs(): Promise<void> {
     const appId = run.appHandle(namespace, name).workflowId;
     const sync = { events: [] as number[], bytes: [] as number[] };
     const app = { events: 0, bytes: 0 };
-    let before: ReturnType<typeof chainTotals> | undefined;
+    let before: Awaited<ReturnType<typeof settled>> | undefined;
     for (let i = 0; i < syncs; i++) {
       // The scenario's initial commit is the first sync; each later one changes the wave-1 ConfigMap.
       const sha = i === 0 ? repo.git('rev-parse', 'HEAD') : await run.push(repo, namespace, name, `value ${i}`, { 'app/config.yaml': syncApp(i)['app/config.yaml'] });
@@ -84,13 +97,17 @@ async function realSyncs(): Promise<void> {
       sync.events.push(syncRun.events);
       sync.bytes.push(syncRun.bytes);
       const after = await settled(run, appId);
-      // The first sync's app-side cost includes the app's start; count it in the sync figures only.
+      console.log(`  sync ${i + 1}: ${syncRun.events} events, ${syncRun.bytes} bytes; app workflow now ${after.events} events in ${after.runs} run(s)`);
+      // The first sync's app-side share also holds the app's start and first refresh: not counted.
       if (before) {
         app.events += after.events - before.events;
         app.bytes += after.bytes - before.bytes;
+        if (i === syncs - 1) {
+          console.log(`  the last sync's events by type: ${await eventTypes(run, syncWorkflowId({ namespace, name }, operationId), 0)}`);
+          if (after.runs === before.runs) console.log(`  the app workflow's events for it by type: ${await eventTypes(run, appId, before.events - (after.events - after.latest))}`);
+        }
       }
       before = after;
-      console.log(`  sync ${i + 1}: ${syncRun.events} events, ${syncRun.bytes} bytes; app workflow now ${after.events} events in ${after.runs} run(s)`);
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     rows.push({ what: 'sync: PreSync + 3 waves + PostSync (mean)', events: mean(sync.events), bytes: mean(sync.bytes), per: `${syncs} syncs, ${Math.min(...sync.events)}-${Math.max(...sync.events)} events` });
