@@ -16,7 +16,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { AppRef, syncWorkflowId } from '../domain/operation/types';
-import { KubeObject } from '../domain/resource/types';
 import { ApplicationStatus, applicationWorkflow, statusQuery } from '../workflows/application';
 import { syncProgressQuery } from '../workflows/sync';
 import { wavesApp } from '../test/fixtures/gitops';
