@@ -9,9 +9,10 @@
 //     peak RSS summed. Its own fresh namespaces, after kubectl and before Sluice, never at the same time: the Sluice
 //     worker is already running then but has no Applications (idle), and the controllers are stopped before Sluice's turn;
 //   - then `--steady S` seconds of steady state: the worker's CPU-seconds per minute and its API requests.
+// With --repo-per-app: N repos, app i's files (the same paths) alone in repo i; Flux then has N GitRepositories.
 // Prints the ratios to kubectl. Results are kept in bench/RESULTS.md.
 //
-//   node --import tsx bench/fleet.ts [--apps N] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR] [--tsx] [--stall SECONDS]     (the local stack must be up)
+//   node --import tsx bench/fleet.ts [--apps N] [--repo-per-app] [--port P] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR] [--tsx] [--stall SECONDS]     (the local stack must be up)
 // Flux runs by default when its build is cached (`scripts/build-tools.sh flux`); --flux makes a missing build an error.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,8 +22,8 @@ import { KubeObject } from '../domain/resource/types';
 import { applicationManifest } from '../test/fixtures/gitops';
 import { deploymentYaml } from '../test/fixtures/sources';
 import { E2eRun } from '../test/support/e2e';
-import { TestRepo } from '../test/support/git';
 import { runDir } from '../test/support/stack';
+import { repoPerApp } from './fleet-repos';
 import { FluxControllers, fluxMissing, gitRepository, isReady, kustomization } from './flux';
 import { DEPLOYED_WORKER, ensureBuild, metrics as workerMetrics, usage } from './proc';
 
@@ -32,12 +33,15 @@ const apps = arg('--apps', 100);
 const steadySeconds = arg('--steady', 0);
 const fluxWanted = process.argv.includes('--flux') ? 'required' : process.argv.includes('--no-flux') ? 'off' : 'if-built';
 const skipKubectl = process.argv.includes('--no-kubectl');
+const perApp = process.argv.includes('--repo-per-app');
 // --cpu-prof DIR: the worker writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
 const cpuProfDir = process.argv.includes('--cpu-prof') ? path.resolve(process.argv[process.argv.indexOf('--cpu-prof') + 1]) : undefined;
 // The worker as deployed: 3-minute polling with jitter, refs reused for 10 s (the e2e harness turns that cache off).
+// --port P: the worker's HTTP port (P+1 its metrics, P+2..P+6 Flux's), for a run beside another on the same machine.
+const port = arg('--port', 0);
 // Compiled, with npm start's memory settings, unless --tsx runs it from source.
 const fromSource = process.argv.includes('--tsx');
-const run = new E2eRun(18120, {
+const run = new E2eRun(port || 18120, {
   SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m', SLUICE_REVISION_TTL: '10s',
   ...(fromSource ? {} : DEPLOYED_WORKER.env),
 });
@@ -124,10 +128,16 @@ async function until(started: number, what: string, count: () => Promise<number>
   }
 }
 
-async function fluxFleet(repo: TestRepo): Promise<{ seconds: number; cpu: number; peakMiB: number }> {
+/** Where app i's manifests are: its repo's URL (one for all with a monorepo) and, for Flux, that repo's GitRepository. */
+interface Sources {
+  url: (i: number) => string;
+  gitRepository: (i: number) => string;
+}
+
+async function fluxFleet(sources: Sources): Promise<{ seconds: number; cpu: number; peakMiB: number }> {
   const namespaces = await createNamespaces('ff');
   const [control] = await createNamespaces('fx', 1);
-  const controllers = new FluxControllers(env.KUBECONFIG, run.scratch, { storage: 18900, metrics: [18901, 18902], health: [18903, 18904] });
+  const controllers = new FluxControllers(env.KUBECONFIG, run.scratch, port ? { storage: port + 2, metrics: [port + 3, port + 4], health: [port + 5, port + 6] } : { storage: 18900, metrics: [18901, 18902], health: [18903, 18904] });
   try {
     await controllers.start(kube);
     const total = () => controllers.pids.map(usage).reduce((a, b) => ({ cpu: a.cpu + b.cpu, peakMiB: a.peakMiB + b.peakMiB, rssMiB: a.rssMiB + b.rssMiB }));
@@ -135,8 +145,9 @@ async function fluxFleet(repo: TestRepo): Promise<{ seconds: number; cpu: number
     const stack = stackCpu();
     const started = performance.now();
     // The clock starts before the GitRepository, as Sluice's includes fetching the repo.
-    await kube.create(gitRepository(control, repo.url));
-    await Promise.all(namespaces.map((target, i) => kube.create(kustomization(control, `app-${i}`, `./apps/app-${i}`, target))));
+    const repos = new Map(namespaces.map((_, i) => [sources.gitRepository(i), sources.url(i)]));
+    await Promise.all([...repos].map(([name, url]) => kube.create(gitRepository(control, url, name))));
+    await Promise.all(namespaces.map((target, i) => kube.create(kustomization(control, `app-${i}`, `./apps/app-${i}`, target, sources.gitRepository(i)))));
     const seconds = await until(started, 'Kustomizations Ready', async () => (await kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: control })).filter(isReady).length);
     const { cpu, peakMiB } = total();
     console.log(`  stack CPU-s during Flux: ${stackDelta(stack)}`);
@@ -161,14 +172,14 @@ async function removeFlux(control: string, controllers: FluxControllers): Promis
   for (const obj of await left()) await kubectl('patch', obj.kind.toLowerCase(), obj.metadata.name!, '-n', control, '--type=merge', '-p', '{"metadata":{"finalizers":null}}').catch(() => undefined);
 }
 
-async function sluiceFleet(repo: TestRepo): Promise<{ seconds: number; cpu: number; peakMiB: number; before: Map<string, number>; after: Map<string, number> }> {
+async function sluiceFleet(sources: Sources): Promise<{ seconds: number; cpu: number; peakMiB: number; before: Map<string, number>; after: Map<string, number> }> {
   const namespaces = await createNamespaces('fs');
   const pid = run.worker.pid;
   const cpuBefore = usage(pid).cpu;
   const before = await metrics();
   const stack = stackCpu();
   const started = performance.now();
-  await Promise.all(namespaces.map((namespace, i) => kube.create(applicationManifest({ name: `app-${i}`, namespace, repoURL: repo.url, path: `apps/app-${i}`, destination: namespace, runId }) as unknown as KubeObject)));
+  await Promise.all(namespaces.map((namespace, i) => kube.create(applicationManifest({ name: `app-${i}`, namespace, repoURL: sources.url(i), path: `apps/app-${i}`, destination: namespace, runId }) as unknown as KubeObject)));
   const seconds = await until(started, 'Synced and Healthy', async () => {
     const list = (await kube.list('sluice.dev/v1alpha1', 'Application', { labelSelector: `sluice.dev/test-run=${runId}` })) as Array<{ status?: { sync?: { status?: string }; health?: { status?: string } } }>;
     return list.filter((a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy').length;
@@ -178,6 +189,18 @@ async function sluiceFleet(repo: TestRepo): Promise<{ seconds: number; cpu: numb
   return { seconds, cpu: cpu - cpuBefore, peakMiB, before, after: await metrics() };
 }
 
+async function createSources(): Promise<Sources> {
+  if (!perApp) {
+    const repo = await run.repo('fleet');
+    repo.commit('fleet', Object.assign({}, ...Array.from({ length: apps }, (_, i) => appFiles(i))));
+    return { url: () => repo.url, gitRepository: () => 'fleet' };
+  }
+  const started = performance.now();
+  const urls = await repoPerApp(run.scratch, `fleet-${runId}`, apps, appFiles);
+  console.log(`${apps} repos created and pushed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { url: (i) => urls[i], gitRepository: (i) => `app-${i}` };
+}
+
 async function main(): Promise<void> {
   const fluxProblem = fluxWanted === 'off' ? 'off (--no-flux)' : fluxMissing();
   if (fluxProblem && fluxWanted === 'required') throw new Error(fluxProblem);
@@ -185,23 +208,22 @@ async function main(): Promise<void> {
   await run.start();
   try {
     const idle = usage(run.worker.pid);
-    console.log(`fleet of ${apps} apps from one repo (worker ${fromSource ? 'from source through tsx' : 'compiled'}, idle RSS ${idle.rssMiB.toFixed(0)} MiB)`);
+    console.log(`fleet of ${apps} apps from ${perApp ? 'one repo per app' : 'one repo'} (worker ${fromSource ? 'from source through tsx' : 'compiled'}, idle RSS ${idle.rssMiB.toFixed(0)} MiB)`);
     const baseline = skipKubectl ? NaN : await kubectlBaseline();
     console.log(`kubectl apply --server-side + wait: ${baseline.toFixed(1)} s`);
-    const repo = await run.repo('fleet');
-    repo.commit('fleet', Object.assign({}, ...Array.from({ length: apps }, (_, i) => appFiles(i))));
+    const sources = await createSources();
     let flux: { seconds: number; cpu: number; peakMiB: number } | undefined;
     if (fluxProblem) {
       console.log(`flux: skipped: ${fluxProblem}`);
     } else {
-      flux = await fluxFleet(repo).catch((error: unknown) => {
+      flux = await fluxFleet(sources).catch((error: unknown) => {
         if (!(error instanceof Stalled)) throw error;
         console.log(`flux: ${error.message}`);
         return undefined;
       });
       if (flux) console.log(`flux: ${flux.seconds.toFixed(1)} s (${(flux.seconds / baseline).toFixed(2)}× kubectl); source-controller + kustomize-controller ${flux.cpu.toFixed(1)} CPU-s (${(flux.cpu / apps).toFixed(2)} per app), peak RSS ${flux.peakMiB.toFixed(0)} MiB (summed)`);
     }
-    const sluice = await sluiceFleet(repo);
+    const sluice = await sluiceFleet(sources);
     const delta = (key: string) => (sluice.after.get(key) ?? 0) - (sluice.before.get(key) ?? 0);
     console.log(`sluice: ${sluice.seconds.toFixed(1)} s (${(sluice.seconds / baseline).toFixed(2)}× kubectl); worker ${sluice.cpu.toFixed(1)} CPU-s (${(sluice.cpu / apps).toFixed(2)} per app), peak RSS ${sluice.peakMiB.toFixed(0)} MiB`);
     if (flux) console.log(`sluice / flux: ${(sluice.seconds / flux.seconds).toFixed(2)}× time, ${(sluice.cpu / flux.cpu).toFixed(2)}× CPU-s, ${(sluice.peakMiB / flux.peakMiB).toFixed(2)}× peak RSS`);

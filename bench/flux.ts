@@ -117,19 +117,19 @@ export class FluxControllers {
   }
 }
 
-/** ONE GitRepository for the whole monorepo (an unauthenticated repo on the stack's git server). */
-export function gitRepository(namespace: string, url: string): KubeObject {
+/** A GitRepository (an unauthenticated repo on the stack's git server): ONE for a monorepo, or one per app. */
+export function gitRepository(namespace: string, url: string, name = 'fleet'): KubeObject {
   return {
-    apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace },
+    apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name, namespace },
     spec: { url, interval: '1m', ref: { branch: 'main' } },
   } as unknown as KubeObject;
 }
 
 /** One app of the fleet: its directory, applied to its own namespace, pruned, and waited on until healthy. */
-export function kustomization(namespace: string, name: string, appPath: string, targetNamespace: string): KubeObject {
+export function kustomization(namespace: string, name: string, appPath: string, targetNamespace: string, source = 'fleet'): KubeObject {
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace },
-    spec: { interval: '10m', path: appPath, targetNamespace, prune: true, wait: true, timeout: '10m', sourceRef: { kind: 'GitRepository', name: 'fleet' } },
+    spec: { interval: '10m', path: appPath, targetNamespace, prune: true, wait: true, timeout: '10m', sourceRef: { kind: 'GitRepository', name: source } },
   } as unknown as KubeObject;
 }
 

@@ -33,21 +33,27 @@ export function workflowTestEnv(): WorkflowTestEnv {
       if (!current) throw new Error('no time-skipping server outside a test');
       return current;
     },
-    async withWorker(s, fn) {
-      const taskQueue = `wf-${randomUUID()}`;
-      // Heartbeats (which carry cancellation to an activity) are sent at once rather than throttled to 30 s, so a
-      // cancelled step stops in workflow time, not after the 30 s grace that terminate-op gives it.
-      const worker = await Worker.create({ connection: self.env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s, self.env.client), defaultHeartbeatThrottleInterval: '100ms' });
-      return worker.runUntil(fn(taskQueue));
-    },
-    async until(what, probe, step = '1s') {
-      for (let i = 0; i < 600; i++) {
-        const value = await probe();
-        if (value !== undefined) return value;
-        await self.env.sleep(step);
-      }
-      throw new Error(`never saw ${what}`);
-    },
+    withWorker: (s, fn) => withStubWorker(self.env, s, fn),
+    until: (what, probe, step) => untilSkipping(self.env, what, probe, step),
   };
   return self;
+}
+
+/** Runs `fn` while a worker with the scripted activities of `s` serves a fresh task queue on `env`. */
+export async function withStubWorker<T>(env: TestWorkflowEnvironment, s: Script, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `wf-${randomUUID()}`;
+  // Heartbeats (which carry cancellation to an activity) are sent at once rather than throttled to 30 s, so a
+  // cancelled step stops in workflow time, not after the 30 s grace that terminate-op gives it.
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s, env.client), defaultHeartbeatThrottleInterval: '100ms' });
+  return worker.runUntil(fn(taskQueue));
+}
+
+/** Polls, advancing workflow time by `step` between polls (queries alone do not let the test server skip time). */
+export async function untilSkipping<T>(env: TestWorkflowEnvironment, what: string, probe: () => Promise<T | undefined>, step: Duration = '1s'): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await env.sleep(step);
+  }
+  throw new Error(`never saw ${what}`);
 }

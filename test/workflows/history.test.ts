@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { AppRef } from '../../domain/operation/types';
 import { applicationWorkflow, statusQuery } from '../../workflows/application';
 import { syncProgressQuery } from '../../workflows/sync';
+import { chainTotals, historyChain } from '../support/history-size';
 import { workflowTestEnv } from '../support/workflow-env';
 import { script } from './stub-activities';
 
@@ -28,15 +29,9 @@ test('an approval pending for 30 days with 3-minute refreshes keeps every run of
     expect(status.operation?.workflowId).toBe(operation.workflowId);
     expect(status.refreshes).toBeGreaterThan(0);
     expect((await t.env.client.workflow.getHandle(operation.workflowId).query(syncProgressQuery)).approval?.state).toBe('Pending');
-    const runs: number[] = [];
-    let refreshActivities = 0;
-    for (let runId: string | undefined = (await latest.describe()).runId; runId;) {
-      const history = await t.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-      runs.push(history.events!.length);
-      // The refresh is the app workflow's one local activity: each is a marker.
-      refreshActivities += history.events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
-      runId = history.events![0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-    }
+    const chain = await historyChain(t.env.client, workflowId);
+    const runs = chain.map((r) => r.events);
+    const refreshActivities = chainTotals(chain).localActivities;
     const eventsPerRefresh = runs.reduce((a, b) => a + b, 0) / refreshActivities;
     console.log(`30 days of a pending approval: ${refreshActivities} refreshes in ${runs.length} runs of ${Math.min(...runs)}-${Math.max(...runs)} events, ${eventsPerRefresh.toFixed(2)} events per refresh`);
     // Issue 11's target for a no-op refresh: at most 10 history events.
