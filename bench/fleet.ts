@@ -12,7 +12,7 @@
 // With --repo-per-app: N repos, app i's files (the same paths) alone in repo i; Flux then has N GitRepositories.
 // Prints the ratios to kubectl. Results are kept in bench/RESULTS.md.
 //
-//   node --import tsx bench/fleet.ts [--apps N] [--repo-per-app] [--port P] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR] [--tsx] [--stall SECONDS]     (the local stack must be up)
+//   node --import tsx bench/fleet.ts [--apps N] [--repo-per-app] [--port P] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR] [--tsx] [--stall SECONDS] [--limit SECONDS]     (the local stack must be up)
 // Flux runs by default when its build is cached (`scripts/build-tools.sh flux`); --flux makes a missing build an error.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -108,6 +108,8 @@ async function kubectlBaseline(): Promise<number> {
 /** A contender that made no progress for `--stall` seconds: reported as stalled, and the run goes on. */
 class Stalled extends Error {}
 const stallSeconds = arg('--stall', 300);
+// A count that keeps moving but never arrives (a Kustomization flapping between Ready and not) ends at --limit.
+const limitSeconds = arg('--limit', 1800);
 
 /** Polls `count` every second, printing progress (at most every 5 s), until it reaches `apps`; returns the seconds since `started`. */
 async function until(started: number, what: string, count: () => Promise<number>): Promise<number> {
@@ -124,6 +126,7 @@ async function until(started: number, what: string, count: () => Promise<number>
     }
     last = done;
     if (done === apps) return (now - started) / 1000;
+    if (now - started > limitSeconds * 1000) throw new Stalled(`only ${done}/${apps} ${what} after ${limitSeconds} s (--limit)`);
     if (now - progressed > stallSeconds * 1000) throw new Stalled(`stalled at ${done}/${apps} ${what} after ${((now - started) / 1000).toFixed(0)} s (no progress for ${stallSeconds} s)`);
   }
 }
