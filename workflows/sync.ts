@@ -94,7 +94,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     CancellationScope.nonCancellable(() =>
       status.recordOperation({ app: request.app, progress, initiatedBy: request.initiatedBy, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }),
     );
-  /** A status write and its notification go out in the same workflow task: a round trip saved each time. */
+  /** A status write and its notification: together before the local-steps patch; since, the write first, then only a subscribed trigger is notified. */
   const recordAndNotify = async (extra: Parameters<typeof record>[0], event?: Parameters<typeof notify>[1]) => {
     if (!local) {
       await Promise.all([record(extra), event ? notify(request.app, event) : undefined]);
