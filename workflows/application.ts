@@ -100,6 +100,11 @@ const DEFAULT_JITTER_MS = 60_000;
 const TERMINATE_GRACE_MS = 30_000;
 /** How long an accepted request waits for the app to get to it (a refresh in progress) before it is withdrawn. */
 const REQUEST_WAIT_MS = 120_000;
+/**
+ * How long a request that finds a sync running waits for it to end before it is refused. The sync writes its end
+ * to the CR before the app hears of it, so a client that asks again on reading that status must not be refused.
+ */
+const RUNNING_GRACE_MS = 10_000;
 /** Continue as new well before Temporal's 10,240-event warning, even where the server does not suggest it. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4_000;
 /** Every how many refreshes a sync carried over from an earlier run is looked up, in case it ended unheard. */
@@ -117,6 +122,8 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
   let refreshRequested = false;
   let refreshes = 0;
   let autoSyncBlocked: string | undefined;
+  /** The app's project as of the last refresh (what a sync started now is tagged with). */
+  let project = 'default';
   /** Accepted manual requests not yet served, and the answer each one gets. */
   const pending: Operation[] = [];
   const answers = new Map<string, StartedOperation | { refused: string }>();
@@ -159,14 +166,32 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
   const refuse = (reason: string | undefined) => {
     if (reason) throw new Error(reason);
   };
-  setHandler(syncUpdate, (r) => request({ revision: r.revision, prune: !!r.prune, resources: r.resources, requireApproval: !!r.requireApproval, initiatedBy: { username: r.initiatedBy, automated: false } }), {
-    validator: (r) => refuse(refuseSync(view(), r)),
+  /**
+   * A request accepted while a sync runs waits (briefly) for that sync to end and be settled, then is decided
+   * again in full: still running, it is refused as Argo CD refuses it; ended, it is served.
+   */
+  const afterRunning = async (reason: () => string | undefined) => {
+    const running = state.running;
+    if (running) {
+      const id = running.operation.id;
+      await condition(() => state.running?.operation.id !== id || endings.some((e) => e.operationId === id), RUNNING_GRACE_MS);
+      if (endings.length) await settle(project);
+    }
+    const refused = reason();
+    if (refused) throw ApplicationFailure.nonRetryable(refused, 'SyncRefused');
+  };
+  setHandler(syncUpdate, async (r) => {
+    await afterRunning(() => refuseSync(view(), r));
+    return request({ revision: r.revision, prune: !!r.prune, resources: r.resources, requireApproval: !!r.requireApproval, initiatedBy: { username: r.initiatedBy, automated: false } });
+  }, {
+    validator: (r) => refuse(refuseSync({ ...view(), exceptRunning: true }, r)),
   });
-  setHandler(rollbackUpdate, ({ id, initiatedBy }) => {
+  setHandler(rollbackUpdate, async ({ id, initiatedBy }) => {
+    await afterRunning(() => refuseRollback(view(), { id, initiatedBy }));
     const entry = state.history.find((h) => h.id === id)!;
     return request({ revision: entry.revision, prune: false, requireApproval: false, initiatedBy: { username: initiatedBy, automated: false } });
   }, {
-    validator: (r) => refuse(refuseRollback(view(), r)),
+    validator: (r) => refuse(refuseRollback({ ...view(), exceptRunning: true }, r)),
   });
   setHandler(terminateUpdate, async ({ initiatedBy }) => {
     const { workflowId, operation } = state.running!;
@@ -288,7 +313,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     }
     if (result.spec) spec = result.spec;
     upsert(result);
-    const project = result.project ?? 'default';
+    project = result.project ?? 'default';
     if (state.running && !startedHere.has(state.running.operation.id) && endings.length === 0 && refreshes % CARRIED_SYNC_CHECK_EVERY === 1) {
       // A sync carried over from an earlier run reports its end by signal; this catches one that never could
       // (terminated by hand, say): at the first refresh of a run, then every so often.

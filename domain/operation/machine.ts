@@ -235,6 +235,12 @@ export interface RequestView {
   last?: RefreshResult;
   spec?: ApplicationSpec;
   queued: number;
+  /**
+   * Leave the running sync out of it: the caller waits for that sync to end before it decides. A sync writes its
+   * end to the CR a moment before the app workflow hears of it, and a client that reads that status may ask again
+   * at once (Argo CD's contract: an ended operation frees the app).
+   */
+  exceptRunning?: boolean;
 }
 
 /** Why a manual sync request is refused before it reaches history, or undefined when it is accepted. */
@@ -250,12 +256,14 @@ export function refuseRollback(view: RequestView, request: { id: number; initiat
   if (view.spec?.syncPolicy?.automated) return 'rollback cannot be initiated when auto-sync is enabled';
   const busy = refuseBusyOrBroken(view);
   if (busy) return busy;
-  if (!view.state.history.some((h) => h.id === request.id)) return `history id ${request.id} not found (known: ${view.state.history.map((h) => h.id).join(', ') || 'none'})`;
+  // The running sync may be about to add the entry asked for: then the caller decides after it has ended.
+  const pendingEntry = view.exceptRunning && view.state.running;
+  if (!pendingEntry && !view.state.history.some((h) => h.id === request.id)) return `history id ${request.id} not found (known: ${view.state.history.map((h) => h.id).join(', ') || 'none'})`;
   return undefined;
 }
 
 function refuseBusyOrBroken(view: RequestView): string | undefined {
-  if (view.state.running) return `another operation is already in progress (${view.state.running.workflowId || view.state.running.operation.id})`;
+  if (view.state.running && !view.exceptRunning) return `another operation is already in progress (${view.state.running.workflowId || view.state.running.operation.id})`;
   if (view.queued > 0) return 'another operation is already in progress (requested, starting)';
   if (view.last?.invalid) return `the Application is invalid: ${view.last.invalid}`;
   // Before the first refresh has finished nothing is known yet: the request waits for it and is answered then.

@@ -1,12 +1,13 @@
 // Every operation ends and every request gets an answer, attacked from outside through the CLI binary: a sync
 // that is over in a few hundred milliseconds, and an app whose repository cannot be reached.
 import { KubeObject } from '../../domain/resource/types';
+import { syncUpdate } from '../../workflows/application';
 import { applicationManifest } from '../fixtures/gitops';
 import { E2eRun } from '../support/e2e';
 import { eventually } from '../support/kube';
 
 const run = new E2eRun(18098);
-const { kube, runId, application, refreshed, sluice } = run;
+const { kube, runId, application, refreshed, sluice, appHandle } = run;
 
 beforeAll(() => run.start());
 afterAll(() => run.stop());
@@ -60,4 +61,27 @@ test('an unreachable repository: a sync is refused naming the condition, every r
   expect(explicit.code).toBe(2);
   expect(explicit.out).toMatch(/sync refused: .*main/);
   expect(sluice(namespace, 'app', 'terminate-op', name).out).toMatch(/no operation is in progress/);
+});
+
+test('back to back: a sync requested the moment the CR says the last one ended is accepted, every time', async () => {
+  // Argo CD's contract: once status.operationState shows a sync ended, the next one may be asked for. A script
+  // that does `sync && sync` sends its second request within milliseconds of reading that status.
+  const { namespace, name } = await run.scenario('backtoback', { 'app/config.yaml': configMap('one') }, { automated: false });
+  await refreshed(namespace, name);
+  const handle = appHandle(namespace, name);
+  for (let round = 1; round <= 6; round += 1) {
+    const started = await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: `round-${round}` }] }).catch((error: Error) => ({ refused: `round ${round}: ${(error.cause as Error | undefined)?.message ?? error.message}` }));
+    expect(started).toHaveProperty('operationId');
+    const { operationId } = started as { operationId: string };
+    // Read the CR as fast as a client can, and ask again the instant it says this sync ended.
+    for (const deadline = Date.now() + 60_000; ;) {
+      const state = (await application(namespace, name))?.status?.operationState;
+      if (state?.operation?.operationId === operationId && ['Succeeded', 'Failed', 'Error'].includes(state.phase)) {
+        expect(state.phase).toBe('Succeeded');
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`round ${round}: sync ${operationId} did not end within 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
 });

@@ -2,7 +2,7 @@
 // timeout and refusals, continue-as-new. Hours of workflow time pass in seconds.
 import { randomUUID } from 'node:crypto';
 import { AppRef, SyncRequest } from '../../domain/operation/types';
-import { applicationWorkflow, refreshSignal, statusQuery, terminateUpdate } from '../../workflows/application';
+import { applicationWorkflow, refreshSignal, statusQuery, syncUpdate, terminateUpdate } from '../../workflows/application';
 import { approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../../workflows/sync';
 import { workflowTestEnv } from '../support/workflow-env';
 import { Script, script } from './stub-activities';
@@ -140,6 +140,9 @@ test('terminateOperation cancels a running sync, which ends Failed ("terminated"
   await withWorker(s, async (taskQueue) => {
     const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `terminate-${randomUUID()}`, args: [{ app, options }] });
     const running = await until('a sync applying a step', async () => (s.holding ? (await handle.query(statusQuery)).operation : undefined));
+    // A sync that is still running when a request has waited out the grace is refused, as Argo CD refuses it.
+    const busy = await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'bob' }] }).then(() => 'accepted', (e) => e.cause?.message);
+    expect(busy).toBe(`another operation is already in progress (${running.workflowId})`);
     expect(await handle.executeUpdate(terminateUpdate, { args: [{ initiatedBy: 'alice' }] })).toEqual({ terminated: running.workflowId, escalated: false });
     const status = await until('the sync to end', async () => {
       const st = await handle.query(statusQuery);

@@ -161,6 +161,9 @@ describe('requests refused before they reach history', () => {
     ['accepted', { state: initialState(), last, queued: 0 }, { initiatedBy: 'alice' }, undefined],
     ['nobody named', { state: initialState(), last, queued: 0 }, {}, /must name who/],
     ['busy running', { state: { ...initialState(), running: { operation: manual(), revision: A, workflowId: 'sluice-sync/x' } }, last, queued: 0 }, { initiatedBy: 'alice' }, /already in progress \(sluice-sync\/x\)/],
+    ['busy running, the caller waiting for it to end first: the rest still decides', { state: { ...initialState(), running: { operation: manual(), revision: A, workflowId: 'sluice-sync/x' } }, last, queued: 0, exceptRunning: true }, { initiatedBy: 'alice' }, undefined],
+    ['busy running, waited for, and broken besides', { state: { ...initialState(), running: { operation: manual(), revision: A, workflowId: 'sluice-sync/x' } }, last: refresh({ invalid: 'spec.source: required' }), queued: 0, exceptRunning: true }, { initiatedBy: 'alice' }, /invalid: spec.source/],
+    ['busy starting, even while waiting for a running one', { state: initialState(), last, queued: 1, exceptRunning: true }, { initiatedBy: 'alice' }, /already in progress \(requested, starting\)/],
     ['busy starting', { state: initialState(), last, queued: 1 }, { initiatedBy: 'alice' }, /already in progress/],
     ['not refreshed yet: accepted, and answered after the first refresh', { state: initialState(), queued: 0 }, { initiatedBy: 'alice' }, undefined],
     ['the CR is gone', { state: initialState(), last: refresh({ exists: false }), queued: 0 }, { initiatedBy: 'alice' }, /does not exist/],
@@ -178,5 +181,10 @@ describe('requests refused before they reach history', () => {
     expect(refuseRollback({ state, last, spec: auto, queued: 0 }, { id: 0, initiatedBy: 'alice' })).toMatch(/auto-sync is enabled/);
     expect(refuseRollback({ state, last, spec: spec(), queued: 0 }, { id: 3, initiatedBy: 'alice' })).toMatch(/history id 3 not found \(known: 0\)/);
     expect(refuseRollback({ state, last, spec: spec(), queued: 1 }, { id: 0, initiatedBy: 'alice' })).toMatch(/in progress/);
+    // While a sync runs, the entry it will add is not known yet: the caller waits for it, then decides in full.
+    const running = { ...state, running: { operation: manual(), revision: A, workflowId: 'sluice-sync/x' } };
+    expect(refuseRollback({ state: running, last, spec: spec(), queued: 0, exceptRunning: true }, { id: 1, initiatedBy: 'alice' })).toBeUndefined();
+    expect(refuseRollback({ state: running, last, spec: spec(), queued: 0 }, { id: 1, initiatedBy: 'alice' })).toMatch(/already in progress/);
+    expect(refuseRollback({ state: running, last, spec: auto, queued: 0, exceptRunning: true }, { id: 1, initiatedBy: 'alice' })).toMatch(/auto-sync is enabled/);
   });
 });
