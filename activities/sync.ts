@@ -3,16 +3,18 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { parseSyncOptions } from '../domain/application/sync-options';
+import { parseSyncOptions, SyncOptions } from '../domain/application/sync-options';
 import { InputError } from '../domain/errors';
 import { healthOf } from '../domain/health';
 import { keyOf, keyString, subjectOf } from '../domain/resource/identity';
 import { KubeObject } from '../domain/resource/types';
 import { PreparedSync, SyncRequest, TaskProgress } from '../domain/operation/types';
 import { isManagedResource, nameHooks, planSync, summarisePlan, SyncTask } from '../domain/plan/plan';
+import { resourceSyncOptions } from '../domain/plan/annotations';
 import { otherOwner, sharedResourceError, SharedResourceError } from '../domain/plan/shared-resource';
+import { applyIsNoop } from '../domain/plan/unchanged';
 import { applyObjects, ApplyRejectedError, Change, destinationNamespaceObject, dryRunAll } from './cluster/apply';
-import { diffResources, splitByDiff } from './cluster/diff';
+import { diffResources, knownInSync, splitByDiff } from './cluster/diff';
 import { mapLimit } from './cluster/concurrency';
 import { KubeApiError } from './cluster/kube-client';
 import { pruneObjects } from './cluster/prune';
@@ -74,6 +76,17 @@ async function refuseSharedResources(engine: Engine, ctx: SyncContext, objects: 
 }
 
 /**
+ * The objects whose apply would change nothing (domain/plan/unchanged.ts), by key: a server-side dry-run of the
+ * same desired object against the same live version found them in sync. They are neither dry-run nor applied,
+ * and their health is read from the watch cache, so a re-sync with nothing changed costs almost no requests.
+ */
+async function noopApplies(engine: Engine, ctx: SyncContext, objects: KubeObject[], options: SyncOptions): Promise<Set<string>> {
+  const managed = objects.filter(isManagedResource);
+  const known = await knownInSync(engine.live, engine.diffMemo, managed, ctx.spec.ignoreDifferences);
+  return new Set(managed.map((o) => keyString(keyOf(o))).filter((key, i) => applyIsNoop(managed[i], resourceSyncOptions(managed[i], options), ctx.spec.ignoreDifferences, known.has(key))));
+}
+
+/**
  * Plans the sync: the objects at the revision, the orphans, the steps and the diff an approver would see. With
  * `dryRun` (a sync with no approval to wait for), also dry-runs what it would apply, from the same objects: a
  * rejection is returned, not thrown, so the sync still fails the way a failed dry-run does (SyncFail hooks run).
@@ -83,7 +96,8 @@ export async function prepareSync(engine: Engine, ctx: SyncContext & { dryRun?: 
   const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
   if (options.failOnSharedResource) await refuseSharedResources(engine, ctx, objects);
   const plan = planSync({ desired: objects, orphans, prune: ctx.prune, options, operationId: ctx.operationId });
-  const diff = await diffResources(engine.client, objects.filter(isManagedResource), ctx.prune ? orphans : [], ctx.spec.ignoreDifferences);
+  // Read as a refresh reads: live objects from the watch cache, and comparisons that still stand from the memo.
+  const diff = await diffResources(engine.client, objects.filter(isManagedResource), ctx.prune ? orphans : [], ctx.spec.ignoreDifferences, { live: engine.live, memo: engine.diffMemo });
   // The digest covers the redacted diffs, so it names exactly what the approver was shown.
   const diffDigest = `sha256:${createHash('sha256').update(JSON.stringify(diff.resources.map((r) => [r.subject, r.status, r.diff]))).digest('hex')}`;
   const summary = { ...summarisePlan(plan), outOfSync: diff.resources.filter((r) => r.status === 'OutOfSync').length };
@@ -110,10 +124,12 @@ export async function dryRunSync(engine: Engine, ctx: SyncContext): Promise<void
   await dryRunObjects(engine, ctx, objects, options);
 }
 
-async function dryRunObjects(engine: Engine, ctx: SyncContext, objects: KubeObject[], options: ReturnType<typeof parseSyncOptions>): Promise<void> {
+async function dryRunObjects(engine: Engine, ctx: SyncContext, objects: KubeObject[], options: SyncOptions): Promise<void> {
   const namespace = options.createNamespace ? destinationNamespaceObject(objects, ctx.spec.destination.namespace ?? '') : undefined;
-  await dryRunAll(engine.client, namespace ? [namespace, ...objects] : objects, options);
-  syncLog(ctx).info({ objects: objects.length }, 'dry-run passed');
+  const noop = await noopApplies(engine, ctx, objects, options);
+  const changing = objects.filter((o) => !noop.has(keyString(keyOf(o))));
+  await dryRunAll(engine.client, namespace ? [namespace, ...changing] : changing, options);
+  syncLog(ctx).info({ objects: changing.length, unchanged: noop.size }, 'dry-run passed');
 }
 
 async function waitGone(engine: Engine, obj: KubeObject, timeoutMs = 60_000): Promise<void> {
@@ -150,6 +166,9 @@ export async function runSyncStep(engine: Engine, input: { ctx: SyncContext; tas
   const hooks = pick('hook');
   await replaceOldHooks(engine, hooks, ctx.operationId);
   let applies = pick('apply').map((x) => x.obj);
+  const noop = await noopApplies(engine, ctx, applies, options);
+  changes.push(...applies.filter((o) => noop.has(keyString(keyOf(o)))).map((o) => ({ subject: subjectOf(keyOf(o)), action: 'unchanged' as const, message: 'unchanged (a server-side dry-run against this live version found nothing to apply)' })));
+  applies = applies.filter((o) => !noop.has(keyString(keyOf(o))));
   if (options.applyOutOfSyncOnly) {
     const { outOfSync, inSync } = await splitByDiff(engine.client, applies, ctx.spec.ignoreDifferences);
     changes.push(...inSync.map((o) => ({ subject: subjectOf(keyOf(o)), action: 'skipped' as const, message: 'already in sync (ApplyOutOfSyncOnly)' })));
@@ -172,8 +191,13 @@ export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext
   // Once Healthy, a resource is not read again for this step: each poll reads only those still waiting, a few
   // at a time (a wave of hundreds of ConfigMaps is read once, not once per poll).
   let waiting = watched;
+  // What the step left unchanged is read from the watch cache; what it applied, from the API server (the cache
+  // may not have seen the write yet, and would show the old generation as Healthy).
+  const options = parseSyncOptions(input.ctx.spec.syncPolicy?.syncOptions);
+  const unchanged = await noopApplies(engine, input.ctx, watched.map((w) => w.obj!), options);
+  const read = (obj: KubeObject) => (unchanged.has(keyString(keyOf(obj))) ? engine.live : engine.client).get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
   for (let delay = 200; ; delay = Math.min(delay * 1.5, 2000)) {
-    const report = await mapLimit(waiting, 16, async ({ task, obj }) => ({ task, obj, health: healthOf(await engine.client.get(obj!.apiVersion, obj!.kind, obj!.metadata.namespace, obj!.metadata.name!)) }));
+    const report = await mapLimit(waiting, 16, async ({ task, obj }) => ({ task, obj, health: healthOf(await read(obj!)) }));
     const degraded = report.find((r) => r.health.status === 'Degraded');
     if (degraded) {
       syncLog(input.ctx, input.tasks).warn({ subject: degraded.task.subject, health: degraded.health.message }, 'resource degraded');

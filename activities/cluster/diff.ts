@@ -3,7 +3,7 @@
 // longer desired show as OutOfSync, requiring pruning.
 import { ResourceIgnoreDifferences } from '../../domain/application/types';
 import { compareResource, pruneDiff, ResourceDiff, SyncStatus } from '../../domain/diff/compare';
-import { keyOf } from '../../domain/resource/identity';
+import { keyOf, keyString } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { mapLimit } from './concurrency';
 import { DiffMemo } from './diff-memo';
@@ -73,4 +73,20 @@ export async function splitByDiff(
   const { resources } = await diffResources(client, objects, [], rules);
   const outOfSync = objects.filter((_, i) => resources[i].status !== 'Synced');
   return { outOfSync, inSync: objects.filter((o) => !outOfSync.includes(o)) };
+}
+
+/**
+ * Keys of the desired objects that a recorded comparison (activities/cluster/diff-memo.ts) shows in sync with
+ * the live version at hand now: read from `live` (the watch cache), so this makes no request for an object the
+ * cache holds.
+ */
+export async function knownInSync(live: LiveReader, memo: DiffMemo, desired: KubeObject[], rules: readonly ResourceIgnoreDifferences[] | undefined): Promise<Set<string>> {
+  const dependsOnSync = pendingDependencies(desired);
+  const known = new Set<string>();
+  await mapLimit(desired, 16, async (obj) => {
+    if (dependsOnSync(obj)) return;
+    const current = await live.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
+    if (current && memo.lookup(obj, DiffMemo.digest(obj, rules), current)) known.add(keyString(keyOf(obj)));
+  });
+  return known;
 }

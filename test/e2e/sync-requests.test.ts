@@ -3,6 +3,7 @@
 // fleet of N apps would pay N × N). Counted from outside, by a TLS proxy in front of the real API server. And a
 // plain sync (one wave, no hooks, no approval) costs Temporal a few workflow tasks, not one per step, and starts
 // no notification workflows for an app that subscribes to none: read from the sync's own history.
+import { execFileSync } from 'node:child_process';
 import { syncWorkflowId } from '../../domain/operation/types';
 import { deploymentYaml } from '../fixtures/sources';
 import { E2eRun } from '../support/e2e';
@@ -93,4 +94,45 @@ test('waiting for a wave to be Healthy reads each resource until it is Healthy, 
   const deployment = gets('web', 'deployments');
   console.log(`GETs while syncing: Deployment/web ${deployment} (it is polled until Available), each wave-0 ConfigMap ${Math.min(...configMaps)}-${Math.max(...configMaps)}`);
   expect(Math.max(...configMaps)).toBeLessThan(deployment);
+});
+
+test('a re-sync with nothing changed dry-runs and applies nothing it knows is in sync, and still corrects what drifted', async () => {
+  const wave = (n: number) => `  annotations: {argocd.argoproj.io/sync-wave: "${n}"}\n`;
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 20; i++) files[`app/cm-${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n${wave(i % 2)}data:\n  i: "${i}"\n`;
+  const app = await run.scenario('resync', files, { automated: false });
+  const { namespace, name } = app;
+  const head = app.repo.git('rev-parse', 'HEAD');
+  await run.refreshed(namespace, name);
+  const handle = run.appHandle(namespace, name);
+  const configMapWrites = (from: number) => proxy.requests.slice(from).filter((r) => r.method === 'PATCH' && r.path.startsWith(`/api/v1/namespaces/${namespace}/configmaps/`));
+  const resync = async (): Promise<RecordedRequest[]> => {
+    await run.refreshNow(namespace, name);
+    const from = proxy.requests.length;
+    const { operationId } = await handle.executeUpdate('sync', { args: [{ initiatedBy: 'alice' }] }) as { operationId: string };
+    await eventually('the re-sync to end', async () => {
+      const state = (await run.application(namespace, name))?.status?.operationState;
+      return state?.operation?.operationId === operationId && state.phase !== 'Running' ? state : undefined;
+    }).then((state) => expect(state.phase).toBe('Succeeded'));
+    return configMapWrites(from);
+  };
+
+  // Server-side applies, and dry-runs of them (a refresh that runs meanwhile dry-runs too: only syncs apply).
+  const applies = (writes: RecordedRequest[]) => writes.filter((r) => !r.path.includes('dryRun=All')).map((r) => r.path.replace(/\?.*/, '').replace(/.*\//, ''));
+  const dryRuns = (writes: RecordedRequest[]) => writes.filter((r) => r.path.includes('dryRun=All')).map((r) => r.path.replace(/\?.*/, '').replace(/.*\//, ''));
+  const cold = await resync();
+  await synced(namespace, name, head);
+  // The first sync creates all 20.
+  expect(applies(cold)).toHaveLength(20);
+
+  const again = await resync();
+  console.log(`ConfigMap writes: first sync ${cold.length}, no-change re-sync ${again.length}`);
+  expect(again.map((r) => r.path)).toEqual([]);
+
+  // Someone edits one by hand: that one is dry-run and applied again, and put back; the other 19 are still left alone.
+  execFileSync(stackEnv().SLUICE_KUBECTL, ['--kubeconfig', stackEnv().KUBECONFIG, 'patch', 'configmap', 'cm-3', '-n', namespace, '--type', 'merge', '-p', '{"data":{"i":"edited"}}']);
+  const drifted = await resync();
+  expect(applies(drifted)).toEqual(['cm-3']);
+  expect([...new Set(dryRuns(drifted))]).toEqual(['cm-3']);
+  expect(((await run.kube.get('v1', 'ConfigMap', namespace, 'cm-3'))?.data as Record<string, string>).i).toBe('3');
 });
