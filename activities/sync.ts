@@ -167,7 +167,10 @@ export async function runSyncStep(engine: Engine, input: { ctx: SyncContext; tas
   await replaceOldHooks(engine, hooks, ctx.operationId);
   let applies = pick('apply').map((x) => x.obj);
   const noop = await noopApplies(engine, ctx, applies, options);
-  changes.push(...applies.filter((o) => noop.has(keyString(keyOf(o)))).map((o) => ({ subject: subjectOf(keyOf(o)), action: 'unchanged' as const, message: 'unchanged (a server-side dry-run against this live version found nothing to apply)' })));
+  changes.push(...(await mapLimit(applies.filter((o) => noop.has(keyString(keyOf(o)))), 16, async (o) => ({
+    subject: subjectOf(keyOf(o)), action: 'unchanged' as const, message: 'unchanged (a server-side dry-run against this live version found nothing to apply)',
+    healthy: healthOf(await engine.live.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name!)).status === 'Healthy',
+  }))));
   applies = applies.filter((o) => !noop.has(keyString(keyOf(o))));
   if (options.applyOutOfSyncOnly) {
     const { outOfSync, inSync } = await splitByDiff(engine.client, applies, ctx.spec.ignoreDifferences);

@@ -208,10 +208,12 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     setTasks(step.tasks, 'Running');
     await record();
     try {
-      await act.runSyncStep({ ctx, tasks: step.tasks, first });
+      const changes = await act.runSyncStep({ ctx, tasks: step.tasks, first });
       for (const task of step.tasks) setTasks([task], task.action === 'prune' ? 'Pruned' : 'Synced');
+      // A step that changed nothing, all of it Healthy already, has nothing to wait for (a no-change re-sync).
+      const settled = changes.length > 0 && changes.every((c) => c.action === 'unchanged' && c.healthy);
       if (wait) {
-        await waiting.awaitStepHealthy({ ctx, tasks: step.tasks });
+        if (!settled) await waiting.awaitStepHealthy({ ctx, tasks: step.tasks });
         setTasks(step.tasks.filter((t) => t.action !== 'prune'), 'Healthy');
       }
     } catch (error) {

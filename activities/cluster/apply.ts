@@ -18,6 +18,8 @@ export interface Change {
   subject: string;
   action: ChangeAction;
   message?: string;
+  /** For an object left unchanged without a request: Healthy in the watch cache, so its step need not wait for it. */
+  healthy?: boolean;
 }
 
 export class ApplyRejectedError extends InputError {

@@ -106,10 +106,12 @@ test('a re-sync with nothing changed dry-runs and applies nothing it knows is in
   await run.refreshed(namespace, name);
   const handle = run.appHandle(namespace, name);
   const configMapWrites = (from: number) => proxy.requests.slice(from).filter((r) => r.method === 'PATCH' && r.path.startsWith(`/api/v1/namespaces/${namespace}/configmaps/`));
+  let lastSync = '';
   const resync = async (): Promise<RecordedRequest[]> => {
     await run.refreshNow(namespace, name);
     const from = proxy.requests.length;
-    const { operationId } = await handle.executeUpdate('sync', { args: [{ initiatedBy: 'alice' }] }) as { operationId: string };
+    const { operationId, workflowId } = await handle.executeUpdate('sync', { args: [{ initiatedBy: 'alice' }] }) as { operationId: string; workflowId: string };
+    lastSync = workflowId;
     await eventually('the re-sync to end', async () => {
       const state = (await run.application(namespace, name))?.status?.operationState;
       return state?.operation?.operationId === operationId && state.phase !== 'Running' ? state : undefined;
@@ -128,11 +130,17 @@ test('a re-sync with nothing changed dry-runs and applies nothing it knows is in
   const again = await resync();
   console.log(`ConfigMap writes: first sync ${cold.length}, no-change re-sync ${again.length}`);
   expect(again.map((r) => r.path)).toEqual([]);
+  // Nothing changed and all of it is Healthy in the cache: no wave waits for health (each wait is an activity).
+  const healthWaits = async () => ((await run.temporal.workflow.getHandle(lastSync).fetchHistory()).events ?? [])
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitStepHealthy').length;
+  expect(await healthWaits()).toBe(0);
 
   // Someone edits one by hand: that one is dry-run and applied again, and put back; the other 19 are still left alone.
   execFileSync(stackEnv().SLUICE_KUBECTL, ['--kubeconfig', stackEnv().KUBECONFIG, 'patch', 'configmap', 'cm-3', '-n', namespace, '--type', 'merge', '-p', '{"data":{"i":"edited"}}']);
   const drifted = await resync();
   expect(applies(drifted)).toEqual(['cm-3']);
+  // cm-3 is in wave 1: that wave waits for health, wave 0 (unchanged, Healthy) does not.
+  expect(await healthWaits()).toBe(1);
   expect([...new Set(dryRuns(drifted))]).toEqual(['cm-3']);
   expect(((await run.kube.get('v1', 'ConfigMap', namespace, 'cm-3'))?.data as Record<string, string>).i).toBe('3');
 });
