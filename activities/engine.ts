@@ -3,9 +3,11 @@
 // Activities and tests call these; workflows orchestrate them.
 import { parseSyncOptions } from '../domain/application/sync-options';
 import { ApplicationSpec } from '../domain/application/types';
+import { IN_CLUSTER_SERVER } from '../domain/cluster/clusters';
 import { isManagedResource } from '../domain/plan/plan';
 import { KubeObject } from '../domain/resource/types';
 import { diffResources, DiffResult } from './cluster/diff';
+import { ClusterClients } from './cluster/cluster-clients';
 import { repoCredentials } from './cluster/credentials';
 import { DiffMemo } from './cluster/diff-memo';
 import { KubeClient } from './cluster/kube-client';
@@ -35,6 +37,10 @@ export interface EngineOptions {
   rendered?: RenderedStore;
   /** Live reads for refreshes: the worker's watch cache (activities/cluster/live-cache.ts); the client by default. */
   live?: LiveReader;
+  /** Where Secrets (repository and cluster credentials) are read: the control cluster's; `live` by default. */
+  secrets?: LiveReader;
+  /** The registered clusters, shared with the engines derived for them; built from client and secrets by default. */
+  clusters?: ClusterClients;
 }
 
 export class Engine {
@@ -42,20 +48,44 @@ export class Engine {
   readonly rendered: RenderedStore;
   readonly controlNamespace: string;
   readonly live: LiveReader;
+  readonly secrets: LiveReader;
+  readonly clusters: ClusterClients;
   /** Comparisons found in sync, reused while neither side changed (activities/cluster/diff-memo.ts). */
   readonly diffMemo = new DiffMemo();
+  /** The engine of each registered cluster, by the client that reaches it (a new client when its Secret changes). */
+  private readonly derived = new WeakMap<KubeClient, Engine>();
 
   constructor(readonly client: KubeClient, options: EngineOptions = {}) {
     this.repos = options.repos ?? new RepoCache();
     this.rendered = options.rendered ?? new RenderedStore();
     this.controlNamespace = options.controlNamespace ?? process.env.SLUICE_NAMESPACE ?? 'sluice';
     this.live = options.live ?? client;
+    this.secrets = options.secrets ?? this.live;
+    this.clusters = options.clusters ?? new ClusterClients(client, this.secrets, this.controlNamespace);
+  }
+
+  /**
+   * The engine for an Application's destination: this one for in-cluster; for a cluster registered by a Secret,
+   * one that reaches it with the Secret's credentials, sharing the git and render caches and reading Secrets from
+   * here. A destination that names no usable cluster throws a DestinationError naming the field.
+   */
+  async forDestination(destination: { server?: string; name?: string }): Promise<Engine> {
+    if (destination.server !== undefined && destination.server.replace(/\/+$/, '') === IN_CLUSTER_SERVER) return this;
+    const { client } = await this.clusters.forDestination(destination);
+    if (client === this.client) return this;
+    let engine = this.derived.get(client);
+    if (!engine) {
+      // Remote live objects are read from their API server (no watch cache there yet).
+      engine = new Engine(client, { repos: this.repos, rendered: this.rendered, controlNamespace: this.controlNamespace, secrets: this.secrets, clusters: this.clusters });
+      this.derived.set(client, engine);
+    }
+    return engine;
   }
 
   /** Resolves the spec's targetRevision, or `revision` (a branch, tag, SHA or semver constraint) when given. */
   async resolve(spec: ApplicationSpec, revision = spec.source!.targetRevision): Promise<ResolvedRevision> {
     const source = spec.source!;
-    const credentials = await repoCredentials(this.live, source.repoURL, this.controlNamespace);
+    const credentials = await repoCredentials(this.secrets, source.repoURL, this.controlNamespace);
     return timed(metrics.gitDuration, {}, () => this.repos.resolve(source.repoURL, revision, credentials));
   }
 
@@ -64,7 +94,7 @@ export class Engine {
     const source = spec.source!;
     const resolved = revision ?? (await this.resolve(spec));
     // Credentials are looked up only if git must ask the remote (the commit is normally here since resolve).
-    const credentials = () => repoCredentials(this.live, source.repoURL, this.controlNamespace);
+    const credentials = () => repoCredentials(this.secrets, source.repoURL, this.controlNamespace);
     const input = { appName: app.name, source, revision: resolved.sha, destinationNamespace: spec.destination.namespace ?? '', credentials };
     // Keyed by the git objects the render reads, not the commit: a commit elsewhere in the repo is a cache hit.
     const digest = await renderDigest(this.repos, input);

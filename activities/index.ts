@@ -54,14 +54,16 @@ function guarded<I, O>(fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
 export function createActivities(engine: Engine, temporal: () => Client = () => {
   throw new Error('this worker has no Temporal client for its activities');
 }) {
+  const target = (ctx: SyncContext) => engine.forDestination(ctx.spec.destination);
   return {
     ...temporalActivities(temporal),
     refreshApplication: guarded((input: { app: AppRef; revisions?: string[] }) => refreshApplication(engine, input.app, input.revisions)),
-    prepareSync: guarded((ctx: SyncContext & { dryRun?: boolean }) => prepareSync(engine, ctx)),
-    dryRunSync: guarded((ctx: SyncContext) => dryRunSync(engine, ctx)),
-    runSyncStep: guarded((input: { ctx: SyncContext; tasks: SyncTask[]; first: boolean }) => runSyncStep(engine, input)),
-    awaitStepHealthy: guarded((input: { ctx: SyncContext; tasks: SyncTask[] }) => awaitStepHealthy(engine, input)),
-    cleanupHooks: guarded((input: { ctx: SyncContext; tasks: SyncTask[]; outcome: 'Succeeded' | 'Failed' }) => cleanupHooks(engine, input)),
+    // A sync acts on its app's destination cluster (activities/cluster/cluster-clients.ts); CR writes stay here.
+    prepareSync: guarded(async (ctx: SyncContext & { dryRun?: boolean }) => prepareSync(await target(ctx), ctx)),
+    dryRunSync: guarded(async (ctx: SyncContext) => dryRunSync(await target(ctx), ctx)),
+    runSyncStep: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[]; first: boolean }) => runSyncStep(await target(input.ctx), input)),
+    awaitStepHealthy: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[] }) => awaitStepHealthy(await target(input.ctx), input)),
+    cleanupHooks: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[]; outcome: 'Succeeded' | 'Failed' }) => cleanupHooks(await target(input.ctx), input)),
     recordOperation: guarded((record: OperationRecord) => recordOperation(engine, record)),
     recordOperationEnd: guarded((end: OperationEnd) => recordOperationEnd(engine, end)),
     notificationTargets: (input: { app: AppRef; event: NotificationEvent }) => notificationTargets(engine, input),
@@ -70,11 +72,13 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
     finalizeApplication: guarded(async (input: { app: AppRef; managedKinds: KindRef[]; prune: boolean; finalizers: string[] }) => {
       if (input.prune) {
         // Delete=false (the app's or the object's), Helm's resource-policy keep and CRDs stay, as in Argo CD.
-        const appOptions = parseSyncOptions((await readApplication(engine.client, input.app))?.spec?.syncPolicy?.syncOptions);
-        const doomed = (await engine.orphans(input.app, [], input.managedKinds)).filter((obj) => deletedWithApp(obj, appOptions));
-        await pruneObjects(engine.client, doomed, 'foreground');
+        const spec = (await readApplication(engine.client, input.app))?.spec;
+        const appOptions = parseSyncOptions(spec?.syncPolicy?.syncOptions);
+        const destination = spec ? await engine.forDestination(spec.destination) : engine;
+        const doomed = (await destination.orphans(input.app, [], input.managedKinds)).filter((obj) => deletedWithApp(obj, appOptions));
+        await pruneObjects(destination.client, doomed, 'foreground');
         // As Argo CD does, the finalizer stays until the objects are really gone.
-        await waitDeleted(engine, doomed);
+        await waitDeleted(destination, doomed);
       }
       await removeFinalizers(engine.client, input.app, input.finalizers);
     }),

@@ -11,6 +11,7 @@ import { AppRef, KindRef, RefreshResult } from '../domain/operation/types';
 import { isManagedResource } from '../domain/plan/plan';
 import { probeHealth } from './cluster/health';
 import { KubeApiError, KubeClient } from './cluster/kube-client';
+import { DestinationError } from './cluster/cluster-clients';
 import { Engine } from './engine';
 import { patchStatus, readApplication } from './application-resource';
 import { statusPatch } from '../domain/application/status-write';
@@ -33,7 +34,6 @@ async function writeStatus(client: KubeClient, app: AppRef, current: Record<stri
   if (patch) await patchStatus(client, app, patch);
 }
 
-const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 
 /**
  * Errors that describe the app's input rather than a passing fault: reported, not retried. Classified by
@@ -96,17 +96,20 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
   const spec = cr.spec;
-  const { server, name: clusterName } = spec.destination;
-  if ((server !== undefined && server !== IN_CLUSTER_SERVER) || (clusterName !== undefined && clusterName !== 'in-cluster')) {
-    // Only the worker's own cluster is served so far; anything else is refused, never deployed here by mistake.
-    const message = `Application ${app.namespace}/${app.name}: spec.destination: cluster ${server ?? clusterName} is not registered (only ${IN_CLUSTER_SERVER} / in-cluster is served)`;
+  let target: Engine;
+  try {
+    target = await engine.forDestination(spec.destination);
+  } catch (error) {
+    if (!(error instanceof DestinationError)) throw error;
+    // Never deployed anywhere else by mistake: a destination that names no usable cluster is reported, naming it.
+    const message = `Application ${app.namespace}/${app.name}: ${error.field}: ${error.message}`;
     await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('InvalidDestination', message)] });
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
   try {
-    const diff = await engine.compare(app, spec, known);
+    const diff = await target.compare(app, spec, known);
     const managed = diff.state.objects.filter(isManagedResource);
-    const health = await probeHealth(engine.live, managed);
+    const health = await probeHealth(target.live, managed);
     const diffBySubject = new Map(diff.resources.map((r) => [r.subject, r]));
     const healthBySubject = new Map(health.resources.map((r) => [r.subject, r]));
     const resources = managed.map((obj) => {
@@ -139,8 +142,13 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     const managedKinds = [...new Map([...known, ...[...managed, ...diff.orphans].map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))].map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
     return { ...base, spec, revision: diff.state.revision.sha, syncStatus: diff.status, health: appHealth, managedKinds, desiredCount: managed.length };
   } catch (error) {
-    if (!isInputError(error)) throw error;
-    const message = describeInputError(app, error);
+    // Another cluster that cannot be reached or refuses us is reported on the app, naming it, and the refresh
+    // ends (apps on other clusters go on); a fault of our own cluster is retried as before.
+    const remote = target !== engine && !isInputError(error);
+    if (!isInputError(error) && !remote) throw error;
+    const message = remote
+      ? `Application ${app.namespace}/${app.name}: cluster ${spec.destination.name ?? spec.destination.server}: ${(error as Error).message}${(error as { cause?: Error }).cause?.message ? ` (${(error as { cause?: Error }).cause!.message})` : ''}`
+      : describeInputError(app, error as InputError);
     await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('ComparisonError', message)] });
     return { ...base, spec, syncStatus: 'Unknown', health: 'Unknown', comparisonError: message, managedKinds: known };
   }

@@ -8,7 +8,8 @@ import { AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain
 import { KubeObject } from '../domain/resource/types';
 import { refreshSignal, rollbackUpdate, StartedOperation, syncUpdate, terminateUpdate } from '../workflows/application';
 import { approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../workflows/sync';
-import { CliError, GlobalOptions, openSession, Session, whoAmI } from './connection';
+import { listClusters } from './clusters';
+import { CliError, GlobalOptions, kubeClient, openSession, Session, whoAmI } from './connection';
 import { LiveView } from './live-view';
 import { colourDiff, Format, render } from './output';
 
@@ -253,6 +254,14 @@ export function program(): Command {
       console.log(`application.sluice.dev/${manifest.metadata.name} created`);
     }
   }));
+
+  const cluster = root.command('cluster').description('clusters registered by Secrets (Argo CD\'s cluster Secrets)');
+  cluster.command('list').description('every registered cluster, probed for its version with its own credentials')
+    .option('-n, --namespace <ns>', 'where the cluster Secrets are (default: $SLUICE_NAMESPACE or sluice)').addOption(output)
+    .action(async (opts: { namespace?: string; output: Format }) => {
+      const rows = await listClusters(kubeClient(root.opts() as GlobalOptions), opts.namespace ?? process.env.SLUICE_NAMESPACE ?? 'sluice');
+      console.log(render(rows, opts.output, () => [['SERVER', 'NAME', 'VERSION', 'STATUS', 'MESSAGE'], ...rows.map((r) => [r.server, r.name, r.version, r.status, r.message])]));
+    });
 
   app.command('delete <name>').addOption(ns).action(withSession(async (s, name: string) => {
     await getApp(s, name);

@@ -23,11 +23,21 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(options: GlobalOptions): Promise<Session> {
+function kubeConfig(options: GlobalOptions): k8s.KubeConfig {
   identifyAs('cli');
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   if (options.context) kc.setCurrentContext(options.context);
+  return kc;
+}
+
+/** Kubernetes alone, for commands that need no Temporal. */
+export function kubeClient(options: GlobalOptions): KubeClient {
+  return new KubeClient(kubeConfig(options));
+}
+
+export async function openSession(options: GlobalOptions): Promise<Session> {
+  const kc = kubeConfig(options);
   let target: ReturnType<typeof temporalOptions>;
   try {
     target = temporalOptions(options);

@@ -282,7 +282,7 @@ test('bad input becomes a condition naming the app and field, and nothing is app
     const app = await application(namespace, name);
     return app?.status?.conditions?.[0]?.type === 'InvalidDestination' ? app : undefined;
   });
-  expect(unknownCluster.status.conditions[0].message).toMatch(new RegExp(`^Application ${namespace}/${name}: spec.destination: cluster https://other-cluster.example:6443 is not registered`));
+  expect(unknownCluster.status.conditions[0].message).toMatch(new RegExp(`^Application ${namespace}/${name}: spec.destination.server: cluster https://other-cluster.example:6443 is not registered`));
   await patch({ destination: cr.spec.destination, source: { ...cr.spec.source, plugin: { name: 'cmp' } } });
   const unsupported = await eventually('the unsupported-source condition', async () => {
     const app = await application(namespace, name);
