@@ -24,6 +24,11 @@ export class DiffMemo {
     return createHash('sha256').update(JSON.stringify([desired, rules ?? []])).digest('hex');
   }
 
+  /** Whether any in-sync comparison is recorded for this object (cheap: no digest, no live read). */
+  knows(desired: KubeObject): boolean {
+    return this.entries.has(keyString(keyOf(desired)));
+  }
+
   /** The in-sync result recorded for this desired object and this very live version, if any. */
   lookup(desired: KubeObject, digest: string, live: KubeObject): ResourceDiff | undefined {
     const entry = this.entries.get(keyString(keyOf(desired)));

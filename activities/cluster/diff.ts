@@ -84,7 +84,8 @@ export async function knownInSync(live: LiveReader, memo: DiffMemo, desired: Kub
   const dependsOnSync = pendingDependencies(desired);
   const known = new Set<string>();
   await mapLimit(desired, 16, async (obj) => {
-    if (dependsOnSync(obj)) return;
+    // Never found in sync (a new object, say): nothing to look up, and no live read to make.
+    if (dependsOnSync(obj) || !memo.knows(obj)) return;
     const current = await live.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
     if (current && memo.lookup(obj, DiffMemo.digest(obj, rules), current)) known.add(keyString(keyOf(obj)));
   });

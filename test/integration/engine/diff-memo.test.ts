@@ -1,6 +1,6 @@
 // Dry-run only what changed, against the real API server: an object compared in sync is not dry-run again
 // while its desired digest and live resourceVersion stand; an edit of either brings the dry-run back.
-import { diffResources } from '../../../activities/cluster/diff';
+import { diffResources, knownInSync } from '../../../activities/cluster/diff';
 import { DiffMemo } from '../../../activities/cluster/diff-memo';
 import { KubeClient, observeKubeRequests } from '../../../activities/cluster/kube-client';
 import { KubeObject } from '../../../domain/resource/types';
@@ -40,4 +40,18 @@ test('an in-sync comparison is reused until the live object or the desired one c
   expect(await diffCounting(memo, configMap('edited'))).toEqual({ status: 'Synced', dryRuns: 1 });
   expect(await diffCounting(memo, configMap('edited'))).toEqual({ status: 'Synced', dryRuns: 0 });
   expect(await diffCounting(memo, configMap('two'))).toEqual({ status: 'OutOfSync', dryRuns: 1 });
+});
+
+test('asking which objects are known in sync reads nothing for an object never found in sync (a cold sync pays no extra GETs)', async () => {
+  const memo = new DiffMemo();
+  const fresh: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fresh', namespace }, data: { a: 'b' } };
+  requests.length = 0;
+  expect([...(await knownInSync(kube, memo, [fresh], undefined))]).toEqual([]);
+  expect(requests).toEqual([]);
+
+  await kube.apply(fresh);
+  await diffResources(kube, [fresh], [], undefined, { memo });
+  requests.length = 0;
+  expect([...(await knownInSync(kube, memo, [fresh], undefined))]).toEqual([`/ConfigMap/${namespace}/fresh`]);
+  expect(requests).toEqual(['GET']);
 });
