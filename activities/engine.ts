@@ -41,6 +41,8 @@ export interface EngineOptions {
   secrets?: LiveReader;
   /** The registered clusters, shared with the engines derived for them; built from client and secrets by default. */
   clusters?: ClusterClients;
+  /** Live reads for another cluster's engine (the worker's watch cache there); its client by default. */
+  liveFor?: (client: KubeClient) => LiveReader;
 }
 
 export class Engine {
@@ -54,6 +56,7 @@ export class Engine {
   readonly diffMemo = new DiffMemo();
   /** The engine of each registered cluster, by the client that reaches it (a new client when its Secret changes). */
   private readonly derived = new WeakMap<KubeClient, Engine>();
+  private readonly liveFor?: (client: KubeClient) => LiveReader;
 
   constructor(readonly client: KubeClient, options: EngineOptions = {}) {
     this.repos = options.repos ?? new RepoCache();
@@ -62,6 +65,7 @@ export class Engine {
     this.live = options.live ?? client;
     this.secrets = options.secrets ?? this.live;
     this.clusters = options.clusters ?? new ClusterClients(client, this.secrets, this.controlNamespace);
+    this.liveFor = options.liveFor;
   }
 
   /**
@@ -75,8 +79,8 @@ export class Engine {
     if (client === this.client) return this;
     let engine = this.derived.get(client);
     if (!engine) {
-      // Remote live objects are read from their API server (no watch cache there yet).
-      engine = new Engine(client, { repos: this.repos, rendered: this.rendered, controlNamespace: this.controlNamespace, secrets: this.secrets, clusters: this.clusters });
+      // Live objects come from that cluster's watch cache when the worker keeps one, else from its API server.
+      engine = new Engine(client, { repos: this.repos, rendered: this.rendered, controlNamespace: this.controlNamespace, secrets: this.secrets, clusters: this.clusters, live: this.liveFor?.(client) });
       this.derived.set(client, engine);
     }
     return engine;

@@ -17,7 +17,7 @@ export interface ControllerOptions {
   labelSelector?: string;
   taskQueue?: string;
   /** Told of every Application event: the kinds its status lists (for drift watches) and its source (for webhooks). */
-  onApplication?: (app: AppRef, seen: { kinds: KindRef[]; repoURL?: string; targetRevision?: string }, deleted: boolean) => void;
+  onApplication?: (app: AppRef, seen: { kinds: KindRef[]; repoURL?: string; targetRevision?: string; destination?: { server?: string; name?: string } }, deleted: boolean) => void;
   workflowOptions?: ApplicationOptions;
 }
 
@@ -62,12 +62,12 @@ export class ApplicationController {
       setTimeout(() => void this.watch(group), 1000).unref();
     };
     const query = this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {};
-    type AppObject = { metadata: { name: string; namespace: string; generation?: number; deletionTimestamp?: string }; spec?: { project?: string; source?: { repoURL?: string; targetRevision?: string } }; status?: { resources?: Array<{ group?: string; version?: string; kind: string }> } };
+    type AppObject = { metadata: { name: string; namespace: string; generation?: number; deletionTimestamp?: string }; spec?: { project?: string; source?: { repoURL?: string; targetRevision?: string }; destination?: { server?: string; name?: string } }; status?: { resources?: Array<{ group?: string; version?: string; kind: string }> } };
     const request = await watch.watch(path, query, (type: string, obj: AppObject) => {
       const app: AppRef = { group, namespace: obj.metadata.namespace, name: obj.metadata.name };
       const id = applicationWorkflowId(app);
       const kinds = (obj.status?.resources ?? []).filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
-      this.options.onApplication?.(app, { kinds, repoURL: obj.spec?.source?.repoURL, targetRevision: obj.spec?.source?.targetRevision }, type === 'DELETED');
+      this.options.onApplication?.(app, { kinds, repoURL: obj.spec?.source?.repoURL, targetRevision: obj.spec?.source?.targetRevision, destination: obj.spec?.destination }, type === 'DELETED');
       // Status updates bump no generation: only creation, spec changes and deletion wake the workflow.
       if (type === 'MODIFIED' && this.generations.get(id) === obj.metadata.generation && !obj.metadata.deletionTimestamp) return;
       this.generations.set(id, obj.metadata.generation ?? 0);

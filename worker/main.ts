@@ -26,6 +26,7 @@ import { parseDuration } from '../domain/duration';
 import { AppGroup, AppRef, applicationWorkflowId, TASK_QUEUE } from '../domain/operation/types';
 import { startHttpServer, TrackedApp } from './http-server';
 import { refreshSignal } from '../workflows/application';
+import { ClusterWatches } from './cluster-watches';
 import { DriftWatcher } from './drift-watcher';
 import { ApplicationController } from './controller';
 import { workflowSource } from './workflow-source';
@@ -51,9 +52,12 @@ export async function main(): Promise<void> {
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   const kube = new KubeClient(kc);
-  // One watch per kind feeds both the drift watcher and the refreshes' live reads.
+  // One watch per kind feeds both the drift watcher and the refreshes' live reads; other clusters get their own.
   const live = new LiveObjectCache(kube, logger);
-  const engine = new Engine(kube, { live });
+  const drift = new DriftWatcher(live, (app) => refresh(app), logger);
+  const watches = new ClusterWatches(drift, (app) => refresh(app), logger);
+  const engine = new Engine(kube, { live, liveFor: watches.liveFor });
+  watches.attach(engine);
   const groups: AppGroup[] = process.env.SLUICE_WATCH_ARGOCD === 'true' ? ['sluice.dev', 'argoproj.io'] : ['sluice.dev'];
   const workflowOptions = {
     refreshIntervalMs: parseDuration(process.env.SLUICE_REFRESH_INTERVAL ?? '') ?? undefined,
@@ -71,7 +75,6 @@ export async function main(): Promise<void> {
     ...workflowSource(logger),
     activities: createActivities(engine, () => client),
   });
-  const drift = new DriftWatcher(live, (app) => refresh(app), logger);
   const tracked = new Map<string, TrackedApp>();
   const refresh = async (app: AppRef) => {
     await client.workflow.getHandle(applicationWorkflowId(app)).signal(refreshSignal);
@@ -81,10 +84,10 @@ export async function main(): Promise<void> {
     onApplication: (app, seen, deleted) => {
       const key = applicationWorkflowId(app);
       if (deleted) {
-        drift.untrack(app);
+        watches.untrack(app);
         tracked.delete(key);
       } else {
-        drift.track(app, seen.kinds);
+        void watches.track(app, seen.kinds, seen.destination);
         tracked.set(key, { app, repoURL: seen.repoURL, targetRevision: seen.targetRevision });
       }
     },
@@ -99,6 +102,7 @@ export async function main(): Promise<void> {
 
   const shutdown = () => {
     controller.stop();
+    watches.stop();
     drift.stop();
     live.stop();
     http.close();

@@ -68,7 +68,7 @@ const AGENT_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorize
 export class KubeClient {
   /** Connections kept open to one API server, at most (the server's default in-flight limit is 400). */
   static readonly MAX_SOCKETS = 32;
-  private readonly server: string;
+  readonly server: string;
   /** The kubeconfig builds a new agent (a TLS handshake) per request; requests share one kept-alive agent instead. */
   private pooled?: { key: string; agent: http.Agent };
   private readonly discovery = new Map<string, Promise<ApiResource[]>>();

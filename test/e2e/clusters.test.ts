@@ -10,6 +10,8 @@ import { syncUpdate } from '../../workflows/application';
 import { applicationManifest } from '../fixtures/gitops';
 import { E2eRun } from '../support/e2e';
 import { eventually } from '../support/kube';
+import { execFileSync } from 'node:child_process';
+import { startKubeRecorder } from '../support/recording-proxy';
 import { stackEnv } from '../support/stack';
 
 const run = new E2eRun(18840);
@@ -42,11 +44,11 @@ async function register(label: string, server: string, config: object): Promise<
 
 const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  where: remote\n';
 
-async function appOn(prefix: string, cluster: string): Promise<{ namespace: string; name: string }> {
+async function appOn(prefix: string, cluster: string, automated: boolean | { prune?: boolean; selfHeal?: boolean } = false): Promise<{ namespace: string; name: string }> {
   const namespace = await run.namespace(prefix);
   const repo = await run.repo(prefix);
   repo.commit('initial', { 'app/config.yaml': configMap });
-  const manifest = applicationManifest({ name: namespace, namespace, repoURL: repo.url, destination: namespace, runId, automated: false }) as { spec: { destination: object } };
+  const manifest = applicationManifest({ name: namespace, namespace, repoURL: repo.url, destination: namespace, runId, automated }) as { spec: { destination: object } };
   manifest.spec.destination = { name: cluster, namespace };
   await kube.create(manifest as unknown as KubeObject);
   return { namespace, name: namespace };
@@ -99,4 +101,30 @@ test('an unreachable cluster and an unknown one: each app gets a condition namin
   const nowhere = await appOn('nowhere', `nowhere-${runId}`);
   const invalid = await condition(nowhere.namespace, nowhere.name, 'InvalidDestination');
   expect(invalid.message).toBe(`Application ${nowhere.namespace}/${nowhere.name}: spec.destination.name: cluster nowhere-${runId} is not registered (no cluster Secret has that name)`);
+});
+
+test('drift on a registered cluster is seen by a watch on that cluster, and self-heal puts it back in seconds', async () => {
+  // A TLS proxy in front of the API server stands in for another cluster: its own URL and CA, and every request
+  // to it is recorded. Polling is every 2 minutes here, so only a watch there can heal within 30 s.
+  const proxy = await startKubeRecorder(env.KUBECONFIG);
+  try {
+    const other = identity(proxy.kubeconfig);
+    const cluster = await register('watched', other.server, { bearerToken: other.token, tlsClientConfig: { caData: other.caData } });
+    const { namespace, name } = await appOn('watched', cluster, { prune: true, selfHeal: true });
+    await run.waitForOperation(namespace, name, 'Succeeded');
+    await eventually('a watch of ConfigMaps on that cluster', async () => (proxy.requests.some((r) => r.path.includes('watch=true') && r.path.includes('/configmaps')) ? true : undefined));
+    await eventually('Synced and Healthy', async () => {
+      const app = await application(namespace, name);
+      return app?.status?.sync?.status === 'Synced' && app?.status?.health?.status === 'Healthy' ? true : undefined;
+    });
+    execFileSync(env.SLUICE_KUBECTL, ['--kubeconfig', env.KUBECONFIG, 'patch', 'configmap', 'settings', '-n', namespace, '--type', 'merge', '-p', '{"data":{"where":"drifted"}}']);
+    const edited = Date.now();
+    await eventually('the edit to be healed', async () => (((await kube.get('v1', 'ConfigMap', namespace, 'settings'))?.data as Record<string, string>).where === 'remote' ? true : undefined), 30_000);
+    // Healed by a self-heal sync that started after the edit (not by one already under way).
+    const healed = await run.waitForOperation(namespace, name, 'Succeeded');
+    expect(Date.parse(healed.status.operationState.startedAt)).toBeGreaterThanOrEqual(edited);
+    expect(healed.status.operationState.operation.initiatedBy).toMatchObject({ automated: true });
+  } finally {
+    await proxy.close();
+  }
 });
