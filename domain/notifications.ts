@@ -13,13 +13,16 @@ export interface Subscription {
 }
 
 const PATTERN = /^(?:notifications\.argoproj\.io|sluice\.dev)\/subscribe\.([a-z-]+)\.([A-Za-z0-9_-]+)$/;
+/** Trigger names people write for the ones Sluice fires (`on-degraded` is common in Argo CD setups). */
+const ALIASES: Readonly<Record<string, Trigger>> = { 'on-degraded': 'on-health-degraded' };
 
 export function subscriptions(annotations: Record<string, string> | undefined): Subscription[] {
   const found: Subscription[] = [];
   for (const [key, value] of Object.entries(annotations ?? {})) {
     const match = PATTERN.exec(key);
-    if (!match || !TRIGGERS.includes(match[1] as Trigger)) continue;
-    found.push({ trigger: match[1] as Trigger, service: match[2], recipients: value.split(/[;,]/).map((r) => r.trim()).filter(Boolean) });
+    const trigger = match ? ALIASES[match[1]] ?? match[1] : undefined;
+    if (!match || !TRIGGERS.includes(trigger as Trigger)) continue;
+    found.push({ trigger: trigger as Trigger, service: match[2], recipients: value.split(/[;,]/).map((r) => r.trim()).filter(Boolean) });
   }
   return found;
 }
