@@ -11,7 +11,7 @@ import { AppRef, KindRef, RefreshResult } from '../domain/operation/types';
 import { isManagedResource } from '../domain/plan/plan';
 import { probeHealth } from './cluster/health';
 import { KubeApiError, KubeClient } from './cluster/kube-client';
-import { DestinationError } from './cluster/cluster-clients';
+import { describeClusterError, DestinationError } from './cluster/cluster-clients';
 import { Engine } from './engine';
 import { patchStatus, readApplication } from './application-resource';
 import { statusPatch } from '../domain/application/status-write';
@@ -147,7 +147,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     const remote = target !== engine && !isInputError(error);
     if (!isInputError(error) && !remote) throw error;
     const message = remote
-      ? `Application ${app.namespace}/${app.name}: cluster ${spec.destination.name ?? spec.destination.server}: ${(error as Error).message}${(error as { cause?: Error }).cause?.message ? ` (${(error as { cause?: Error }).cause!.message})` : ''}`
+      ? `Application ${app.namespace}/${app.name}: cluster ${spec.destination.name ?? spec.destination.server}: ${describeClusterError(error)}`
       : describeInputError(app, error as InputError);
     await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('ComparisonError', message)] });
     return { ...base, spec, syncStatus: 'Unknown', health: 'Unknown', comparisonError: message, managedKinds: known };

@@ -1,6 +1,6 @@
 // `sluice cluster list`: the clusters registered by Secrets (Argo CD's cluster Secrets), each probed for its
 // version with the Secret's own credentials, as `argocd cluster list` shows them. Credentials are never printed.
-import { ClusterClients } from '../activities/cluster/cluster-clients';
+import { ClusterClients, describeClusterError } from '../activities/cluster/cluster-clients';
 import { KubeClient } from '../activities/cluster/kube-client';
 
 export interface ClusterRow {
@@ -22,7 +22,7 @@ async function probe(client: KubeClient): Promise<{ version: string } | { error:
   });
   const answer = client.request<{ gitVersion?: string }>('GET', '/version').then(
     (v) => ({ version: v.gitVersion ?? '?' }),
-    (e: Error) => ({ error: `${e.message}${(e as { cause?: Error }).cause?.message ? ` (${(e as { cause?: Error }).cause!.message})` : ''}` }),
+    (e: unknown) => ({ error: describeClusterError(e) }),
   );
   try {
     return await Promise.race([answer, timeout]);

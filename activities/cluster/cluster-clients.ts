@@ -6,11 +6,18 @@ import * as k8s from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { Cluster, IN_CLUSTER_SERVER, kubeConfigOptions, registeredClusters, resolveDestination } from '../../domain/cluster/clusters';
 import { InputError } from '../../domain/errors';
+import { SECRET_TYPE_LABELS } from '../../domain/secret-types';
 import { KubeClient } from './kube-client';
 import { LiveReader } from './live-cache';
 
 /** A destination that names no usable cluster: reported on the app as a condition naming the cluster and field. */
 export class DestinationError extends InputError {}
+
+/** Why a cluster could not be reached: the error, and the network cause under it (ECONNREFUSED, a TLS failure). */
+export function describeClusterError(error: unknown): string {
+  const { message, cause } = error as Error & { cause?: Error };
+  return cause?.message ? `${message} (${cause.message})` : message;
+}
 
 const fingerprint = (cluster: Cluster) => createHash('sha256').update(JSON.stringify([cluster.server, cluster.config])).digest('hex');
 
@@ -21,7 +28,7 @@ export class ClusterClients {
 
   /** Every cluster Secret in the control namespace, under either label. */
   async registry(): Promise<ReturnType<typeof registeredClusters>> {
-    const lists = await Promise.all(['sluice.dev/secret-type', 'argocd.argoproj.io/secret-type'].map((label) => this.secrets.list('v1', 'Secret', { namespace: this.namespace, labelSelector: `${label}=cluster` })));
+    const lists = await Promise.all(SECRET_TYPE_LABELS.map((label) => this.secrets.list('v1', 'Secret', { namespace: this.namespace, labelSelector: `${label}=cluster` })));
     const seen = new Set<string>();
     return registeredClusters(lists.flat().filter((s) => !seen.has(s.metadata.name!) && seen.add(s.metadata.name!)));
   }

@@ -2,16 +2,15 @@
 // labelled sluice.dev/secret-type=repository (or argocd.argoproj.io/secret-type=repository) with url,
 // username and password. A "repo-creds" Secret's url is a prefix shared by many repositories.
 import { normaliseRepoURL, RepoCredentials } from '../git/repository';
+import { SECRET_TYPE_LABELS } from '../../domain/secret-types';
 import { LiveReader } from './live-cache';
-
-const LABELS = ['sluice.dev/secret-type', 'argocd.argoproj.io/secret-type'];
 
 const decode = (value: string | undefined) => (value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8'));
 
 export async function repoCredentials(client: LiveReader, repoURL: string, namespace: string): Promise<RepoCredentials | undefined> {
   const wanted = normaliseRepoURL(repoURL);
   let best: { length: number; credentials: RepoCredentials } | undefined;
-  for (const label of LABELS) {
+  for (const label of SECRET_TYPE_LABELS) {
     for (const type of ['repository', 'repo-creds']) {
       const secrets = await client.list('v1', 'Secret', { namespace, labelSelector: `${label}=${type}` });
       for (const secret of secrets) {

@@ -6,8 +6,8 @@
 // Pure: the caller lists the Secrets; this reads them and resolves an Application's destination against them.
 import { InputError } from '../errors';
 import { KubeObject } from '../resource/types';
+import { SECRET_TYPE_LABELS } from '../secret-types';
 
-export const CLUSTER_SECRET_LABELS = ['sluice.dev/secret-type', 'argocd.argoproj.io/secret-type'];
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 export const IN_CLUSTER_NAME = 'in-cluster';
 
@@ -40,7 +40,7 @@ export interface Cluster {
 export class ClusterSecretError extends InputError {}
 
 export function isClusterSecret(secret: KubeObject): boolean {
-  return CLUSTER_SECRET_LABELS.some((label) => secret.metadata.labels?.[label] === 'cluster');
+  return SECRET_TYPE_LABELS.some((label) => secret.metadata.labels?.[label] === 'cluster');
 }
 
 const decode = (value: unknown) => (typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined);
