@@ -1,5 +1,5 @@
 // How the CLI reaches Temporal and Kubernetes: flags, then the environment, then the local stack's defaults.
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from '../activities/cluster/k8s';
 import { Client, Connection } from '@temporalio/client';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { describeTemporal, TemporalFlags, temporalOptions } from '../config/temporal';

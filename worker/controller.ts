@@ -1,7 +1,7 @@
 // The Kubernetes-native front: watches Application CRs and, for each creation, spec change or deletion,
 // signal-with-starts the app's workflow. Workflow ids make this safe with many replicas: a second start
 // of the same id only delivers the signal.
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from '../activities/cluster/k8s';
 import { Client, WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { AppGroup, AppRef, applicationWorkflowId, KindRef, TASK_QUEUE } from '../domain/operation/types';

@@ -9,7 +9,7 @@
 //   SLUICE_TEMPORAL_METRICS_ADDRESS (host:port) for the Temporal SDK's own Prometheus metrics,
 //   SLUICE_REVISION_TTL (10s) how long a repository's listed refs answer resolutions (a webhook clears them),
 //   SLUICE_CHECKOUT_CACHE / SLUICE_CHECKOUT_CACHE_SIZE (1Gi) where per-commit checkouts live and their total size.
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from '../activities/cluster/k8s';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { metrics, registry } from '../activities/metrics';

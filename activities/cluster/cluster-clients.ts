@@ -2,7 +2,7 @@
 // Secret's server and credentials stay the same: an edited Secret (a rotated token, a new CA) gets a new client
 // on the next lookup, and the old one's pooled connections are dropped with it. in-cluster is the worker's own
 // client. The Secrets are read through a LiveReader, so with the watch cache a lookup makes no request.
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from './k8s';
 import { createHash } from 'node:crypto';
 import { Cluster, IN_CLUSTER_SERVER, kubeConfigOptions, registeredClusters, resolveDestination } from '../../domain/cluster/clusters';
 import { InputError } from '../../domain/errors';

@@ -1,7 +1,7 @@
 // The one adapter between Sluice and a Kubernetes API server: discovery, get/list, server-side apply
 // (field manager "sluice", force, dry-run, strict field validation) and delete. Plain REST over the
 // kubeconfig's credentials, so every request option is explicit. Every call is counted by verb and code.
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from './k8s';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';

@@ -4,7 +4,7 @@
 // that finds nothing changed makes no API requests for live objects, health or orphans. A read the cache
 // cannot answer (its watch not synced yet, a selector it does not serve, an object it does not hold) goes
 // to the API server, so the cache only ever saves requests, never invents an absence.
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from './k8s';
 import type { Logger } from 'pino';
 import { LabelSelector, parseLabelSelector, selects } from '../../domain/resource/selector';
 import { KubeObject } from '../../domain/resource/types';
