@@ -2,8 +2,7 @@
 // `selector`. Params: name, nameNormalized, server, project, the Secret's labels and annotations (flat
 // `metadata.labels.<key>` without goTemplate, a nested `metadata` map with it) and `values`, each templated with
 // the cluster's own parameters. The built-in in-cluster entry (no Secret) comes last, and only without a selector.
-import { InputError } from '../errors';
-import { GenerateOptions, sanitizeName, withValues } from './params';
+import { GenerateOptions, sanitizeName, valueRenderer, withValues } from './params';
 import { isEmptySelector, selectorMatches } from './selector';
 import { ClusterGenerator, GeneratorCluster, Params } from './types';
 
@@ -11,14 +10,7 @@ export function clusterParams(generator: ClusterGenerator, field: string, cluste
   const selector = generator.selector ?? {};
   const withSecret = clusters.filter((cluster) => cluster.secret !== undefined && selectorMatches(selector, cluster.labels));
   const builtIn = isEmptySelector(selector) ? clusters.filter((cluster) => cluster.secret === undefined) : [];
-  const render = (params: Params) => (value: string, key: string) => {
-    try {
-      return String(options.renderNested(value, params));
-    } catch (error) {
-      const at = `${field}.values.${key}`;
-      throw new InputError(`${at}: ${(error as Error).message}`, { field: at });
-    }
-  };
+  const render = valueRenderer(field, options.renderNested);
   return [...withSecret.map((cluster) => secretParams(cluster, options.goTemplate)), ...builtIn.map(builtInParams)].map((params) =>
     withValues(params, generator.values, { goTemplate: options.goTemplate, render: render(params) }),
   );

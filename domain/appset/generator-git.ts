@@ -9,7 +9,7 @@
 // `pathParamPrefix` puts the path params under `<prefix>.path`; `values` are templated with the set's params.
 import { InputError } from '../errors';
 import { GlobDialect, GlobSyntaxError, globToRegExp } from './glob';
-import { dirName, baseName, flattenParams, GenerateOptions, isObject, parseGoYaml, pathParams, withValues } from './params';
+import { dirName, baseName, flattenParams, GenerateOptions, isObject, parseGoYaml, pathParams, valueRenderer, withValues } from './params';
 import { GeneratorInputs, GitGenerator, GitPathItem, Params } from './types';
 
 export const DEFAULT_REVISION = 'HEAD';
@@ -22,14 +22,7 @@ interface Matcher {
 
 export function gitParams(git: GitGenerator, field: string, inputs: GeneratorInputs, options: GenerateOptions): Params[] {
   const revision = git.revision || DEFAULT_REVISION;
-  const render = (params: Params) => (value: string, key: string) => {
-    try {
-      return String(options.renderNested(value, params));
-    } catch (error) {
-      const at = `${field}.values.${key}`;
-      throw new InputError(`${at}: ${(error as Error).message}`, { field: at });
-    }
-  };
+  const render = valueRenderer(field, options.renderNested);
   const finish = (params: Params) => withValues(params, git.values, { goTemplate: options.goTemplate, render: render(params) });
   const pathOptions = { goTemplate: options.goTemplate, prefix: git.pathParamPrefix || undefined };
 

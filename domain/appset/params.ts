@@ -2,6 +2,7 @@
 // dario.cat/mergo): how a value prints as a parameter, how nested parameters flatten, how names are normalised,
 // how two parameter sets merge. Go's quirks are kept on purpose, so a set ported from Argo CD renders the same.
 import YAML from 'yaml';
+import { InputError } from '../errors';
 import { Params } from './types';
 
 export type Obj = Record<string, unknown>;
@@ -120,6 +121,18 @@ export function withValues(params: Params, values: Record<string, string> | unde
   const rendered = entries.map(([key, value]) => [key, options.render(value, key)] as const);
   if (options.goTemplate) return { ...params, values: Object.fromEntries(rendered) };
   return { ...params, ...Object.fromEntries(rendered.map(([key, value]) => [`values.${key}`, value])) };
+}
+
+/** Renders one of a generator's `values` with a parameter set; a failure names `<field>.values.<key>`. */
+export function valueRenderer(field: string, renderNested: RenderNested) {
+  return (params: Params) => (value: string, key: string): string => {
+    try {
+      return String(renderNested(value, params));
+    } catch (error) {
+      const at = `${field}.values.${key}`;
+      throw new InputError(`${at}: ${(error as Error).message}`, { field: at });
+    }
+  };
 }
 
 /** How generators are evaluated: the template mode, and the template engine for nested specs and `values`. */
