@@ -135,6 +135,13 @@ export interface GeneratorCluster {
   server: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** The Secret's `data.project`, when the cluster is scoped to a project. */
+  project?: string;
+  /**
+   * `namespace/name` of the cluster Secret; undefined for the built-in in-cluster entry, which Argo CD leaves out
+   * when the generator has a non-empty selector (it has no Secret, so no labels to match).
+   */
+  secret?: string;
 }
 
 /**
