@@ -55,8 +55,10 @@ function lexAction(text: string, open: number, tokens: Token[]): { end: number; 
   if (leftTrimAt(text, open)) pos += 2;
   if (text.startsWith('/*', pos)) return lexComment(text, open, pos);
   tokens.push({ type: 'leftDelim', value: LEFT, pos: open });
+  const parens = { depth: 0 };
   for (;;) {
     if (pos >= text.length) throw new TemplateSyntaxError(open, 'unclosed action');
+    if (parens.depth > 0 && (text.startsWith(' -' + RIGHT, pos) || text.startsWith(RIGHT, pos))) throw new TemplateSyntaxError(pos, 'unclosed left paren');
     if (text.startsWith(' -' + RIGHT, pos)) {
       tokens.push({ type: 'rightDelim', value: RIGHT, pos: pos + 2 });
       return { end: pos + 2 + RIGHT.length, trimAfter: true };
@@ -65,7 +67,7 @@ function lexAction(text: string, open: number, tokens: Token[]): { end: number; 
       tokens.push({ type: 'rightDelim', value: RIGHT, pos });
       return { end: pos + RIGHT.length, trimAfter: false };
     }
-    pos = lexInsideAction(text, pos, open, tokens);
+    pos = lexInsideAction(text, pos, parens, tokens);
   }
 }
 
@@ -81,7 +83,7 @@ function lexComment(text: string, open: number, pos: number): { end: number; tri
 const SINGLE: Record<string, TokenType> = { '|': 'pipe', '(': 'leftParen', ')': 'rightParen', ',': 'comma', '=': 'assign' };
 
 /** Lexes one word inside an action; returns the position after it. */
-function lexInsideAction(text: string, pos: number, open: number, tokens: Token[]): number {
+function lexInsideAction(text: string, pos: number, parens: { depth: number }, tokens: Token[]): number {
   const c = text[pos];
   const push = (type: TokenType, end: number) => {
     tokens.push({ type, value: text.slice(pos, end), pos });
@@ -96,6 +98,8 @@ function lexInsideAction(text: string, pos: number, open: number, tokens: Token[
     if (text[pos + 1] !== '=') throw new TemplateSyntaxError(pos, 'expected :=');
     return push('declare', pos + 2);
   }
+  if (c === '(') parens.depth++;
+  if (c === ')' && --parens.depth < 0) throw new TemplateSyntaxError(pos, `unexpected right paren ${describeChar(c)}`);
   if (SINGLE[c]) return push(SINGLE[c], pos + 1);
   if (c === '"') return push('string', quotedEnd(text, pos, '"', 'unterminated quoted string'));
   if (c === "'") return push('char', quotedEnd(text, pos, "'", 'unterminated character constant'));

@@ -113,7 +113,7 @@ export const SPRIG: Record<string, TemplateFunction> = {
   ternary: { params: ['any', 'any', 'bool'], fn: (yes: unknown, no: unknown, condition: boolean) => (condition ? yes : no) },
   lower: { params: ['string'], fn: (s: string) => s.toLowerCase() },
   upper: { params: ['string'], fn: (s: string) => s.toUpperCase() },
-  replace: { params: ['string', 'string', 'string'], fn: (old: string, replacement: string, s: string) => goSplit(s, old).join(replacement) },
+  replace: { params: ['string', 'string', 'string'], fn: (old: string, replacement: string, s: string) => (old === '' ? replacement + [...s].join(replacement) + (s ? replacement : '') : s.split(old).join(replacement)) },
   trunc: { params: ['int', 'string'], fn: trunc },
   trim: { params: ['string'], fn: (s: string) => s.replace(/^\s+|\s+$/gu, '') },
   trimAll: { params: ['string', 'string'], fn: (cutset: string, s: string) => { const set = new Set(cutset); const chars = [...s]; while (chars.length && set.has(chars[0])) chars.shift(); while (chars.length && set.has(chars[chars.length - 1])) chars.pop(); return chars.join(''); } },
