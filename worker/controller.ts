@@ -2,11 +2,12 @@
 // signal-with-starts the app's workflow. Workflow ids make this safe with many replicas: a second start
 // of the same id only delivers the signal.
 import * as k8s from '../activities/cluster/k8s';
-import { Client, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { AppGroup, AppRef, applicationWorkflowId, KindRef, TASK_QUEUE } from '../domain/operation/types';
 import { applicationWorkflow, ApplicationOptions, refreshSignal } from '../workflows/application';
 import { SA } from '../workflows/search-attributes';
+import { CrWatch, startOrSignal, WatchedObject } from './cr-watch';
 
 export interface ControllerOptions {
   kubeConfig: k8s.KubeConfig;
@@ -17,63 +18,48 @@ export interface ControllerOptions {
   labelSelector?: string;
   taskQueue?: string;
   /** Told of every Application event: the kinds its status lists (for drift watches) and its source (for webhooks). */
-  onApplication?: (app: AppRef, seen: { kinds: KindRef[]; repoURL?: string; targetRevision?: string; destination?: { server?: string; name?: string } }, deleted: boolean) => void;
+  onApplication?: (app: AppRef, seen: { kinds: KindRef[]; repoURL?: string; targetRevision?: string; destination?: { server?: string; name?: string }; ownerSet?: string; state?: string }, deleted: boolean) => void;
   workflowOptions?: ApplicationOptions;
 }
 
+type AppObject = WatchedObject & {
+  metadata: { ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }> };
+  spec?: { project?: string; source?: { repoURL?: string; targetRevision?: string }; destination?: { server?: string; name?: string } };
+  status?: { resources?: Array<{ group?: string; version?: string; kind: string }>; sync?: { status?: string; revision?: string }; health?: { status?: string } };
+};
+
 export class ApplicationController {
-  private readonly requests: Array<{ abort(): void }> = [];
-  private readonly generations = new Map<string, number>();
-  private stopped = false;
+  private readonly watch: CrWatch<AppObject>;
 
-  constructor(private readonly options: ControllerOptions) {}
+  constructor(private readonly options: ControllerOptions) {
+    this.watch = new CrWatch<AppObject>(options, 'applications', (group, type, obj) => this.onEvent(group, type, obj));
+  }
 
-  async start(): Promise<void> {
-    for (const group of this.options.groups) await this.watch(group);
+  start(): Promise<void> {
+    return this.watch.start(this.options.groups);
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const r of this.requests) r.abort();
+    this.watch.stop();
   }
 
   /** Starts the app's workflow if it is not running, and asks it to refresh. */
   async kick(app: AppRef, project: string): Promise<void> {
-    await this.options.client.workflow.signalWithStart(applicationWorkflow, {
-      workflowId: applicationWorkflowId(app),
-      taskQueue: this.options.taskQueue ?? TASK_QUEUE,
-      args: [{ app, options: this.options.workflowOptions }],
-      signal: refreshSignal,
-      signalArgs: [],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      ...(this.options.workflowOptions?.searchAttributes === false ? {} : {
-        typedSearchAttributes: [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.project, value: project }, { key: SA.kind, value: 'Application' }],
-      }),
+    await startOrSignal(this.options.client, applicationWorkflow, {
+      workflowId: applicationWorkflowId(app), taskQueue: this.options.taskQueue ?? TASK_QUEUE, args: [{ app, options: this.options.workflowOptions }], signal: refreshSignal,
+      searchAttributes: this.options.workflowOptions?.searchAttributes === false ? undefined
+        : [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.project, value: project }, { key: SA.kind, value: 'Application' }],
     });
   }
 
-  private async watch(group: AppGroup): Promise<void> {
-    if (this.stopped) return;
-    const path = `/apis/${group}/v1alpha1/applications`;
-    const watch = new k8s.Watch(this.options.kubeConfig);
-    const restart = (error?: unknown) => {
-      if (this.stopped) return;
-      if (error) this.options.logger.warn({ err: String(error), group }, 'application watch ended; restarting');
-      setTimeout(() => void this.watch(group), 1000).unref();
-    };
-    const query = this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {};
-    type AppObject = { metadata: { name: string; namespace: string; generation?: number; deletionTimestamp?: string }; spec?: { project?: string; source?: { repoURL?: string; targetRevision?: string }; destination?: { server?: string; name?: string } }; status?: { resources?: Array<{ group?: string; version?: string; kind: string }> } };
-    const request = await watch.watch(path, query, (type: string, obj: AppObject) => {
-      const app: AppRef = { group, namespace: obj.metadata.namespace, name: obj.metadata.name };
-      const id = applicationWorkflowId(app);
-      const kinds = (obj.status?.resources ?? []).filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
-      this.options.onApplication?.(app, { kinds, repoURL: obj.spec?.source?.repoURL, targetRevision: obj.spec?.source?.targetRevision, destination: obj.spec?.destination }, type === 'DELETED');
-      // Status updates bump no generation: only creation, spec changes and deletion wake the workflow.
-      if (type === 'MODIFIED' && this.generations.get(id) === obj.metadata.generation && !obj.metadata.deletionTimestamp) return;
-      this.generations.set(id, obj.metadata.generation ?? 0);
-      if (type === 'DELETED') this.generations.delete(id);
-      this.kick(app, obj.spec?.project ?? 'default').catch((err: unknown) => this.options.logger.error({ err: String(err), app: app.name, namespace: app.namespace }, 'could not signal the application workflow'));
-    }, restart);
-    this.requests.push(request);
+  private onEvent(group: AppGroup, type: string, obj: AppObject): void {
+    const app: AppRef = { group, namespace: obj.metadata.namespace, name: obj.metadata.name };
+    const kinds = (obj.status?.resources ?? []).filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
+    const ownerSet = obj.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'ApplicationSet')?.name;
+    // What an owning set shows of the app: its sync, health and revision.
+    const state = `${obj.status?.sync?.status}/${obj.status?.health?.status}/${obj.status?.sync?.revision}`;
+    this.options.onApplication?.(app, { kinds, repoURL: obj.spec?.source?.repoURL, targetRevision: obj.spec?.source?.targetRevision, destination: obj.spec?.destination, ownerSet, state }, type === 'DELETED');
+    if (!this.watch.wakes(applicationWorkflowId(app), type, obj)) return;
+    this.kick(app, obj.spec?.project ?? 'default').catch((err: unknown) => this.options.logger.error({ err: String(err), app: app.name, namespace: app.namespace }, 'could not signal the application workflow'));
   }
 }

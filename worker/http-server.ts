@@ -22,6 +22,9 @@ export interface HttpOptions {
   logger: Logger;
   /** Served at /metrics. */
   metrics?: Registry;
+  /** ApplicationSets with the repositories their git generators read: a push to one makes them regenerate. */
+  sets?: () => Iterable<{ set: { namespace: string; name: string }; repoURLs: string[] }>;
+  refreshSet?: (set: { namespace: string; name: string }) => Promise<void>;
   /** Counts webhook requests by provider and result (metrics). */
   onWebhook?: (provider: string, result: string) => void;
 }
@@ -49,11 +52,13 @@ export function startHttpServer(options: HttpOptions): Promise<Server> {
           return reply(200, { refreshed: [], ignored: 'not a push event' });
         }
         const matched = [...options.apps()].filter((t) => t.repoURL && pushMatches(push, t.repoURL, t.targetRevision));
-        for (const repoURL of new Set(matched.map((t) => t.repoURL!))) options.invalidate?.(repoURL);
-        await Promise.all(matched.map((t) => options.refresh(t.app)));
+        // A set's git generator may read any branch (even a templated one), so any push to its repository counts.
+        const sets = [...(options.sets?.() ?? [])].filter((s) => s.repoURLs.some((url) => pushMatches(push, url, undefined)));
+        for (const repoURL of new Set([...matched.map((t) => t.repoURL!), ...sets.flatMap((s) => s.repoURLs)])) options.invalidate?.(repoURL);
+        await Promise.all([...matched.map((t) => options.refresh(t.app)), ...sets.map((s) => options.refreshSet?.(s.set))]);
         options.onWebhook?.(push.provider, 'accepted');
         options.logger.info({ provider: push.provider, ref: push.ref, refreshed: matched.length }, 'webhook push');
-        reply(200, { refreshed: matched.map((t) => `${t.app.namespace}/${t.app.name}`) });
+        reply(200, { refreshed: matched.map((t) => `${t.app.namespace}/${t.app.name}`), ...(sets.length ? { applicationSets: sets.map((s) => `${s.set.namespace}/${s.set.name}`) } : {}) });
       } catch (error) {
         const status = error instanceof WebhookError ? error.status : 500;
         options.onWebhook?.('unknown', String(status));

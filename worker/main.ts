@@ -29,6 +29,9 @@ import { refreshSignal } from '../workflows/application';
 import { ClusterWatches } from './cluster-watches';
 import { DriftWatcher } from './drift-watcher';
 import { ApplicationController } from './controller';
+import { ApplicationSetController } from './appset-controller';
+import type { SetRef } from '../activities/appset';
+import { applicationSetWorkflowId } from '../workflows/appset';
 import { workflowSource } from './workflow-source';
 
 export async function main(): Promise<void> {
@@ -79,10 +82,25 @@ export async function main(): Promise<void> {
   const refresh = async (app: AppRef) => {
     await client.workflow.getHandle(applicationWorkflowId(app)).signal(refreshSignal);
   };
+  const sets = new Map<string, { set: SetRef; repoURLs: string[] }>();
+  const setController = new ApplicationSetController({
+    kubeConfig: engine.client.kubeConfig, client, groups, logger, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
+    workflowOptions: { intervalMs: workflowOptions.refreshIntervalMs },
+    onSet: (set, repoURLs, deleted) => {
+      const key = applicationSetWorkflowId(set);
+      if (deleted) sets.delete(key);
+      else sets.set(key, { set, repoURLs });
+    },
+  });
+  // A set shows its Applications' sync and health: it is told when they change.
+  const ownedState = new Map<string, string>();
   const controller = new ApplicationController({
     kubeConfig: engine.client.kubeConfig, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
     onApplication: (app, seen, deleted) => {
       const key = applicationWorkflowId(app);
+      if (seen.ownerSet && (deleted || ownedState.get(key) !== seen.state)) void setController.refresh({ namespace: app.namespace, name: seen.ownerSet });
+      if (deleted || !seen.ownerSet) ownedState.delete(key);
+      else ownedState.set(key, seen.state ?? '');
       if (deleted) {
         watches.untrack(app);
         tracked.delete(key);
@@ -94,14 +112,17 @@ export async function main(): Promise<void> {
   });
   const http = await startHttpServer({
     port: Number(process.env.SLUICE_HTTP_PORT ?? 8080), host: process.env.SLUICE_HTTP_HOST ?? '127.0.0.1',
-    webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh, invalidate: (repoURL) => engine.repos.invalidate(repoURL), logger,
+    webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh,
+    sets: () => sets.values(), refreshSet: (set) => setController.refresh(set), invalidate: (repoURL) => engine.repos.invalidate(repoURL), logger,
     metrics: registry, onWebhook: (provider, result) => metrics.webhookRequests.inc({ provider, result }),
   });
   await controller.start();
+  await setController.start();
   logger.info({ temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning }, 'sluice worker started');
 
   const shutdown = () => {
     controller.stop();
+    setController.stop();
     watches.stop();
     drift.stop();
     live.stop();

@@ -1,3 +1,4 @@
 export * from './application';
 export * from './sync';
 export * from './notify';
+export * from './appset';

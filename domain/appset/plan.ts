@@ -163,3 +163,33 @@ export function planApplications(set: SetIdentity, desired: AppObject[], existin
   }
   return plan;
 }
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The JSON merge patch (RFC 7386) that turns `from` into `to`: removed keys are null, lists are replaced whole. */
+export function mergePatch(from: Record<string, unknown>, to: Record<string, unknown>): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(from)) if (!(key in to) || to[key] === undefined) patch[key] = null;
+  for (const [key, value] of Object.entries(to)) {
+    if (value === undefined) continue;
+    const before = from[key];
+    if (isMap(before) && isMap(value)) {
+      const inner = mergePatch(before, value);
+      if (Object.keys(inner).length) patch[key] = inner;
+    } else if (!same(before, value)) patch[key] = value;
+  }
+  return patch;
+}
+
+/**
+ * The merge patch for labels or annotations: the template's keys set, keys the set set before and the template no
+ * longer has removed, and every other key (someone else's) left alone.
+ */
+export function metadataMapPatch(existing: AppObject, desired: AppObject, map: 'labels' | 'annotations'): Record<string, string | null> {
+  const want = desired.metadata[map] ?? {};
+  const have = existing.metadata[map] ?? {};
+  const patch: Record<string, string | null> = {};
+  for (const key of managedKeys(existing, map)) if (!(key in want) && key in have) patch[key] = null;
+  for (const [key, value] of Object.entries(want)) if (have[key] !== value) patch[key] = value;
+  return patch;
+}

@@ -146,3 +146,23 @@ export function renderApplication(spec: ApplicationSetSpec, params: Params, gene
   }
   return app;
 }
+
+/**
+ * Renders every string (map keys too) of a generator's spec with one parameter set: how a matrix renders its second
+ * child with each parameter set of the first, and how clusters and git generators render their `values`.
+ */
+export function renderNestedValue(value: unknown, params: Params, spec: Pick<ApplicationSetSpec, 'goTemplate' | 'goTemplateOptions'>): unknown {
+  if (typeof value === 'string') {
+    try {
+      return renderString(value, params, spec);
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      throw new InputError(`spec.generators: ${(error as Error).message}`, { field: 'spec.generators' });
+    }
+  }
+  if (Array.isArray(value)) return value.map((v) => renderNestedValue(v, params, spec));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [renderNestedValue(k, params, spec) as string, renderNestedValue(v, params, spec)]));
+  }
+  return value;
+}

@@ -32,6 +32,10 @@ export interface Cluster {
   /** Credentials: never logged, never put in workflow history. */
   config: ClusterConfig;
   labels: Record<string, string>;
+  /** The Secret's annotations, which the clusters generator passes on as metadata.annotations.*. */
+  annotations?: Record<string, string>;
+  /** The Secret's `project`, when the cluster is scoped to one. */
+  project?: string;
   /** `namespace/name` of the Secret it came from; undefined for the built-in in-cluster entry. */
   secret?: string;
 }
@@ -85,7 +89,8 @@ export function clusterFromSecret(secret: KubeObject): Cluster {
   const tls = config.tlsClientConfig;
   if ((tls?.certData === undefined) !== (tls?.keyData === undefined)) throw fail('data.config.tlsClientConfig', 'certData and keyData go together');
   if (config.username !== undefined && config.password === undefined) throw fail('data.config.password', 'required with username');
-  return { name, server: server.replace(/\/+$/, ''), config, labels: { ...(secret.metadata.labels ?? {}) }, secret: id };
+  const project = decode(data.project)?.trim();
+  return { name, server: server.replace(/\/+$/, ''), config, labels: { ...(secret.metadata.labels ?? {}) }, annotations: { ...(secret.metadata.annotations ?? {}) }, ...(project ? { project } : {}), secret: id };
 }
 
 export const IN_CLUSTER: Cluster = { name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, config: {}, labels: {} };

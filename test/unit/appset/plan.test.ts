@@ -1,4 +1,4 @@
-import { AppObject, managedKeys, needsUpdate, ownerReference, planApplications } from '../../../domain/appset/plan';
+import { AppObject, managedKeys, mergePatch, metadataMapPatch, needsUpdate, ownerReference, planApplications } from '../../../domain/appset/plan';
 
 const set = { apiVersion: 'sluice.dev/v1alpha1', name: 'envs', namespace: 'apps', uid: 'uid-envs' };
 const other = { ...set, name: 'others', uid: 'uid-others' };
@@ -81,4 +81,19 @@ test.each([
 test('managedKeys reads the set field manager\'s keys only', () => {
   expect(managedKeys(app('a', { managed: ['env', 'team'] }), 'labels')).toEqual(['env', 'team']);
   expect(managedKeys(app('a'), 'labels')).toEqual([]);
+});
+
+test.each([
+  ['equal', { a: 1 }, { a: 1 }, {}],
+  ['a key removed', { a: 1, b: 2 }, { a: 1 }, { b: null }],
+  ['a nested change', { s: { path: 'x', repoURL: 'r' } }, { s: { path: 'y', repoURL: 'r' } }, { s: { path: 'y' } }],
+  ['a list replaced whole', { l: [1, 2] }, { l: [1] }, { l: [1] }],
+  ['a map becoming a value', { m: { a: 1 } }, { m: 'x' }, { m: 'x' }],
+])('mergePatch: %s', (_name, from, to, expected) => {
+  expect(mergePatch(from, to)).toEqual(expected);
+});
+
+test('metadataMapPatch sets the template\'s keys, removes the ones the set dropped, and leaves others\' keys', () => {
+  const existing = app('a', { labels: { env: 'dev', old: 'x', theirs: 'y' }, managed: ['env', 'old'] });
+  expect(metadataMapPatch(existing, app('a', { labels: { env: 'prod' } }), 'labels')).toEqual({ env: 'prod', old: null });
 });

@@ -1,6 +1,6 @@
 import { ApplicationSetSpec } from '../../../domain/appset/types';
 import { InputError } from '../../../domain/errors';
-import { GENERATED_APP_FINALIZER, mergeTemplates, renderApplication, renderFastTemplate } from '../../../domain/appset/template';
+import { GENERATED_APP_FINALIZER, mergeTemplates, renderApplication, renderFastTemplate, renderNestedValue } from '../../../domain/appset/template';
 
 const flat = { env: 'prod', server: 'https://prod.example.com', 'metadata.labels.env': 'prod', 'path[0]': 'apps', count: 3 as unknown };
 
@@ -177,5 +177,15 @@ describe('finalizer and empty params (as Argo CD)', () => {
     const s = issueTemplate(false);
     s.template.metadata.name = 'fixed';
     expect(renderApplication(s, {}).spec.source?.path).toBe('manifests/{{env}}');
+  });
+});
+
+describe('renderNestedValue', () => {
+  test('renders every string and key of a generator spec with one parameter set', () => {
+    expect(renderNestedValue({ git: { repoURL: 'r', files: [{ path: 'clusters/{{name}}/*.json' }] }, '{{name}}-key': 1 }, { name: 'prod' }, {}))
+      .toEqual({ git: { repoURL: 'r', files: [{ path: 'clusters/prod/*.json' }] }, 'prod-key': 1 });
+  });
+  test('a Go template error is an InputError naming spec.generators', () => {
+    expect(() => renderNestedValue({ path: '{{ .missing.deeper }}' }, {}, { goTemplate: true, goTemplateOptions: ['missingkey=error'] })).toThrow(/^spec\.generators: template: .*missing/);
   });
 });

@@ -10,13 +10,13 @@ function secret(name: string, data: Record<string, string | object>, labels: Rec
 
 test('a cluster Secret in Argo CD\'s shape: name, server, config with token and TLS, labels kept', () => {
   const s = secret('staging', {
-    name: 'staging', server: 'https://10.0.0.2:6443/',
+    name: 'staging', server: 'https://10.0.0.2:6443/', project: 'web',
     config: { bearerToken: 'tok', tlsClientConfig: { caData: b64('CA'), insecure: false, serverName: 'kubernetes' } },
   }, { 'sluice.dev/secret-type': 'cluster', env: 'staging' });
   expect(clusterFromSecret(s)).toEqual({
     name: 'staging', server: 'https://10.0.0.2:6443',
     config: { bearerToken: 'tok', tlsClientConfig: { caData: b64('CA'), insecure: false, serverName: 'kubernetes' } },
-    labels: { 'sluice.dev/secret-type': 'cluster', env: 'staging' }, secret: 'sluice/staging',
+    labels: { 'sluice.dev/secret-type': 'cluster', env: 'staging' }, annotations: {}, project: 'web', secret: 'sluice/staging',
   });
 });
 

@@ -1,0 +1,150 @@
+// ApplicationSets end to end, through the worker: generated Applications are created, owned by the set, synced by
+// their own workflows, updated when the template or a generator changes, and deleted (with their resources, or
+// not, per syncPolicy) when no longer generated. Two sets generating one name both report the conflict, and
+// neither takes the other's Application.
+import { KubeObject } from '../../domain/resource/types';
+import { E2eRun } from '../support/e2e';
+import { eventually } from '../support/kube';
+
+const run = new E2eRun(18850);
+const { kube, runId } = run;
+
+beforeAll(() => run.start());
+afterAll(() => run.stop());
+
+const deployment = (name: string, replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: main, image: registry.local/${name}:1}]}
+`;
+
+function applicationSet(name: string, namespace: string, spec: Record<string, unknown>, group = 'sluice.dev'): KubeObject {
+  return { apiVersion: `${group}/v1alpha1`, kind: 'ApplicationSet', metadata: { name, namespace, labels: { 'sluice.dev/test-run': runId } }, spec } as unknown as KubeObject;
+}
+
+/** The template the tests share: labelled for this run's worker, automated, into `<ns>-{{suffix}}`. */
+function template(repoURL: string, namespace: string, name: string, path: string, suffix: string, automated = true) {
+  return {
+    metadata: { name, labels: { 'sluice.dev/test-run': runId } },
+    spec: {
+      project: 'e2e',
+      source: { repoURL, targetRevision: 'main', path },
+      destination: { server: 'https://kubernetes.default.svc', namespace: `${namespace}-${suffix}` },
+      syncPolicy: { ...(automated ? { automated: { prune: true, selfHeal: true } } : {}), syncOptions: ['CreateNamespace=true'], retry: { limit: 0 } },
+    },
+  };
+}
+
+const set = (namespace: string, name: string, group = 'sluice.dev') => kube.get(`${group}/v1alpha1`, 'ApplicationSet', namespace, name) as Promise<any>;
+const apps = async (namespace: string) => (await kube.list('sluice.dev/v1alpha1', 'Application', { namespace })) as any[];
+const condition = (s: any, type: string) => s?.status?.conditions?.find((c: { type: string }) => c.type === type);
+
+async function setStatus(namespace: string, name: string, test: (s: any) => boolean, what: string, group = 'sluice.dev'): Promise<any> {
+  return eventually(what, async () => {
+    const s = await set(namespace, name, group);
+    return s && test(s) ? s : undefined;
+  }, 120_000);
+}
+
+const refreshSet = (namespace: string, name: string) => run.temporal.workflow.getHandle(`sluice-appset/${namespace}/${name}`).signal('refresh');
+
+test('a list set creates its Applications, owned by the set; they sync; a template change updates them; a removed element deletes its app and resources', async () => {
+  const namespace = await run.namespace('appset-list');
+  const repo = await run.repo('appset-list');
+  repo.commit('initial', { 'manifests/dev/app.yaml': deployment('monitor', 1), 'manifests/staging/app.yaml': deployment('monitor', 2) });
+  run.namespaces.push(`${namespace}-dev`, `${namespace}-staging`);
+  const spec = {
+    generators: [{ list: { elements: [{ env: 'dev' }, { env: 'staging' }] } }],
+    template: template(repo.url, namespace, 'gitops-monitor-{{env}}', 'manifests/{{env}}', '{{env}}'),
+  };
+  await kube.create(applicationSet('envs', namespace, spec));
+  const ready = await setStatus(namespace, 'envs', (s) => s.status?.resources?.length === 2 && s.status.resources.every((r: any) => r.status === 'Synced' && r.health.status === 'Healthy'), 'both apps Synced and Healthy on the set');
+  expect(condition(ready, 'ResourcesUpToDate')).toMatchObject({ status: 'True' });
+  expect(condition(ready, 'ErrorOccurred')).toMatchObject({ status: 'False' });
+  const generated = await apps(namespace);
+  expect(generated.map((a) => a.metadata.name).sort()).toEqual(['gitops-monitor-dev', 'gitops-monitor-staging']);
+  for (const app of generated) expect(app.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ApplicationSet', name: 'envs', uid: ready.metadata.uid, controller: true })]);
+  expect(((await kube.get('apps/v1', 'Deployment', `${namespace}-staging`, 'monitor')) as any).spec.replicas).toBe(2);
+
+  // A template change reaches the generated apps: a label is added to each.
+  const current = await set(namespace, 'envs');
+  current.spec.template.metadata.labels.tier = 'web';
+  await kube.apply({ ...current, metadata: { name: 'envs', namespace, labels: current.metadata.labels } });
+  await eventually('the new label on both apps', async () => ((await apps(namespace)).every((a) => a.metadata.labels?.tier === 'web') ? true : undefined));
+
+  // staging is no longer generated: its app is deleted, and with it (the default finalizer) its Deployment.
+  const latest = await set(namespace, 'envs');
+  latest.spec.generators = [{ list: { elements: [{ env: 'dev' }] } }];
+  await kube.apply({ ...latest, metadata: { name: 'envs', namespace, labels: latest.metadata.labels } });
+  await eventually('the staging app gone', async () => ((await apps(namespace)).map((a) => a.metadata.name).join() === 'gitops-monitor-dev' ? true : undefined));
+  await eventually('the staging Deployment pruned', async () => ((await kube.get('apps/v1', 'Deployment', `${namespace}-staging`, 'monitor')) ? undefined : true));
+  expect(await kube.get('apps/v1', 'Deployment', `${namespace}-dev`, 'monitor')).toBeDefined();
+});
+
+test('a git directories set follows the repo: a new directory is a new app, a removed one deletes its app but keeps its resources (preserveResourcesOnDeletion)', async () => {
+  const namespace = await run.namespace('appset-dirs');
+  const repo = await run.repo('appset-dirs');
+  repo.commit('initial', { 'apps/alpha/app.yaml': deployment('alpha', 1), 'apps/beta/app.yaml': deployment('beta', 1), 'apps/skip/app.yaml': deployment('skip', 1) });
+  run.namespaces.push(`${namespace}-alpha`, `${namespace}-beta`, `${namespace}-gamma`);
+  await kube.create(applicationSet('dirs', namespace, {
+    generators: [{ git: { repoURL: repo.url, revision: 'main', directories: [{ path: 'apps/*' }, { path: 'apps/skip', exclude: true }] } }],
+    template: template(repo.url, namespace, '{{path.basename}}', '{{path}}', '{{path.basename}}'),
+    syncPolicy: { preserveResourcesOnDeletion: true },
+  }));
+  await setStatus(namespace, 'dirs', (s) => s.status?.resources?.length === 2 && s.status.resources.every((r: any) => r.health.status === 'Healthy'), 'alpha and beta Healthy');
+  expect((await apps(namespace)).map((a) => a.metadata.name).sort()).toEqual(['alpha', 'beta']);
+
+  // A push adds gamma and removes beta; the webhook names the repo, and the set regenerates.
+  repo.commit('gamma in, beta out', { 'apps/gamma/app.yaml': deployment('gamma', 1), 'apps/beta/app.yaml': null });
+  const hook = await fetch(`http://127.0.0.1:${run.httpPort}/api/webhook`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Sluice-Token': run.webhookSecret },
+    body: JSON.stringify({ repoURL: repo.url, revision: 'main' }),
+  });
+  expect(await hook.json()).toMatchObject({ applicationSets: [`${namespace}/dirs`] });
+  await setStatus(namespace, 'dirs', (s) => s.status?.resources?.map((r: any) => `${r.name}:${r.health.status}`).join() === 'alpha:Healthy,gamma:Healthy', 'alpha and gamma Healthy, beta gone');
+  // beta's app is gone, its Deployment kept.
+  expect(await kube.get('apps/v1', 'Deployment', `${namespace}-beta`, 'beta')).toBeDefined();
+});
+
+test('two sets generating one name: the first keeps it, both report the conflict, and neither overwrites the other', async () => {
+  const namespace = await run.namespace('appset-conflict');
+  const repo = await run.repo('appset-conflict');
+  repo.commit('initial', { 'one/app.yaml': deployment('one', 1), 'two/app.yaml': deployment('two', 1) });
+  run.namespaces.push(`${namespace}-x`);
+  await kube.create(applicationSet('first', namespace, { generators: [{ list: { elements: [{ n: 'one' }] } }], template: template(repo.url, namespace, 'shared', '{{n}}', 'x', false) }));
+  await setStatus(namespace, 'first', (s) => s.status?.resources?.length === 1, 'the first set owns shared');
+  await kube.create(applicationSet('second', namespace, { generators: [{ list: { elements: [{ n: 'two' }] } }], template: template(repo.url, namespace, 'shared', '{{n}}', 'x', false) }));
+  const second = await setStatus(namespace, 'second', (s) => condition(s, 'ErrorOccurred')?.status === 'True', 'the conflict on the second set');
+  expect(condition(second, 'ErrorOccurred').message).toContain('Application shared is generated by ApplicationSet first too');
+  const first = await setStatus(namespace, 'first', (s) => condition(s, 'ErrorOccurred')?.status === 'True', 'the conflict on the first set too');
+  expect(condition(first, 'ErrorOccurred').message).toContain('ApplicationSet second generates shared too');
+  const shared = (await apps(namespace)).find((a) => a.metadata.name === 'shared');
+  expect(shared.spec.source.path).toBe('one');
+  expect(shared.metadata.ownerReferences.map((o: any) => o.name)).toEqual(['first']);
+
+  // The second set drops the name: both conflicts clear.
+  const s2 = await set(namespace, 'second');
+  s2.spec.template.metadata.name = 'other';
+  await kube.apply({ ...s2, metadata: { name: 'second', namespace, labels: s2.metadata.labels } });
+  await setStatus(namespace, 'second', (s) => condition(s, 'ErrorOccurred')?.status === 'False', 'the second set clean');
+  await refreshSet(namespace, 'first');
+  await setStatus(namespace, 'first', (s) => condition(s, 'ErrorOccurred')?.status === 'False', 'the first set clean');
+});
+
+test('a template error is a condition on the set naming the field, and nothing is applied', async () => {
+  const namespace = await run.namespace('appset-bad');
+  await kube.create(applicationSet('bad', namespace, {
+    goTemplate: true, goTemplateOptions: ['missingkey=error'],
+    generators: [{ list: { elements: [{ env: 'dev' }] } }],
+    template: template('http://nowhere.invalid/repo.git', namespace, 'app-{{.envv}}', 'x', 'x'),
+  }));
+  const bad = await setStatus(namespace, 'bad', (s) => condition(s, 'ParametersGenerated')?.status === 'False' || condition(s, 'ErrorOccurred')?.status === 'True', 'the error on the set');
+  expect(condition(bad, 'ErrorOccurred').message).toMatch(/spec\.template\.metadata\.name.*envv/);
+  expect(await apps(namespace)).toEqual([]);
+});

@@ -1,0 +1,74 @@
+// Watches ApplicationSet CRs and, for each creation, spec change or deletion, signal-with-starts the set's workflow
+// (workflows/appset.ts). The set's Applications are then the ApplicationController's, like any other.
+import * as k8s from '../activities/cluster/k8s';
+import { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { AppGroup, TASK_QUEUE } from '../domain/operation/types';
+import type { SetRef } from '../activities/appset';
+import { applicationSetWorkflow, applicationSetWorkflowId, ApplicationSetInput, setRefreshSignal } from '../workflows/appset';
+import { SA } from '../workflows/search-attributes';
+import { CrWatch, startOrSignal, WatchedObject } from './cr-watch';
+
+export interface SetControllerOptions {
+  kubeConfig: k8s.KubeConfig;
+  client: Client;
+  groups: AppGroup[];
+  logger: Logger;
+  labelSelector?: string;
+  taskQueue?: string;
+  workflowOptions?: ApplicationSetInput['options'] & { searchAttributes?: boolean };
+  /** Told of every set event with the git repositories its generators read (for webhooks). */
+  onSet?: (set: SetRef, repoURLs: string[], deleted: boolean) => void;
+}
+
+type SetObject = WatchedObject & { spec?: { generators?: unknown[] } };
+
+/** The repoURLs of a set's git generators, nested ones included. */
+export function gitRepos(generators: unknown[] = []): string[] {
+  const found = new Set<string>();
+  const visit = (g: unknown) => {
+    if (!g || typeof g !== 'object') return;
+    const gen = g as { git?: { repoURL?: unknown }; matrix?: { generators?: unknown[] }; merge?: { generators?: unknown[] } };
+    if (typeof gen.git?.repoURL === 'string') found.add(gen.git.repoURL);
+    for (const child of [...(gen.matrix?.generators ?? []), ...(gen.merge?.generators ?? [])]) visit(child);
+  };
+  generators.forEach(visit);
+  return [...found];
+}
+
+export class ApplicationSetController {
+  private readonly watch: CrWatch<SetObject>;
+
+  constructor(private readonly options: SetControllerOptions) {
+    this.watch = new CrWatch<SetObject>(options, 'applicationsets', (group, type, obj) => this.onEvent(group, type, obj));
+  }
+
+  start(): Promise<void> {
+    return this.watch.start(this.options.groups);
+  }
+
+  stop(): void {
+    this.watch.stop();
+  }
+
+  /** Starts the set's workflow if it is not running, and asks it to reconcile. */
+  async kick(set: SetRef): Promise<void> {
+    const { searchAttributes, ...options } = this.options.workflowOptions ?? {};
+    await startOrSignal(this.options.client, applicationSetWorkflow, {
+      workflowId: applicationSetWorkflowId(set), taskQueue: this.options.taskQueue ?? TASK_QUEUE, args: [{ set, options }], signal: setRefreshSignal,
+      searchAttributes: searchAttributes === false ? undefined : [{ key: SA.application, value: set.name }, { key: SA.namespace, value: set.namespace }, { key: SA.kind, value: 'ApplicationSet' }],
+    });
+  }
+
+  /** Asks a running set workflow to reconcile; a set with no workflow (not ours, or gone) is left alone. */
+  async refresh(set: Pick<SetRef, 'namespace' | 'name'>): Promise<void> {
+    await this.options.client.workflow.getHandle(applicationSetWorkflowId(set)).signal(setRefreshSignal).catch(() => undefined);
+  }
+
+  private onEvent(group: AppGroup, type: string, obj: SetObject): void {
+    const set: SetRef = { group, namespace: obj.metadata.namespace, name: obj.metadata.name };
+    this.options.onSet?.(set, gitRepos(obj.spec?.generators), type === 'DELETED');
+    if (!this.watch.wakes(applicationSetWorkflowId(set), type, obj)) return;
+    this.kick(set).catch((err: unknown) => this.options.logger.error({ err: String(err), applicationSet: set.name, namespace: set.namespace }, 'could not signal the applicationset workflow'));
+  }
+}

@@ -1,0 +1,50 @@
+// One workflow per ApplicationSet (workflow id sluice-appset/<namespace>/<name>): it regenerates the set's
+// Applications on an interval (Argo CD's 3 minutes, or the git generators' requeueAfterSeconds), on the `refresh`
+// signal (the controller sends it when the set's spec changes, one of its Applications changes, or a webhook
+// names one of its repositories), and ends when the set is gone. Generating and applying is one activity
+// (activities/appset.ts); the decisions are domain/appset/*.
+import { condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { SluiceActivities } from '../activities';
+import type { SetReconcileResult, SetRef } from '../activities/appset';
+
+const activities = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export const DEFAULT_SET_INTERVAL_MS = 180_000;
+/** Signals that arrive together (a fleet of Applications changing at once) make one reconcile. */
+const SETTLE_MS = 2_000;
+const RECONCILES_PER_RUN = 200;
+
+export const setRefreshSignal = defineSignal('refresh');
+export const setStateQuery = defineQuery<SetReconcileResult | undefined>('state');
+
+export function applicationSetWorkflowId(set: Pick<SetRef, 'namespace' | 'name'>): string {
+  return `sluice-appset/${set.namespace}/${set.name}`;
+}
+
+export interface ApplicationSetInput {
+  set: SetRef;
+  options?: { intervalMs?: number };
+}
+
+export async function applicationSetWorkflow(input: ApplicationSetInput): Promise<void> {
+  let requested = false;
+  let last: SetReconcileResult | undefined;
+  setHandler(setRefreshSignal, () => void (requested = true));
+  setHandler(setStateQuery, () => last);
+  for (let run = 0; run < RECONCILES_PER_RUN; run++) {
+    requested = false;
+    last = await activities.reconcileApplicationSet(input.set);
+    if (!last.found) return;
+    // A name this set shares with another: tell that set, so both report the conflict.
+    for (const other of last.conflictsWith) {
+      await getExternalWorkflowHandle(applicationSetWorkflowId({ namespace: input.set.namespace, name: other })).signal(setRefreshSignal).catch(() => undefined);
+    }
+    const interval = last.requeueAfterSeconds !== undefined ? last.requeueAfterSeconds * 1000 : input.options?.intervalMs ?? DEFAULT_SET_INTERVAL_MS;
+    await condition(() => requested, interval);
+    if (requested) await sleep(SETTLE_MS);
+  }
+  await continueAsNew<typeof applicationSetWorkflow>(input);
+}
