@@ -10,7 +10,7 @@ import { keyOf, subjectOf } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { mapLimit } from './concurrency';
 import { pendingDependencies } from './diff';
-import { ApplyOptions, KubeApiError, KubeClient } from './kube-client';
+import { ApplyOptions, KubeApiError, KubeClient, isRejection } from './kube-client';
 
 export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped';
 
@@ -35,14 +35,6 @@ function applyOptionsFor(obj: KubeObject, options: SyncOptions, dryRun: boolean)
   return { apply: { dryRun, fieldValidation: own.validate ? 'Strict' : 'Ignore' }, replace: own.replace };
 }
 
-/**
- * A request the API refuses for what it says (4xx, except throttling), or a manifest that does not fit the
- * schema, which server-side apply reports as a 500 "failed to create typed patch object".
- */
-export function isRejection(error: KubeApiError): boolean {
-  if (error.code === 500 && error.message.startsWith('failed to create typed patch object')) return true;
-  return error.code >= 400 && error.code < 500 && error.code !== 429 && error.code !== 409;
-}
 
 async function applyOne(client: KubeClient, obj: KubeObject, options: SyncOptions, dryRun: boolean): Promise<KubeObject> {
   const { apply, replace } = applyOptionsFor(obj, options, dryRun);

@@ -7,7 +7,7 @@ import { keyOf, keyString } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { mapLimit } from './concurrency';
 import { DiffMemo } from './diff-memo';
-import { KubeApiError, KubeClient } from './kube-client';
+import { isRejection, KubeApiError, KubeClient } from './kube-client';
 import { LiveReader } from './live-cache';
 
 export interface DiffResult {
@@ -51,8 +51,9 @@ export async function diffResources(
     try {
       predicted = await client.apply(obj, { dryRun: true, fieldValidation: 'Ignore' });
     } catch (error) {
-      // The diff still reports the object; the sync's own dry-run names the rejection.
-      if (error instanceof KubeApiError && error.code >= 400 && error.code < 500) return { ...compareResource(obj, live, rules), status: 'OutOfSync' as const };
+      // The diff still reports the object; the sync's own dry-run names the rejection. A manifest that does not fit
+      // the schema is a rejection too (a 500 from server-side apply), not a fault to retry.
+      if (error instanceof KubeApiError && isRejection(error)) return { ...compareResource(obj, live, rules), status: 'OutOfSync' as const };
       throw error;
     }
     const result = compareResource(predicted, live, rules);

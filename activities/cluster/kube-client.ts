@@ -224,3 +224,12 @@ export class KubeClient {
     }
   }
 }
+
+/**
+ * A request the API refuses for what it says (4xx, except throttling), or a manifest that does not fit the
+ * schema, which server-side apply reports as a 500 "failed to create typed patch object".
+ */
+export function isRejection(error: KubeApiError): boolean {
+  if (error.code === 500 && error.message.startsWith('failed to create typed patch object')) return true;
+  return error.code >= 400 && error.code < 500 && error.code !== 429 && error.code !== 409;
+}

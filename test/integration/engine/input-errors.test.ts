@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { readApplication } from '../../../activities/application-resource';
 import { applyObjects } from '../../../activities/cluster/apply';
 import { refreshApplication } from '../../../activities/refresh';
-import { asActivityFailure, prepareSync } from '../../../activities/sync';
+import { asActivityFailure, dryRunSync, prepareSync } from '../../../activities/sync';
 import { ApplicationSpec } from '../../../domain/application/types';
 import { AppRef } from '../../../domain/operation/types';
 import { KubeObject } from '../../../domain/resource/types';
@@ -60,6 +60,7 @@ beforeAll(async () => {
   revision = repo.commit('sources', {
     'badwave/config.yaml': badWave,
     'plain/deployment.yaml': deploymentYaml('web', 1),
+    'badreplicas/deployment.yaml': deploymentYaml('web', 1).replace('replicas: 1', 'replicas: two'),
     'empty/README.md': 'nothing to deploy here\n',
     ...helmFiles(),
     'common/values.yaml': 'greeting: from-common\n',
@@ -107,6 +108,22 @@ test('a bad sync-wave annotation: a condition naming the app, file and annotatio
   const failure = await syncFailure(app);
   expect(failure).toBeInstanceOf(ApplicationFailure);
   expect(failure).toMatchObject({ nonRetryable: true, type: 'InvalidSource', message: expect.stringContaining('badwave/config.yaml') });
+});
+
+test('a manifest the API server refuses (replicas: two) over a live object: the refresh ends OutOfSync, the sync fails naming the object and field', async () => {
+  // Deployed first, so the refresh compares the bad manifest with a live object (a server-side dry run).
+  const app = await createApp({ path: 'plain' });
+  await syncOnce(engine, app, (await readApplication(engine.client, app))!.spec);
+  const cr = (await readApplication(engine.client, app))!;
+  await applyObjects(engine.client, [{ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', metadata: { name: app.name, namespace }, spec: { ...cr.spec, source: { ...cr.spec.source!, path: 'badreplicas' } } } as KubeObject]);
+  const result = await refreshApplication(engine, app);
+  expect(result.syncStatus).toBe('OutOfSync');
+  expect((await statusOf(app)).sync.status).toBe('OutOfSync');
+  const spec = (await readApplication(engine.client, app))!.spec;
+  const ctx = { app, spec, revision, operationId: `op-${app.name}`, prune: false, managedKinds: [] };
+  await prepareSync(engine, ctx);
+  const error = await dryRunSync(engine, ctx).then(() => undefined, (e: unknown) => e);
+  expect(asActivityFailure(error)).toMatchObject({ nonRetryable: true, type: 'InvalidManifest', message: expect.stringMatching(/Deployment\/.*web.*\.spec\.replicas: expected numeric/) });
 });
 
 test('an unsupported jqPathExpression: a condition naming the app and the field; the sync fails without retries', async () => {
