@@ -9,6 +9,7 @@ import { KubeObject } from '../domain/resource/types';
 import { refreshSignal, rollbackUpdate, StartedOperation, syncUpdate, terminateUpdate } from '../workflows/application';
 import { approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../workflows/sync';
 import { listClusters } from './clusters';
+import { APP_HEADER, GeneratedApp, generatedRows, SET_HEADER, SetObject, setRow } from './appsets';
 import { CliError, GlobalOptions, kubeClient, openSession, Session, whoAmI } from './connection';
 import { LiveView } from './live-view';
 import { colourDiff, Format, render } from './output';
@@ -18,8 +19,23 @@ type AppObject = KubeObject & { spec: any; status?: any };
 const API = 'sluice.dev/v1alpha1';
 const UI = process.env.SLUICE_TEMPORAL_UI ?? 'http://127.0.0.1:8233';
 
+/** Argo CD compatibility mode: resources of argoproj.io are Sluice's too, where that group is installed. */
+const ARGO_API = 'argoproj.io/v1alpha1';
+const inArgoGroup = <T>(read: () => Promise<T>, fallback: T) => read().catch(() => fallback);
+
+/** A resource of either group, sluice.dev first. */
+async function getEither(s: Session, kind: string, name: string): Promise<unknown> {
+  return (await s.kube.get(API, kind, s.namespace, name)) ?? (await inArgoGroup(() => s.kube.get(ARGO_API, kind, s.namespace, name), undefined));
+}
+
+/** Every resource of a kind in both groups. */
+async function listBoth(s: Session, kind: string, allNamespaces?: boolean): Promise<unknown[]> {
+  const options = allNamespaces ? {} : { namespace: s.namespace };
+  return [...(await s.kube.list(API, kind, options)), ...(await inArgoGroup(() => s.kube.list(ARGO_API, kind, options), []))];
+}
+
 async function getApp(s: Session, name: string): Promise<AppObject> {
-  const app = (await s.kube.get(API, 'Application', s.namespace, name)) as AppObject | undefined;
+  const app = (await getEither(s, 'Application', name)) as AppObject | undefined;
   if (!app) throw new CliError(`no Application ${name} in namespace ${s.namespace}`, 'try `sluice app list -A`');
   return app;
 }
@@ -151,7 +167,7 @@ export function program(): Command {
   const header = ['NAMESPACE', 'NAME', 'SYNC', 'HEALTH', 'REVISION', 'LAST SYNC', 'APPROVAL'];
 
   app.command('list').addOption(ns).option('-A, --all-namespaces', 'every namespace').addOption(output).action(withSession(async (s, opts: { allNamespaces?: boolean; output: Format }) => {
-    const apps = (await s.kube.list(API, 'Application', opts.allNamespaces ? {} : { namespace: s.namespace })) as AppObject[];
+    const apps = (await listBoth(s, 'Application', opts.allNamespaces)) as AppObject[];
     console.log(render(apps, opts.output, () => [header, ...apps.map(row)]));
   }));
 
@@ -263,10 +279,27 @@ export function program(): Command {
       console.log(render(rows, opts.output, () => [['SERVER', 'NAME', 'VERSION', 'STATUS', 'MESSAGE'], ...rows.map((r) => [r.server, r.name, r.version, r.status, r.message])]));
     });
 
+  const appset = root.command('appset').description('ApplicationSets and the Applications they generate');
+  appset.command('list').addOption(ns).option('-A, --all-namespaces', 'every namespace').addOption(output).action(withSession(async (s, opts: { allNamespaces?: boolean; output: Format }) => {
+    const sets = (await listBoth(s, 'ApplicationSet', opts.allNamespaces)) as SetObject[];
+    console.log(render(sets, opts.output, () => [SET_HEADER, ...sets.map(setRow)]));
+  }));
+  appset.command('get <name>').description('the set\'s state, and each generated Application with its cluster, sync and health').addOption(ns).addOption(output)
+    .action(withSession(async (s, name: string, opts: { output: Format }) => {
+      const set = (await getEither(s, 'ApplicationSet', name)) as SetObject | undefined;
+      if (!set) throw new CliError(`ApplicationSet ${name} not found in namespace ${s.namespace}`);
+      const apps = (await listBoth(s, 'Application')) as GeneratedApp[];
+      if (opts.output !== 'table') return console.log(render({ ...set, applications: apps.filter((a) => generatedRows(set, [a]).length) }, opts.output, () => []));
+      console.log(render(set, 'table', () => [SET_HEADER, setRow(set)]));
+      console.log('');
+      console.log(render(apps, 'table', () => [APP_HEADER, ...generatedRows(set, apps)]));
+    }));
+
   app.command('delete <name>').addOption(ns).action(withSession(async (s, name: string) => {
-    await getApp(s, name);
-    await s.kube.request('DELETE', `/apis/${API}/namespaces/${s.namespace}/applications/${name}`);
-    console.log(`application.sluice.dev/${name} deleted`);
+    const app = await getApp(s, name);
+    const group = (app.apiVersion ?? API).split('/')[0];
+    await s.kube.request('DELETE', `/apis/${group}/v1alpha1/namespaces/${s.namespace}/applications/${name}`);
+    console.log(`application.${group}/${name} deleted`);
   }));
   return root;
 }

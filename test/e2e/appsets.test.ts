@@ -2,6 +2,8 @@
 // their own workflows, updated when the template or a generator changes, and deleted (with their resources, or
 // not, per syncPolicy) when no longer generated. Two sets generating one name both report the conflict, and
 // neither takes the other's Application.
+import fs from 'node:fs';
+import { parse } from 'yaml';
 import { KubeObject } from '../../domain/resource/types';
 import { E2eRun } from '../support/e2e';
 import { eventually } from '../support/kube';
@@ -71,6 +73,11 @@ test('a list set creates its Applications, owned by the set; they sync; a templa
   expect(generated.map((a) => a.metadata.name).sort()).toEqual(['gitops-monitor-dev', 'gitops-monitor-staging']);
   for (const app of generated) expect(app.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ApplicationSet', name: 'envs', uid: ready.metadata.uid, controller: true })]);
   expect(((await kube.get('apps/v1', 'Deployment', `${namespace}-staging`, 'monitor')) as any).spec.replicas).toBe(2);
+  const listed = run.sluice(namespace, 'appset', 'list');
+  expect(listed.out).toMatch(new RegExp(`${namespace}\\s+envs\\s+2\\s+2\\s+2\\s+UpToDate`));
+  const got = run.sluice(namespace, 'appset', 'get', 'envs');
+  expect(got.out).toMatch(/gitops-monitor-dev\s+https:\/\/kubernetes\.default\.svc\s+\S+-dev\s+Synced\s+Healthy/);
+  expect(got.out).toMatch(/gitops-monitor-staging\s+https:\/\/kubernetes\.default\.svc\s+\S+-staging\s+Synced\s+Healthy/);
 
   // A template change reaches the generated apps: a label is added to each.
   const current = await set(namespace, 'envs');
@@ -148,3 +155,103 @@ test('a template error is a condition on the set naming the field, and nothing i
   expect(condition(bad, 'ErrorOccurred').message).toMatch(/spec\.template\.metadata\.name.*envv/);
   expect(await apps(namespace)).toEqual([]);
 });
+
+/** An Argo CD cluster Secret for the stack's API server under another name and address (its certificate names both). */
+async function registerCluster(name: string, server: string): Promise<void> {
+  const doc = parse(fs.readFileSync(run.env.KUBECONFIG, 'utf8'));
+  await kube.create({
+    apiVersion: 'v1', kind: 'Secret',
+    metadata: { name: `cluster-${name}`, namespace: 'default', labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+    stringData: { name, server, config: JSON.stringify({ bearerToken: doc.users[0].user.token, tlsClientConfig: { caData: doc.clusters[0].cluster['certificate-authority-data'] } }) },
+  } as unknown as KubeObject);
+  clusterSecrets.push(`cluster-${name}`);
+}
+const clusterSecrets: string[] = [];
+afterAll(async () => {
+  for (const name of clusterSecrets) await kube.delete('v1', 'Secret', 'default', name).catch(() => undefined);
+});
+
+test('the common setup, in compatibility mode: dev and staging automatic, prod synced by hand; a push reaches both, a bad push reverted heals both', async () => {
+  const namespace = await run.namespace('appset-envs');
+  const repo = await run.repo('appset-envs');
+  repo.commit('initial', { 'manifests/dev/app.yaml': deployment('monitor', 1), 'manifests/staging/app.yaml': deployment('monitor', 2), 'manifests/prod/app.yaml': deployment('monitor', 3) });
+  // One API server plays the three clusters, so each environment gets its own namespace there.
+  const stagingServer = 'https://127.0.0.1:16443';
+  const prodServer = 'https://localhost:16443';
+  await registerCluster(`staging-${runId}`, stagingServer);
+  await registerCluster(`prod-${runId}`, prodServer);
+  const target = (env: string) => `${namespace}-${env}`;
+  run.namespaces.push(target('dev'), target('staging'), target('prod'));
+  const setTemplate = (automated: boolean) => ({
+    metadata: {
+      name: 'gitops-monitor-{{env}}', labels: { 'sluice.dev/test-run': runId },
+      annotations: {
+        'notifications.argoproj.io/subscribe.on-deployed.slack': 'deploys',
+        'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'deploys',
+        'notifications.argoproj.io/subscribe.on-degraded.slack': 'deploys',
+      },
+    },
+    spec: {
+      project: 'default',
+      source: { repoURL: repo.url, targetRevision: 'main', path: 'manifests/{{env}}' },
+      destination: { server: '{{server}}', namespace: '{{namespace}}' },
+      syncPolicy: { ...(automated ? { automated: { prune: true, selfHeal: true } } : {}), syncOptions: ['CreateNamespace=true'], retry: { limit: 0 } },
+    },
+  });
+  await kube.create(applicationSet('auto', namespace, {
+    generators: [{ list: { elements: [
+      { env: 'dev', server: 'https://kubernetes.default.svc', namespace: target('dev') },
+      { env: 'staging', server: stagingServer, namespace: target('staging') },
+    ] } }],
+    template: setTemplate(true),
+  }, 'argoproj.io'));
+  await kube.create(applicationSet('manual', namespace, {
+    generators: [{ list: { elements: [{ env: 'prod', server: prodServer, namespace: target('prod') }] } }],
+    template: setTemplate(false),
+  }, 'argoproj.io'));
+
+  const argoApp = (name: string) => kube.get('argoproj.io/v1alpha1', 'Application', namespace, name) as Promise<any>;
+  const replicas = async (env: string) => ((await kube.get('apps/v1', 'Deployment', target(env), 'monitor')) as any)?.spec?.replicas;
+  await eventually('dev and staging deployed with 1 and 2 replicas', async () => ((await replicas('dev')) === 1 && (await replicas('staging')) === 2 ? true : undefined), 120_000);
+  const prod = await eventually('prod compared', async () => ((await argoApp('gitops-monitor-prod'))?.status?.sync?.status === 'OutOfSync' ? true : undefined));
+  expect(prod).toBe(true);
+  expect(await replicas('prod')).toBeUndefined();
+  expect((await argoApp('gitops-monitor-dev')).metadata.annotations['notifications.argoproj.io/subscribe.on-degraded.slack']).toBe('deploys');
+
+  // A person syncs prod.
+  const synced = run.sluice(namespace, 'app', 'sync', 'gitops-monitor-prod');
+  expect(synced.code).toBe(0);
+  expect(await replicas('prod')).toBe(3);
+
+  // A push reaches dev and staging (the webhook names the repo), not prod.
+  const push = async (message: string, files: Record<string, string>) => {
+    const sha = repo.commit(message, files);
+    await fetch(`http://127.0.0.1:${run.httpPort}/api/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Sluice-Token': run.webhookSecret }, body: JSON.stringify({ repoURL: repo.url, revision: 'main' }) });
+    return sha;
+  };
+  const atRevision = (sha: string) => eventually(`dev and staging Synced and Healthy at ${sha.slice(0, 8)}`, async () => {
+    const apps = [await argoApp('gitops-monitor-dev'), await argoApp('gitops-monitor-staging')];
+    return apps.every((a) => a?.status?.sync?.revision === sha && a.status.sync.status === 'Synced' && a.status.health?.status === 'Healthy') ? true : undefined;
+  }, 120_000);
+  const good = await push('dev 2, staging 3', { 'manifests/dev/app.yaml': deployment('monitor', 2), 'manifests/staging/app.yaml': deployment('monitor', 3) });
+  await atRevision(good);
+  expect([await replicas('dev'), await replicas('staging'), await replicas('prod')]).toEqual([2, 3, 3]);
+
+  // A bad push (a replica count the API server refuses) fails both syncs; `git revert` heals both.
+  const broken = (replicaCount: string) => deployment('monitor', 1).replace('replicas: 1', `replicas: ${replicaCount}`);
+  const bad = await push('bad replicas', { 'manifests/dev/app.yaml': broken('two'), 'manifests/staging/app.yaml': broken('three') });
+  // Both apps go OutOfSync at the bad revision, and their automated syncs fail naming the object and field.
+  await eventually('both syncs of the bad push failed', async () => {
+    const apps = [await argoApp('gitops-monitor-dev'), await argoApp('gitops-monitor-staging')];
+    return apps.every((a) => a?.status?.sync?.revision === bad && a.status.sync.status === 'OutOfSync' && a.status.operationState?.phase === 'Failed'
+      && a.status.operationState.syncResult?.revision === bad && /Deployment.*monitor.*\.spec\.replicas/.test(a.status.operationState.message)) ? true : undefined;
+  }, 120_000);
+  expect([await replicas('dev'), await replicas('staging')]).toEqual([2, 3]);
+  repo.git('revert', '--no-edit', 'HEAD');
+  repo.git('push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+  const reverted = repo.git('rev-parse', 'HEAD');
+  await push('announce the revert', {});
+  await atRevision(repo.git('rev-parse', 'HEAD'));
+  expect(reverted).not.toBe(bad);
+  expect([await replicas('dev'), await replicas('staging')]).toEqual([2, 3]);
+}, 420_000);
