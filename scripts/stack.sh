@@ -210,7 +210,7 @@ cmd_up() {
   local clusters=1
   case "${1:-}" in
     '') ;;
-    --clusters) clusters=${2:-} ;;
+    --clusters) clusters=${2:-}; [[ $clusters =~ ^[1-9][0-9]*$ ]] || die "up --clusters N: N is the number of clusters, the main one included (got '$clusters')" ;;
     *) die "up: unknown argument $1 (usage: up [--clusters N])" ;;
   esac
   if [ -f "$RUN_DIR/env" ] && alive kube-apiserver && alive temporal; then
