@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local stack Sluice is tested against: a real Temporal dev server, a real Kubernetes control plane
 # (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) whose fake node is run by kwok, and a
-# smart-HTTP git server. Usage: stack.sh install | up | down | status | env
+# smart-HTTP git server. Usage: stack.sh install | up [--clusters N] | clusters N | down | status | env
+# `--clusters N` / `clusters N` runs N Kubernetes clusters in all: the main one and N-1 extra (stack-clusters.sh).
 #
 # Everything it starts runs on loopback, is recorded by pid in the run directory, and is stopped by `down`.
 set -euo pipefail
@@ -9,6 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
+# shellcheck source=stack-clusters.sh
+source "$here/stack-clusters.sh"
 
 CACHE_ROOT=${SLUICE_CACHE:-$HOME/.cache/sluice}
 RUN_DIR=${SLUICE_RUN_DIR:-$repo/.run/stack}
@@ -98,13 +101,29 @@ start() {
 
 alive() { local pidfile="$RUN_DIR/pids/$1"; [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
+# What a failed start undoes: the whole stack, or only the extra clusters being added.
+ON_FAILURE=cmd_down
+
 failed() {
   local name=$1 why=$2
   log "$name failed to start: $why"
   log "last lines of $RUN_DIR/logs/$name.log:"
   tail -n 25 "$RUN_DIR/logs/$name.log" >&2 || true
-  cmd_down >/dev/null 2>&1 || true
+  $ON_FAILURE >/dev/null 2>&1 || true
   exit 1
+}
+
+# stop_process NAME: TERM, then KILL after 5 s, the process recorded as NAME.
+stop_process() {
+  local name=$1 pid
+  [ -f "$RUN_DIR/pids/$name" ] || return 0
+  pid=$(cat "$RUN_DIR/pids/$name")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    log "stopped $name (pid $pid)"
+  fi
 }
 
 # wait_for NAME SECONDS CHECK...: polls CHECK until it succeeds, failing early if NAME's process died.
@@ -148,14 +167,14 @@ make_credentials() {
 }
 
 write_kubeconfig() {
-  local file=$1 user=$2 token=$3
+  local file=$1 user=$2 token=$3 server=${4:-https://127.0.0.1:$APISERVER_PORT}
   cat > "$file" <<KC
 apiVersion: v1
 kind: Config
 clusters:
 - name: sluice-local
   cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
+    server: $server
     certificate-authority-data: $(base64 -w0 < "$RUN_DIR/pki/ca.crt")
 users:
 - name: $user
@@ -188,13 +207,22 @@ write_kwok_config() {
 # ---- up / down / status ----------------------------------------------------------------------------
 
 cmd_up() {
+  local clusters=1
+  case "${1:-}" in
+    '') ;;
+    --clusters) clusters=${2:-}; [[ $clusters =~ ^[1-9][0-9]*$ ]] || die "up --clusters N: N is the number of clusters, the main one included (got '$clusters')" ;;
+    *) die "up: unknown argument $1 (usage: up [--clusters N])" ;;
+  esac
   if [ -f "$RUN_DIR/env" ] && alive kube-apiserver && alive temporal; then
-    log "already up"; cmd_status; return 0
+    log "already up"; load_recorded_ports
+    [ "$clusters" = 1 ] || cmd_clusters "$clusters"
+    cmd_status; return 0
   fi
   [ -d "$RUN_DIR" ] && cmd_down >/dev/null 2>&1 || true
   cmd_install
   local began=$SECONDS
   mkdir -p "$RUN_DIR"
+  record_ports
   make_credentials
   write_kwok_config
 
@@ -239,16 +267,7 @@ cmd_up() {
   start kwok "$KWOK_BIN/kwok" --kubeconfig "$RUN_DIR/kubeconfig" --config "$RUN_DIR/kwok-stages.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --node-ip 127.0.0.1 --node-port "$KWOK_PORT" --server-address "127.0.0.1:$((KWOK_PORT + 1))" --cidr 10.244.0.1/16
-  kubectl_admin apply -f - >/dev/null <<'YAML'
-apiVersion: v1
-kind: Node
-metadata:
-  name: kwok-node-0
-  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}
-  labels: {type: kwok, kubernetes.io/hostname: kwok-node-0, kubernetes.io/os: linux, kubernetes.io/arch: amd64}
-status:
-  allocatable: {cpu: "64", memory: 256Gi, pods: "5000"}
-  capacity: {cpu: "64", memory: 256Gi, pods: "5000"}
+  { fake_node_yaml; cat <<'YAML'; } | kubectl_admin apply -f - >/dev/null
 ---
 # The restricted identity may read everything and change nothing.
 apiVersion: rbac.authorization.k8s.io/v1
@@ -272,7 +291,23 @@ YAML
 
   write_env
   log "up in $((SECONDS - began))s"
+  [ "$clusters" = 1 ] || cmd_clusters "$clusters"
   cmd_status
+}
+
+# The node kwok runs, the same in every cluster.
+fake_node_yaml() {
+  cat <<'YAML'
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-0
+  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}
+  labels: {type: kwok, kubernetes.io/hostname: kwok-node-0, kubernetes.io/os: linux, kubernetes.io/arch: amd64}
+status:
+  allocatable: {cpu: "64", memory: 256Gi, pods: "5000"}
+  capacity: {cpu: "64", memory: 256Gi, pods: "5000"}
+YAML
 }
 
 node_ready() {
@@ -281,8 +316,9 @@ node_ready() {
 
 service_account_ready() { kubectl_admin get serviceaccount default -n default; }
 
+# Written whole and renamed into place: test files read it while `clusters` rewrites it.
 write_env() {
-  cat > "$RUN_DIR/env" <<ENV
+  { cat <<ENV
 KUBECONFIG=$RUN_DIR/kubeconfig
 SLUICE_RESTRICTED_KUBECONFIG=$RUN_DIR/kubeconfig-restricted
 TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
@@ -295,27 +331,33 @@ SLUICE_KUSTOMIZE=$CACHE_ROOT/kustomize-$KUSTOMIZE_VERSION/bin/kustomize
 SLUICE_HELM=$CACHE_ROOT/helm-$HELM_VERSION/bin/helm
 SLUICE_JSONNET=$CACHE_ROOT/jsonnet-$JSONNET_VERSION/bin/jsonnet
 ENV
+    cluster_env; } > "$RUN_DIR/env.tmp"
+  mv "$RUN_DIR/env.tmp" "$RUN_DIR/env"
+}
+
+# The ports a running stack was started with, so `clusters` and `status` need no exported SLUICE_*_PORT.
+record_ports() {
+  printf 'ETCD_PORT=%s\nAPISERVER_PORT=%s\n' "$ETCD_PORT" "$APISERVER_PORT" > "$RUN_DIR/ports"
+}
+load_recorded_ports() {
+  # shellcheck source=/dev/null
+  [ -f "$RUN_DIR/ports" ] && source "$RUN_DIR/ports"
+  return 0
 }
 
 cmd_down() {
   [ -d "$RUN_DIR" ] || { log "not running"; return 0; }
-  local order=(git-server kwok kube-scheduler kube-controller-manager kube-apiserver temporal etcd) name pid
-  for name in "${order[@]}"; do
-    [ -f "$RUN_DIR/pids/$name" ] || continue
-    pid=$(cat "$RUN_DIR/pids/$name")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-      log "stopped $name (pid $pid)"
-    fi
-  done
+  # shellcheck disable=SC2046 # cluster numbers are digits
+  stop_clusters $(cluster_numbers)
+  local name
+  for name in git-server kwok kube-scheduler kube-controller-manager kube-apiserver temporal etcd; do stop_process "$name"; done
   rm -rf "$RUN_DIR"
   log "down"
 }
 
 cmd_status() {
   [ -d "$RUN_DIR/pids" ] || { echo "stack: down"; return 0; }
+  load_recorded_ports
   local name pid state
   for name in etcd kube-apiserver kube-controller-manager kube-scheduler kwok temporal git-server; do
     pid=$(cat "$RUN_DIR/pids/$name" 2>/dev/null || echo -)
@@ -329,13 +371,15 @@ cmd_status() {
   git server          http://127.0.0.1:$GIT_PORT
   environment         source $RUN_DIR/env
 STATUS
+  cluster_status
 }
 
 case "${1:-}" in
   install) cmd_install ;;
-  up) cmd_up ;;
+  up) shift; cmd_up "$@" ;;
+  clusters) load_recorded_ports; cmd_clusters "${2:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) cat "$RUN_DIR/env" ;;
-  *) echo "usage: $0 install|up|down|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 install|up [--clusters N]|clusters N|down|status|env" >&2; exit 2 ;;
 esac
