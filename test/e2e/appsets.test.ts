@@ -2,9 +2,9 @@
 // their own workflows, updated when the template or a generator changes, and deleted (with their resources, or
 // not, per syncPolicy) when no longer generated. Two sets generating one name both report the conflict, and
 // neither takes the other's Application.
-import fs from 'node:fs';
-import { parse } from 'yaml';
 import { KubeObject } from '../../domain/resource/types';
+import { KubeClient } from '../../activities/cluster/kube-client';
+import { ensureClusters, StackCluster } from '../support/clusters';
 import { E2eRun } from '../support/e2e';
 import { eventually } from '../support/kube';
 
@@ -156,32 +156,37 @@ test('a template error is a condition on the set naming the field, and nothing i
   expect(await apps(namespace)).toEqual([]);
 });
 
-/** An Argo CD cluster Secret for the stack's API server under another name and address (its certificate names both). */
-async function registerCluster(name: string, server: string): Promise<void> {
-  const doc = parse(fs.readFileSync(run.env.KUBECONFIG, 'utf8'));
+/** An Argo CD cluster Secret for one of the stack's extra clusters, under a name of this run. */
+async function registerCluster(name: string, cluster: StackCluster): Promise<void> {
   await kube.create({
     apiVersion: 'v1', kind: 'Secret',
     metadata: { name: `cluster-${name}`, namespace: 'default', labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
-    stringData: { name, server, config: JSON.stringify({ bearerToken: doc.users[0].user.token, tlsClientConfig: { caData: doc.clusters[0].cluster['certificate-authority-data'] } }) },
+    stringData: { name, server: cluster.server, config: JSON.stringify({ bearerToken: cluster.token, tlsClientConfig: { caData: cluster.caData } }) },
   } as unknown as KubeObject);
   clusterSecrets.push(`cluster-${name}`);
 }
 const clusterSecrets: string[] = [];
+const remoteNamespaces: Array<{ client: KubeClient; namespace: string }> = [];
 afterAll(async () => {
   for (const name of clusterSecrets) await kube.delete('v1', 'Secret', 'default', name).catch(() => undefined);
+  for (const { client, namespace } of remoteNamespaces) await client.delete('v1', 'Namespace', undefined, namespace, 'Background').catch(() => undefined);
 });
 
 test('the common setup, in compatibility mode: dev and staging automatic, prod synced by hand; a push reaches both, a bad push reverted heals both', async () => {
   const namespace = await run.namespace('appset-envs');
   const repo = await run.repo('appset-envs');
   repo.commit('initial', { 'manifests/dev/app.yaml': deployment('monitor', 1), 'manifests/staging/app.yaml': deployment('monitor', 2), 'manifests/prod/app.yaml': deployment('monitor', 3) });
-  // One API server plays the three clusters, so each environment gets its own namespace there.
-  const stagingServer = 'https://127.0.0.1:16443';
-  const prodServer = 'https://localhost:16443';
-  await registerCluster(`staging-${runId}`, stagingServer);
-  await registerCluster(`prod-${runId}`, prodServer);
-  const target = (env: string) => `${namespace}-${env}`;
-  run.namespaces.push(target('dev'), target('staging'), target('prod'));
+  // Three clusters: dev is in-cluster, staging and prod are the stack's extra clusters, each its own API server.
+  const [staging, prod] = await ensureClusters(3);
+  await registerCluster(`staging-${runId}`, staging);
+  await registerCluster(`prod-${runId}`, prod);
+  const clients: Record<string, KubeClient> = { dev: kube, staging: KubeClient.fromFile(staging.kubeconfig), prod: KubeClient.fromFile(prod.kubeconfig) };
+  const stagingServer = staging.server;
+  const prodServer = prod.server;
+  // The same namespace on every cluster, as in the issue (with this run's id, so runs never meet).
+  const target = (_env: string) => `gitops-monitor-${runId}`;
+  run.namespaces.push(target('dev'));
+  remoteNamespaces.push({ client: clients.staging, namespace: target('staging') }, { client: clients.prod, namespace: target('prod') });
   const setTemplate = (automated: boolean) => ({
     metadata: {
       name: 'gitops-monitor-{{env}}', labels: { 'sluice.dev/test-run': runId },
@@ -211,11 +216,13 @@ test('the common setup, in compatibility mode: dev and staging automatic, prod s
   }, 'argoproj.io'));
 
   const argoApp = (name: string) => kube.get('argoproj.io/v1alpha1', 'Application', namespace, name) as Promise<any>;
-  const replicas = async (env: string) => ((await kube.get('apps/v1', 'Deployment', target(env), 'monitor')) as any)?.spec?.replicas;
+  const replicas = async (env: string) => ((await clients[env].get('apps/v1', 'Deployment', target(env), 'monitor')) as any)?.spec?.replicas;
   await eventually('dev and staging deployed with 1 and 2 replicas', async () => ((await replicas('dev')) === 1 && (await replicas('staging')) === 2 ? true : undefined), 120_000);
-  const prod = await eventually('prod compared', async () => ((await argoApp('gitops-monitor-prod'))?.status?.sync?.status === 'OutOfSync' ? true : undefined));
-  expect(prod).toBe(true);
+  await eventually('prod compared and OutOfSync', async () => ((await argoApp('gitops-monitor-prod'))?.status?.sync?.status === 'OutOfSync' ? true : undefined));
   expect(await replicas('prod')).toBeUndefined();
+  // Each environment is on its own cluster: the main cluster has only dev's Deployment.
+  expect(await kube.get('apps/v1', 'Deployment', target('dev'), 'monitor')).toBeDefined();
+  expect(await clients.staging.get('apps/v1', 'Deployment', target('dev'), 'monitor').then((d) => (d as any)?.spec?.replicas)).toBe(2);
   expect((await argoApp('gitops-monitor-dev')).metadata.annotations['notifications.argoproj.io/subscribe.on-degraded.slack']).toBe('deploys');
 
   // A person syncs prod.
