@@ -1,10 +1,12 @@
-// The demo: `npm run demo` brings up the local stack, installs the CRDs, starts a Sluice worker, pushes a
-// Kustomize app (base + dev/staging/prod overlays, a PreSync migration Job and a PostSync smoke Job) to the
-// local git server, and registers dev and staging (automated, prune, selfHeal) and prod (approval required).
-// Every app is subscribed (Argo CD's annotations) to notifications delivered to a receiver on loopback that
-// the demo runs and prints. It then keeps a status table current and prints the commands to try. `--script` runs the whole story
-// unattended (approve prod with `sluice app approve`, push a change, heal drift, a broken hook, a revert) and exits 0 only when each
-// step was observed. Ctrl-C or `npm run demo:down` stops everything it started.
+// The demo: `npm run demo` brings up the local stack with three clusters, installs the CRDs, starts a Sluice worker,
+// pushes a Kustomize app (base + dev/staging/prod overlays, a PreSync migration Job and a PostSync smoke Job) to the
+// local git server, registers the two extra clusters by Argo CD cluster Secrets, and applies two ApplicationSets, the
+// common Argo CD setup: one generates dev (in-cluster) and staging (cluster-2), automated with prune and selfHeal;
+// the other generates prod (cluster-3), automated but approval-gated. Every app is subscribed (Argo CD's annotations)
+// to notifications delivered to a receiver on loopback that the demo runs and prints. It then keeps a status table
+// current and prints the commands to try. `--script` runs the whole story unattended (approve prod with
+// `sluice app approve`, push a change, heal drift, a broken hook, a revert) and exits 0 only when each step was
+// observed. Ctrl-C or `npm run demo:down` stops everything it started.
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer, Server } from 'node:http';
@@ -14,6 +16,7 @@ import { applyObjects } from '../activities/cluster/apply';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { KubeObject } from '../domain/resource/types';
 import { applicationWorkflowId } from '../domain/operation/types';
+import { ensureClusters } from '../test/support/clusters';
 import { eventually } from '../test/support/kube';
 import { repoRoot, stackEnv } from '../test/support/stack';
 import { startWorker, WorkerProcess } from '../test/support/worker';
@@ -21,9 +24,9 @@ import { startWorker, WorkerProcess } from '../test/support/worker';
 const DEMO_DIR = path.join(repoRoot, '.run', 'demo');
 const APPS_NAMESPACE = 'sluice-demo';
 const ENVIRONMENTS = [
-  { name: 'dev', replicas: 1, tag: '1.27', automated: true },
-  { name: 'staging', replicas: 2, tag: '1.27', automated: true },
-  { name: 'prod', replicas: 3, tag: '1.26', automated: true, approval: true },
+  { name: 'dev', replicas: 1, tag: '1.27', cluster: 'in-cluster' },
+  { name: 'staging', replicas: 2, tag: '1.27', cluster: 'cluster-2' },
+  { name: 'prod', replicas: 3, tag: '1.26', cluster: 'cluster-3' },
 ];
 
 // Argo CD's subscription annotations; `webhook` service `demo` is the receiver below, `slack` its /slack path.
@@ -127,23 +130,31 @@ async function createRepo(gitUrl: string): Promise<{ url: string; dir: string }>
   return { url, dir };
 }
 
-function application(env: (typeof ENVIRONMENTS)[number], repoURL: string): KubeObject {
-  return {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'Application',
-    metadata: { name: `web-${env.name}`, namespace: APPS_NAMESPACE, labels: { 'sluice.dev/demo': 'true' }, annotations: SUBSCRIPTIONS },
+/**
+ * The two ApplicationSets: `web` generates dev and staging, automated; `web-prod` generates prod, automated but
+ * waiting for an approver. Their template is the same, and `server` comes from each generator element.
+ */
+function applicationSets(repoURL: string, servers: Record<string, string>): KubeObject[] {
+  const template = (approval: boolean) => ({
+    metadata: { name: 'web-{{env}}', labels: { 'sluice.dev/demo': 'true' }, annotations: SUBSCRIPTIONS },
     spec: {
-      project: env.name,
-      source: { repoURL, targetRevision: 'main', path: `overlays/${env.name}` },
-      destination: { server: 'https://kubernetes.default.svc', namespace: `demo-${env.name}` },
+      project: '{{env}}',
+      source: { repoURL, targetRevision: 'main', path: 'overlays/{{env}}' },
+      destination: { server: '{{server}}', namespace: 'demo-{{env}}' },
       syncPolicy: {
         automated: { prune: true, selfHeal: true },
         syncOptions: ['CreateNamespace=true'],
         retry: { limit: 2, backoff: { duration: '5s', factor: 2, maxDuration: '1m' } },
-        ...(env.approval ? { approval: { required: true, approvers: ['sluice-admin', 'group:platform'], timeout: '24h' } } : {}),
+        ...(approval ? { approval: { required: true, approvers: ['sluice-admin', 'group:platform'], timeout: '24h' } } : {}),
       },
     },
-  };
+  });
+  const set = (name: string, envs: string[], approval: boolean) => ({
+    apiVersion: 'sluice.dev/v1alpha1', kind: 'ApplicationSet',
+    metadata: { name, namespace: APPS_NAMESPACE, labels: { 'sluice.dev/demo': 'true' } },
+    spec: { generators: [{ list: { elements: envs.map((env) => ({ env, server: servers[env] })) } }], template: template(approval) },
+  }) as unknown as KubeObject;
+  return [set('web', ['dev', 'staging'], false), set('web-prod', ['prod'], true)];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the status is read field by field, as a script would.
@@ -155,11 +166,11 @@ async function readApp(kube: KubeClient, env: string): Promise<AppObject | undef
 }
 
 async function table(kube: KubeClient): Promise<string> {
-  const rows = [['APP', 'SYNC', 'HEALTH', 'REVISION', 'OPERATION', 'APPROVAL']];
+  const rows = [['APP', 'CLUSTER', 'SYNC', 'HEALTH', 'REVISION', 'OPERATION', 'APPROVAL']];
   for (const env of ENVIRONMENTS) {
     const app = await readApp(kube, env.name);
     const s = app?.status ?? {};
-    rows.push([`web-${env.name}`, s.sync?.status ?? '-', s.health?.status ?? '-', (s.sync?.revision ?? '-').slice(0, 8), s.operationState?.phase ?? '-', s.approval?.state ?? '-']);
+    rows.push([`web-${env.name}`, env.cluster, s.sync?.status ?? '-', s.health?.status ?? '-', (s.sync?.revision ?? '-').slice(0, 8), s.operationState?.phase ?? '-', s.approval?.state ?? '-']);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
@@ -185,7 +196,7 @@ function approveCommand(app: AppObject): string {
   return `${stackEnv().SLUICE_TEMPORAL_CLI} workflow signal --workflow-id '${workflowId}' --name approve --input '${JSON.stringify({ revision: a.revision, diffDigest: a.diffDigest, user: 'sluice-admin' })}'`;
 }
 
-async function story(kube: KubeClient, repo: { dir: string }, received: Received[], step: (message: string) => void): Promise<void> {
+async function story(kube: KubeClient, clusters: Record<string, KubeClient>, repo: { dir: string }, received: Received[], step: (message: string) => void): Promise<void> {
   const notified = (what: string, check: (r: Received) => boolean) => eventually(`a notification: ${what}`, async () => received.find(check), 60_000);
   const head = git(repo.dir, 'rev-parse', 'HEAD');
   await waitFor(kube, 'dev and staging to sync', 'dev', synced(head));
@@ -197,6 +208,13 @@ async function story(kube: KubeClient, repo: { dir: string }, received: Received
   const approved = await sluiceCli('app', 'approve', 'web-prod', '-n', APPS_NAMESPACE, '--yes', '--comment', 'demo');
   await waitFor(kube, 'prod to sync after approval', 'prod', synced(head));
   step(`prod approved from the CLI (\`sluice app approve web-prod\`: ${approved.split('\n').pop()}) and synced`);
+  const replicas: string[] = [];
+  for (const env of ENVIRONMENTS) {
+    const deployment = await clusters[env.name].get('apps/v1', 'Deployment', `demo-${env.name}`, 'web');
+    if ((deployment?.spec as DeploymentSpec | undefined)?.replicas !== env.replicas) throw new Error(`${env.name}: expected ${env.replicas} replicas on ${env.cluster}`);
+    replicas.push(`${env.name} ${env.replicas} on ${env.cluster}`);
+  }
+  step(`each environment runs on its own cluster: ${replicas.join(', ')}`);
   await notified('dev deployed', (r) => r.trigger === 'on-deployed' && r.app === 'web-dev');
   await notified('prod synced', (r) => r.trigger === 'on-sync-succeeded' && r.app === 'web-prod');
   step(`the receiver got ${received.length} notifications so far, on-deployed for dev and on-sync-succeeded for prod among them`);
@@ -236,23 +254,29 @@ async function story(kube: KubeClient, repo: { dir: string }, received: Received
 async function main(): Promise<void> {
   const unattended = process.argv.includes('--script');
   const stackWasUp = fs.existsSync(path.join(repoRoot, '.run', 'stack', 'env'));
-  execFileSync('bash', [path.join(__dirname, 'stack.sh'), 'up'], { stdio: 'inherit' });
+  execFileSync('bash', [path.join(__dirname, 'stack.sh'), 'up', '--clusters', '3'], { stdio: 'inherit' });
   const stack = stackEnv();
+  const [staging, prod] = await ensureClusters(3);
+  const clusters: Record<string, KubeClient> = { dev: KubeClient.fromFile(stack.KUBECONFIG), staging: KubeClient.fromFile(staging.kubeconfig), prod: KubeClient.fromFile(prod.kubeconfig) };
+  const servers: Record<string, string> = { dev: 'https://kubernetes.default.svc', staging: staging.server, prod: prod.server };
   const kube = KubeClient.fromFile(stack.KUBECONFIG);
   fs.mkdirSync(DEMO_DIR, { recursive: true });
 
   const crdDir = path.join(repoRoot, 'deploy/crds');
   await applyObjects(kube, fs.readdirSync(crdDir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(crdDir, f), 'utf8')).map((d) => d.toJS() as KubeObject)));
   await applyObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: APPS_NAMESPACE } }]);
-  // A re-run starts clean: earlier Applications and what they deployed are removed first.
+  // A re-run starts clean: earlier sets, Applications and what they deployed (on every cluster) are removed first.
+  for (const name of ['web', 'web-prod']) await kube.request('DELETE', `/apis/sluice.dev/v1alpha1/namespaces/${APPS_NAMESPACE}/applicationsets/${name}`).catch(() => undefined);
   for (const env of ENVIRONMENTS) {
     await kube.request('DELETE', `/apis/sluice.dev/v1alpha1/namespaces/${APPS_NAMESPACE}/applications/web-${env.name}`).catch(() => undefined);
-    await kube.delete('v1', 'Namespace', undefined, `demo-${env.name}`, 'Background');
+    await clusters[env.name].delete('v1', 'Namespace', undefined, `demo-${env.name}`, 'Background');
   }
   await eventually('the previous demo namespaces to be deleted', async () => {
-    for (const env of ENVIRONMENTS) if (await kube.get('v1', 'Namespace', undefined, `demo-${env.name}`)) return undefined;
+    for (const env of ENVIRONMENTS) if (await clusters[env.name].get('v1', 'Namespace', undefined, `demo-${env.name}`)) return undefined;
     return true;
   }, 120_000);
+  // staging and prod are registered as Argo CD registers clusters: a Secret each in the control namespace.
+  await applyObjects(kube, [staging, prod].map((c) => ({ ...c.secret, metadata: { ...c.secret.metadata, namespace: APPS_NAMESPACE } }) as unknown as KubeObject));
 
   const receiver = await startReceiver();
   await applyObjects(kube, [{
@@ -275,14 +299,15 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
 
   const repo = await createRepo(stack.SLUICE_GIT_URL);
-  for (const env of ENVIRONMENTS) await kube.create(application(env, repo.url));
-  console.log(`\nrepo ${repo.url} (working copy: ${repo.dir}); Applications in namespace ${APPS_NAMESPACE}`);
+  for (const set of applicationSets(repo.url, servers)) await kube.create(set);
+  console.log(`\nrepo ${repo.url} (working copy: ${repo.dir}); ApplicationSets web and web-prod in namespace ${APPS_NAMESPACE}`);
+  console.log(`clusters: dev in-cluster, staging ${staging.server}, prod ${prod.server}`);
   console.log(`notifications go to the receiver at ${receiver.url} (webhook at /webhook, Slack at /slack)`);
 
   if (unattended) {
     let n = 0;
     try {
-      await story(kube, repo, receiver.received, (message) => console.log(`[demo] step ${++n} ok: ${message}`));
+      await story(kube, clusters, repo, receiver.received, (message) => console.log(`[demo] step ${++n} ok: ${message}`));
       console.log(`\n${await table(kube)}\n\n[demo] all ${n} steps observed`);
       await stop(0);
     } catch (error) {
@@ -295,12 +320,14 @@ async function main(): Promise<void> {
   const k = `${stack.SLUICE_KUBECTL} --kubeconfig ${stack.KUBECONFIG}`;
   const cli = `KUBECONFIG=${stack.KUBECONFIG} ${path.join(repoRoot, 'client/bin/sluice')}`;
   const help = () => `
-Temporal UI      ${stack.SLUICE_TEMPORAL_UI}/namespaces/default/workflows?query=SluiceKind%3D%22Application%22
+Temporal UI      ${stack.SLUICE_TEMPORAL_UI}/namespaces/default/workflows?query=SluiceKind%3D%22Application%22 (and %22ApplicationSet%22)
 Try:
   push a change    cd ${repo.dir} && sed -i 's/1.27/1.28/' overlays/dev/kustomization.yaml && git commit -qam "dev: 1.28" && git push -q origin HEAD:main
   watch it         ${k} -n demo-dev get deploy,jobs -w
   drift + heal     ${k} -n demo-dev scale deploy/web --replicas=4
   approve prod     ${cli} app approve web-prod -n ${APPS_NAMESPACE}    (once prod asks; reject works the same way)
+  the sets         ${cli} appset get web -n ${APPS_NAMESPACE}; ${cli} cluster list -n ${APPS_NAMESPACE}
+  prod's cluster   ${stack.SLUICE_KUBECTL} --kubeconfig ${prod.kubeconfig} -n demo-prod get deploy
   follow a sync    ${cli} app sync web-dev -n ${APPS_NAMESPACE}
   history          ${cli} app history web-prod -n ${APPS_NAMESPACE}
   a broken hook    cd ${repo.dir} && sed -i 's/labels: {job: migrate}/labels: {job: migrate, pod-container-running-failed.stage.kwok.x-k8s.io: "true"}/' base/migrate.yaml && sed -i 's/hello from sluice/hello again/' base/config.yaml && git commit -qam "break" && git push -q origin HEAD:main
