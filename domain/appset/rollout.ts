@@ -21,8 +21,8 @@
 //    promotion, or with an operation running, or Synced at `revision` and waiting for health (Argo CD counts its
 //    Pending and Progressing apps). maxUpdate 0 syncs none: the apps are synced by hand, as Argo CD.
 // 6. Approval (Sluice only; Argo CD has none): a step with `approval` that is not in `approved` asks for it
-//    (`await-approval`) before the first sync of any of its apps, naming the batch it would sync. A step with
-//    nothing to sync asks nothing.
+//    (`await-approval`) before the first sync of any of its apps, naming the batch it would sync (maxUpdate
+//    applies). It asks only when it has something to sync now: a done step, maxUpdate 0 or full slots ask nothing.
 //
 // Step indexes are 0-based (as the spec's steps[i]); messages count from 1, as Argo CD's step numbers do.
 import { InputError } from '../errors';
