@@ -15,9 +15,18 @@ const CLUSTER_RUN_LABEL = 'e2e.sluice.dev/cluster-run';
 
 const clusterSecrets: string[] = [];
 const remoteNamespaces: Array<{ client: KubeClient; namespace: string }> = [];
+const setNamespaces: string[] = [];
+
+const applications = async (namespace: string) => (await kube.list('sluice.dev/v1alpha1', 'Application', { namespace })) as any[];
 
 beforeAll(() => run.start());
 afterAll(async () => {
+  // While the worker runs: the set, then its apps (their finalizers need the worker, and the cluster Secrets).
+  for (const namespace of setNamespaces) {
+    await kube.delete('sluice.dev/v1alpha1', 'ApplicationSet', namespace, 'fleet', 'Background').catch(() => undefined);
+    for (const app of await applications(namespace)) await kube.delete('sluice.dev/v1alpha1', 'Application', namespace, app.metadata.name, 'Background').catch(() => undefined);
+    await eventually(`the apps of ${namespace} deleted`, async () => ((await applications(namespace)).length === 0 ? true : undefined), 60_000).catch((error: unknown) => console.warn(String(error)));
+  }
   await run.stop();
   for (const name of clusterSecrets) await kube.delete('v1', 'Secret', 'default', name).catch(() => undefined);
   for (const { client, namespace } of remoteNamespaces) await client.delete('v1', 'Namespace', undefined, namespace, 'Background').catch(() => undefined);
@@ -49,6 +58,7 @@ async function registerCluster(name: string, cluster: StackCluster, env: string)
 
 test('a matrix of clusters × list makes the cross product, each app on its cluster; relabelling a cluster Secret drops its apps promptly', async () => {
   const namespace = await run.namespace('appset-clusters');
+  setNamespaces.push(namespace);
   const repo = await run.repo('appset-clusters');
   repo.commit('initial', { 'apps/alpha/app.yaml': deployment('alpha'), 'apps/beta/app.yaml': deployment('beta') });
   const [cluster2, cluster3] = await ensureClusters(3);
@@ -80,7 +90,7 @@ test('a matrix of clusters × list makes the cross product, each app on its clus
     },
   } as unknown as KubeObject);
 
-  const appNames = async () => ((await kube.list('sluice.dev/v1alpha1', 'Application', { namespace })) as any[]).map((a) => a.metadata.name).sort();
+  const appNames = async () => (await applications(namespace)).map((a) => a.metadata.name).sort();
   const crossProduct = [`${prod}-alpha`, `${prod}-beta`, `${staging}-alpha`, `${staging}-beta`];
   await eventually('the four apps of the cross product', async () => ((await appNames()).join() === crossProduct.join() ? true : undefined), 120_000);
   // Each cluster runs its own two Deployments: the destination is the cluster's server.
