@@ -17,23 +17,35 @@ export interface SetControllerOptions {
   labelSelector?: string;
   taskQueue?: string;
   workflowOptions?: ApplicationSetInput['options'] & { searchAttributes?: boolean };
-  /** Told of every set event with the git repositories its generators read (for webhooks). */
-  onSet?: (set: SetRef, repoURLs: string[], deleted: boolean) => void;
+  /** Told of every set event with what its generators read: git repositories (for webhooks) and clusters (for cluster Secret changes). */
+  onSet?: (set: SetRef, reads: SetReads, deleted: boolean) => void;
 }
 
 type SetObject = WatchedObject & { spec?: { generators?: unknown[] } };
 
+type GeneratorNode = { git?: { repoURL?: unknown }; clusters?: unknown; matrix?: { generators?: unknown[] }; merge?: { generators?: unknown[] } };
+
+/** Every generator of a set, those nested in matrix and merge included. */
+function allGenerators(generators: unknown[] = []): GeneratorNode[] {
+  return generators
+    .filter((g): g is GeneratorNode => !!g && typeof g === 'object')
+    .flatMap((g) => [g, ...allGenerators([...(g.matrix?.generators ?? []), ...(g.merge?.generators ?? [])])]);
+}
+
 /** The repoURLs of a set's git generators, nested ones included. */
 export function gitRepos(generators: unknown[] = []): string[] {
-  const found = new Set<string>();
-  const visit = (g: unknown) => {
-    if (!g || typeof g !== 'object') return;
-    const gen = g as { git?: { repoURL?: unknown }; matrix?: { generators?: unknown[] }; merge?: { generators?: unknown[] } };
-    if (typeof gen.git?.repoURL === 'string') found.add(gen.git.repoURL);
-    for (const child of [...(gen.matrix?.generators ?? []), ...(gen.merge?.generators ?? [])]) visit(child);
-  };
-  generators.forEach(visit);
-  return [...found];
+  return [...new Set(allGenerators(generators).flatMap((g) => (typeof g.git?.repoURL === 'string' ? [g.git.repoURL] : [])))];
+}
+
+/** Whether a set reads the registered clusters (a clusters generator, nested ones included): a cluster Secret's change regenerates it. */
+export function readsClusters(generators: unknown[] = []): boolean {
+  return allGenerators(generators).some((g) => g.clusters !== undefined && g.clusters !== null);
+}
+
+/** What a set's generators read, so the worker can tell it when that changes. */
+export interface SetReads {
+  repoURLs: string[];
+  clusters: boolean;
 }
 
 export class ApplicationSetController {
@@ -67,7 +79,7 @@ export class ApplicationSetController {
 
   private onEvent(group: AppGroup, type: string, obj: SetObject): void {
     const set: SetRef = { group, namespace: obj.metadata.namespace, name: obj.metadata.name };
-    this.options.onSet?.(set, gitRepos(obj.spec?.generators), type === 'DELETED');
+    this.options.onSet?.(set, { repoURLs: gitRepos(obj.spec?.generators), clusters: readsClusters(obj.spec?.generators) }, type === 'DELETED');
     if (!this.watch.wakes(applicationSetWorkflowId(set), type, obj)) return;
     this.kick(set).catch((err: unknown) => this.options.logger.error({ err: String(err), applicationSet: set.name, namespace: set.namespace }, 'could not signal the applicationset workflow'));
   }

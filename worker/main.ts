@@ -29,7 +29,8 @@ import { refreshSignal } from '../workflows/application';
 import { ClusterWatches } from './cluster-watches';
 import { DriftWatcher } from './drift-watcher';
 import { ApplicationController } from './controller';
-import { ApplicationSetController } from './appset-controller';
+import { ApplicationSetController, SetReads } from './appset-controller';
+import { ClusterSecretWatch } from './cluster-secrets';
 import type { SetRef } from '../activities/appset';
 import { applicationSetWorkflowId } from '../workflows/appset';
 import { workflowSource } from './workflow-source';
@@ -82,16 +83,20 @@ export async function main(): Promise<void> {
   const refresh = async (app: AppRef) => {
     await client.workflow.getHandle(applicationWorkflowId(app)).signal(refreshSignal);
   };
-  const sets = new Map<string, { set: SetRef; repoURLs: string[] }>();
+  const sets = new Map<string, { set: SetRef } & SetReads>();
   const setController = new ApplicationSetController({
     kubeConfig: engine.client.kubeConfig, client, groups, logger, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
     workflowOptions: { intervalMs: workflowOptions.refreshIntervalMs },
-    onSet: (set, repoURLs, deleted) => {
+    onSet: (set, reads, deleted) => {
       const key = applicationSetWorkflowId(set);
       if (deleted) sets.delete(key);
-      else sets.set(key, { set, repoURLs });
+      else sets.set(key, { set, ...reads });
     },
   });
+  // A cluster Secret added, edited or deleted regenerates every set with a clusters generator, at once.
+  const clusterSecrets = new ClusterSecretWatch(live, engine.controlNamespace, () => {
+    for (const { set, clusters } of sets.values()) if (clusters) void setController.refresh(set);
+  }, logger);
   // A set shows its Applications' sync and health: it is told when they change.
   const ownedState = new Map<string, string>();
   const controller = new ApplicationController({
@@ -123,6 +128,7 @@ export async function main(): Promise<void> {
   const shutdown = () => {
     controller.stop();
     setController.stop();
+    clusterSecrets.stop();
     watches.stop();
     drift.stop();
     live.stop();
