@@ -10,6 +10,8 @@ import { generateParams, validateApplicationSetSpec } from '../domain/appset/gen
 import { renderApplication, renderNestedValue } from '../domain/appset/template';
 import { AppObject, APPSET_FIELD_MANAGER, controllingSet, mergePatch, metadataMapPatch, ownerReference, planApplications, SetPlan } from '../domain/appset/plan';
 import { setStatus } from '../domain/appset/status';
+import { assignSteps } from '../domain/appset/rollout';
+import { promotionTarget } from '../domain/appset/promotion';
 import { RESOURCE_FINALIZERS } from '../domain/operation/types';
 import { repoCredentials } from './cluster/credentials';
 import { KubeApiError, KubeClient } from './cluster/kube-client';
@@ -30,6 +32,8 @@ export interface SetReconcileResult {
   revisions: Record<string, string>;
   /** Other sets whose Applications this set also generates: told so they report the conflict too. */
   conflictsWith: string[];
+  /** RollingSync: the commit to promote, when one of the stepped apps is not yet Synced and Healthy there. */
+  promotionTarget?: string;
   /** The shortest requeueAfterSeconds of its git generators, if any set one. */
   requeueAfterSeconds?: number;
   error?: string;
@@ -123,13 +127,32 @@ async function generate(engine: Engine, set: ApplicationSet, owner: ReturnType<t
           spec: rendered.spec as unknown as Record<string, unknown>,
         };
       });
-      return { desired, revisions: snapshots.revisions() };
+      return { desired: rollingSync(set, desired), revisions: snapshots.revisions() };
     } catch (error) {
       // Each pass loads one more tree or file; a set reads few, so the bound only stops a runaway.
       if (!(error instanceof NotLoaded) || attempt > 10_000) throw error;
       await snapshots.load(error);
     }
   }
+}
+
+/**
+ * A RollingSync set syncs its apps itself, step by step (workflows/promotion.ts), so their own automated sync is
+ * off, as Argo CD turns it off. The apps of a step with `approval` carry it as their approval policy (approvers,
+ * timeout), which the gate of the syncs the promotion asks for uses.
+ */
+function rollingSync(set: ApplicationSet, desired: AppObject[]): AppObject[] {
+  const steps = set.spec.strategy?.type === 'RollingSync' ? set.spec.strategy.rollingSync?.steps ?? [] : [];
+  if (!steps.length) return desired;
+  const assigned = assignSteps(steps, desired.map((a) => ({ name: a.metadata.name, labels: a.metadata.labels ?? {} }))).steps;
+  return desired.map((app) => {
+    const step = assigned.findIndex((names) => names.includes(app.metadata.name));
+    const syncPolicy = { ...((app.spec.syncPolicy ?? {}) as Record<string, unknown>) };
+    delete syncPolicy.automated;
+    const approval = step >= 0 ? steps[step].approval : undefined;
+    if (approval) syncPolicy.approval = { ...(syncPolicy.approval as object | undefined), ...approval };
+    return { ...app, spec: { ...app.spec, syncPolicy } };
+  });
 }
 
 function describe(error: unknown): string {
@@ -226,8 +249,15 @@ export async function reconcileApplicationSet(engine: Engine, ref: SetRef): Prom
   const requeues = set.spec.generators.flatMap(function requeue(g): number[] {
     return [g.git?.requeueAfterSeconds, ...(g.matrix?.generators ?? []).flatMap(requeue), ...(g.merge?.generators ?? []).flatMap(requeue)].filter((n): n is number => typeof n === 'number' && n > 0);
   });
+  const steps = set.spec.strategy?.type === 'RollingSync' ? set.spec.strategy.rollingSync?.steps ?? [] : [];
+  const stepped = steps.length ? new Set(assignSteps(steps, owned.map((a) => ({ name: a.metadata.name, labels: a.metadata.labels ?? {} }))).steps.flat()) : new Set<string>();
+  const promotion = steps.length ? promotionTarget(owned.filter((a) => stepped.has(a.metadata.name)).map((a) => {
+    const st = (a.status ?? {}) as { sync?: { status?: string; revision?: string }; health?: { status?: string } };
+    return { name: a.metadata.name, revision: st.sync?.revision, syncStatus: st.sync?.status, health: st.health?.status };
+  })) : undefined;
   return {
     found: true,
+    ...(promotion ? { promotionTarget: promotion } : {}),
     applications: [...ownedNames].sort(),
     revisions,
     conflictsWith: [...new Set((plan?.conflicts ?? []).map((c) => c.ownedBy).filter((n): n is string => !!n))],

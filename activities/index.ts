@@ -1,6 +1,7 @@
 // The activities the worker registers, bound to an engine (kube client, repo and render caches).
 // Each takes one input object; failures that are the app's own mistake are made non-retryable.
 import { reconcileApplicationSet, SetRef } from './appset';
+import { promotionActivities } from './promotion';
 import { Context } from '@temporalio/activity';
 import { AppRef } from '../domain/operation/types';
 import { KubeObject } from '../domain/resource/types';
@@ -59,6 +60,7 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
   return {
     ...temporalActivities(temporal),
     reconcileApplicationSet: guarded((ref: SetRef) => reconcileApplicationSet(engine, ref)),
+    ...promotionActivities(engine, temporal),
     refreshApplication: guarded((input: { app: AppRef; revisions?: string[] }) => refreshApplication(engine, input.app, input.revisions)),
     // A sync acts on its app's destination cluster (activities/cluster/cluster-clients.ts); CR writes stay here.
     prepareSync: guarded(async (ctx: SyncContext & { dryRun?: boolean }) => prepareSync(await target(ctx), ctx)),

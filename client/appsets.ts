@@ -2,7 +2,11 @@
 // generated Application with its cluster, sync and health, as `argocd appset get` shows them.
 export interface SetObject {
   metadata: { name: string; namespace?: string; uid?: string };
-  status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>; resources?: Array<{ name: string; status?: string; health?: { status?: string } }> };
+  status?: {
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    resources?: Array<{ name: string; status?: string; health?: { status?: string } }>;
+    promotion?: { revision: string; phase: string; message?: string; steps?: Array<{ index: number; apps: string[]; state: string; message?: string }> };
+  };
 }
 
 export interface GeneratedApp {
@@ -40,4 +44,13 @@ export function generatedRows(set: SetObject, apps: GeneratedApp[]): string[][] 
       a.metadata.name, a.spec?.destination?.name ?? a.spec?.destination?.server ?? '', a.spec?.destination?.namespace ?? '',
       a.status?.sync?.status ?? 'Unknown', a.status?.health?.status ?? 'Unknown', (a.status?.sync?.revision ?? '').slice(0, 8) || '-',
     ]);
+}
+
+/** The RollingSync promotion under way (or the last one): its commit and phase, then each step with its apps. */
+export function promotionLines(set: SetObject): string[] {
+  const p = set.status?.promotion;
+  if (!p) return [];
+  const lines = [`promotion ${p.revision.slice(0, 8)}  ${p.phase}${p.message ? `  ${p.message}` : ''}`];
+  for (const step of p.steps ?? []) lines.push(`  step ${step.index + 1}  ${step.state.padEnd(16)}  ${step.apps.join(', ') || '-'}${step.message ? `  ${step.message}` : ''}`);
+  return lines;
 }

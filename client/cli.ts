@@ -9,7 +9,7 @@ import { KubeObject } from '../domain/resource/types';
 import { refreshSignal, rollbackUpdate, StartedOperation, syncUpdate, terminateUpdate } from '../workflows/application';
 import { approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../workflows/sync';
 import { listClusters } from './clusters';
-import { APP_HEADER, GeneratedApp, generatedRows, SET_HEADER, SetObject, setRow } from './appsets';
+import { APP_HEADER, GeneratedApp, generatedRows, promotionLines, SET_HEADER, SetObject, setRow } from './appsets';
 import { CliError, GlobalOptions, kubeClient, openSession, Session, whoAmI } from './connection';
 import { LiveView } from './live-view';
 import { colourDiff, Format, render } from './output';
@@ -293,6 +293,8 @@ export function program(): Command {
       console.log(render(set, 'table', () => [SET_HEADER, setRow(set)]));
       console.log('');
       console.log(render(apps, 'table', () => [APP_HEADER, ...generatedRows(set, apps)]));
+      const promotion = promotionLines(set);
+      if (promotion.length) console.log(['', ...promotion].join('\n'));
     }));
 
   app.command('delete <name>').addOption(ns).action(withSession(async (s, name: string) => {

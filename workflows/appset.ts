@@ -3,7 +3,11 @@
 // signal (the controller sends it when the set's spec changes, one of its Applications changes, or a webhook
 // names one of its repositories), and ends when the set is gone. Generating and applying is one activity
 // (activities/appset.ts); the decisions are domain/appset/*.
-import { condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import {
+  condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild,
+} from '@temporalio/workflow';
+import { promotionWorkflowId } from '../domain/appset/promotion';
+import { promotionPokeSignal, promotionWorkflow } from './promotion';
 import type { SluiceActivities } from '../activities';
 import type { SetReconcileResult, SetRef } from '../activities/appset';
 
@@ -27,17 +31,21 @@ export function applicationSetWorkflowId(set: Pick<SetRef, 'namespace' | 'name'>
 export interface ApplicationSetInput {
   set: SetRef;
   options?: { intervalMs?: number };
+  /** The RollingSync promotion under way (or last run), carried across continue-as-new. */
+  promotion?: { revision: string; workflowId: string };
 }
 
 export async function applicationSetWorkflow(input: ApplicationSetInput): Promise<void> {
   let requested = false;
   let last: SetReconcileResult | undefined;
+  let promotion = input.promotion;
   setHandler(setRefreshSignal, () => void (requested = true));
   setHandler(setStateQuery, () => last);
   for (let run = 0; run < RECONCILES_PER_RUN; run++) {
     requested = false;
     last = await activities.reconcileApplicationSet(input.set);
     if (!last.found) return;
+    promotion = await promote(input.set, last.promotionTarget, promotion);
     // A name this set shares with another: tell that set, so both report the conflict.
     for (const other of last.conflictsWith) {
       await getExternalWorkflowHandle(applicationSetWorkflowId({ namespace: input.set.namespace, name: other })).signal(setRefreshSignal).catch(() => undefined);
@@ -46,5 +54,21 @@ export async function applicationSetWorkflow(input: ApplicationSetInput): Promis
     await condition(() => requested, interval);
     if (requested) await sleep(SETTLE_MS);
   }
-  await continueAsNew<typeof applicationSetWorkflow>(input);
+  await continueAsNew<typeof applicationSetWorkflow>({ ...input, promotion });
+}
+
+/**
+ * A RollingSync set promotes each new commit its apps report in a workflow of its own; a newer commit cancels the
+ * promotion under way (which withdraws its syncs still waiting) and starts one from the first step. The promotion
+ * under way is poked after every reconcile, since the set hears of its apps' changes first.
+ */
+async function promote(set: SetRef, target: string | undefined, current: ApplicationSetInput['promotion']): Promise<ApplicationSetInput['promotion']> {
+  if (target && target !== current?.revision) {
+    if (current) await getExternalWorkflowHandle(current.workflowId).cancel().catch(() => undefined);
+    const workflowId = promotionWorkflowId(set, target);
+    await startChild(promotionWorkflow, { workflowId, args: [{ set, revision: target }], parentClosePolicy: ParentClosePolicy.ABANDON });
+    return { revision: target, workflowId };
+  }
+  if (current) await getExternalWorkflowHandle(current.workflowId).signal(promotionPokeSignal).catch(() => undefined);
+  return current;
 }

@@ -67,10 +67,24 @@ export class E2eRun {
 
   async stop(): Promise<void> {
     await this.worker?.stop();
+    // With the worker gone, nobody processes this run's resources finalizers (generated apps carry one by default):
+    // release them, or the apps and their namespaces would stay Terminating for good.
+    await this.releaseFinalizers();
     await this.connection?.close();
     for (const r of this.repos) r.cleanup();
     await Promise.all(this.namespaces.map((ns) => deleteNamespace(this.kc, ns)));
     fs.rmSync(this.scratch, { recursive: true, force: true });
+  }
+
+  private async releaseFinalizers(): Promise<void> {
+    for (const group of ['sluice.dev', 'argoproj.io']) {
+      const apps = await this.kube.list(`${group}/v1alpha1`, 'Application', { labelSelector: `sluice.dev/test-run=${this.runId}` }).catch(() => []);
+      for (const app of apps.filter((a) => a.metadata.finalizers?.length)) {
+        await this.kube.request('PATCH', `/apis/${group}/v1alpha1/namespaces/${app.metadata.namespace}/applications/${app.metadata.name}`, {
+          body: { metadata: { finalizers: null } }, contentType: 'application/merge-patch+json',
+        }).catch(() => undefined);
+      }
+    }
   }
 
   namespace = async (prefix: string): Promise<string> => {

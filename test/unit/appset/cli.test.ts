@@ -1,4 +1,4 @@
-import { generatedRows, setRow, setState } from '../../../client/appsets';
+import { generatedRows, promotionLines, setRow, setState } from '../../../client/appsets';
 
 const cond = (type: string, status: string, message = '') => ({ type, status, message });
 const set = (conditions: ReturnType<typeof cond>[], resources: Array<{ name: string; status: string; health: { status: string } }> = []) => ({ metadata: { name: 'envs', namespace: 'apps', uid: 'u1' }, status: { conditions, resources } });
@@ -30,4 +30,17 @@ test('generated rows list only the set\'s own Applications, with cluster, namesp
     ['dev', 'https://kubernetes.default.svc', 'm', 'Unknown', 'Unknown', '-'],
     ['prod', 'prod-cluster', 'm', 'OutOfSync', 'Healthy', '01234567'],
   ]);
+});
+
+test('the promotion shows its commit and phase, then each step with its state and apps', () => {
+  const s = { metadata: { name: 'envs' }, status: { promotion: { revision: '0123456789abcdef', phase: 'AwaitingApproval', steps: [
+    { index: 0, apps: ['dev'], state: 'Healthy' }, { index: 1, apps: ['staging'], state: 'Healthy' }, { index: 2, apps: ['prod'], state: 'AwaitingApproval' },
+  ] } } };
+  expect(promotionLines(s)).toEqual([
+    'promotion 01234567  AwaitingApproval',
+    '  step 1  Healthy           dev',
+    '  step 2  Healthy           staging',
+    '  step 3  AwaitingApproval  prod',
+  ]);
+  expect(promotionLines({ metadata: { name: 'x' } })).toEqual([]);
 });
