@@ -39,6 +39,8 @@ export const promotionPokeSignal = defineSignal('poke');
 export interface PromotionInput {
   set: SetRef;
   revision: string;
+  /** False where the server has none of Sluice's search attributes registered (the time-skipping tests). */
+  searchAttributes?: boolean;
 }
 
 export async function promotionWorkflow(input: PromotionInput): Promise<PromotionState> {
@@ -53,6 +55,7 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
 
   let attributes: Record<string, string> = {};
   const upsert = () => {
+    if (input.searchAttributes === false) return;
     const changed = changedAttributes(attributes, {
       [SA.kind.name]: 'Promotion', [SA.application.name]: input.set.name, [SA.namespace.name]: input.set.namespace, [SA.revision.name]: input.revision, [SA.operationPhase.name]: state.phase,
     });
@@ -89,9 +92,10 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
         return state;
       }
       if (action.kind === 'sync' || action.kind === 'await-approval') {
-        // A step with approval syncs through the app's approval gate: the sync waits there for a named approver.
-        const requireApproval = action.kind === 'await-approval';
-        if (requireApproval) approvalAsked.push(action.step);
+        // A step with approval syncs through the app's approval gate: each sync of it (every maxUpdate batch, not
+        // just the first) waits there for a named approver.
+        if (action.kind === 'await-approval') approvalAsked.push(action.step);
+        const requireApproval = snapshot.steps[action.step]?.approval !== undefined;
         for (const app of action.apps) {
           await activities.startPromotionSync({ namespace: input.set.namespace, name: app, revision: input.revision, requireApproval, initiatedBy });
           started.push(app);
