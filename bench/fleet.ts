@@ -182,13 +182,26 @@ async function sluiceFleet(sources: Sources): Promise<{ seconds: number; cpu: nu
   const before = await metrics();
   const stack = stackCpu();
   const started = performance.now();
+  // Where the memory is at the worker's peak: its main thread's V8 heap and external memory (prom-client's process
+  // metrics) against its RSS; the rest is native (the SDK's core, the workflow thread's isolate, malloc).
+  let atPeak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+  const sampler = setInterval(() => {
+    const rss = usage(pid).rssMiB;
+    if (rss <= atPeak.rss) return;
+    void metrics().then((m) => {
+      const mib = (name: string) => (m.get(name) ?? 0) / 2 ** 20;
+      if (rss > atPeak.rss) atPeak = { rss, heapUsed: mib('nodejs_heap_size_used_bytes'), heapTotal: mib('nodejs_heap_size_total_bytes'), external: mib('nodejs_external_memory_bytes') };
+    }, () => undefined);
+  }, 2000);
   await Promise.all(namespaces.map((namespace, i) => kube.create(applicationManifest({ name: `app-${i}`, namespace, repoURL: sources.url(i), path: `apps/app-${i}`, destination: namespace, runId }) as unknown as KubeObject)));
   const seconds = await until(started, 'Synced and Healthy', async () => {
     const list = (await kube.list('sluice.dev/v1alpha1', 'Application', { labelSelector: `sluice.dev/test-run=${runId}` })) as Array<{ status?: { sync?: { status?: string }; health?: { status?: string } } }>;
     return list.filter((a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy').length;
   });
+  clearInterval(sampler);
   const { cpu, peakMiB } = usage(pid);
   console.log(`  stack CPU-s during Sluice: ${stackDelta(stack)}`);
+  console.log(`  at the highest RSS sampled (${atPeak.rss.toFixed(0)} MiB): main-thread V8 heap ${atPeak.heapUsed.toFixed(0)} used / ${atPeak.heapTotal.toFixed(0)} MiB total, external ${atPeak.external.toFixed(0)} MiB; the other ${(atPeak.rss - atPeak.heapTotal - atPeak.external).toFixed(0)} MiB native`);
   return { seconds, cpu: cpu - cpuBefore, peakMiB, before, after: await metrics() };
 }
 
