@@ -1,10 +1,11 @@
 // Notification subscriptions, in Argo CD's annotation format and ours:
 //   notifications.argoproj.io/subscribe.<trigger>.<service>: <recipient>[;<recipient>...]
 //   sluice.dev/subscribe.<trigger>.<service>: ...
+// `on-promotion-failed` is Sluice's: a RollingSync promotion stopped at the app (workflows/promotion.ts).
 export type Trigger =
-  | 'on-sync-running' | 'on-sync-succeeded' | 'on-sync-failed' | 'on-deployed' | 'on-health-degraded' | 'on-approval-requested';
+  | 'on-sync-running' | 'on-sync-succeeded' | 'on-sync-failed' | 'on-deployed' | 'on-health-degraded' | 'on-approval-requested' | 'on-promotion-failed';
 
-export const TRIGGERS: Trigger[] = ['on-sync-running', 'on-sync-succeeded', 'on-sync-failed', 'on-deployed', 'on-health-degraded', 'on-approval-requested'];
+export const TRIGGERS: Trigger[] = ['on-sync-running', 'on-sync-succeeded', 'on-sync-failed', 'on-deployed', 'on-health-degraded', 'on-approval-requested', 'on-promotion-failed'];
 
 export interface Subscription {
   trigger: Trigger;

@@ -12,6 +12,7 @@ import {
 import type { SluiceActivities } from '../activities';
 import type { SetRef } from '../activities/appset';
 import { nextAction, StepState, stepStates } from '../domain/appset/rollout';
+import { notify } from './notify';
 import { changedAttributes, SA } from './search-attributes';
 
 const activities = proxyActivities<SluiceActivities>({
@@ -89,6 +90,9 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
         state.message = `step ${action.step + 1}: ${action.app}: ${action.reason}; the promotion stopped before the next step`;
         state.finishedAt = new Date().toISOString();
         await publish();
+        // Said to whoever subscribes to the failing app (a set's template gives all its apps the same annotations).
+        const app = { group: input.set.group, namespace: input.set.namespace, name: action.app };
+        await notify(app, { trigger: 'on-promotion-failed', app, revision: input.revision, message: `ApplicationSet ${input.set.name}: promotion of ${input.revision.slice(0, 12)} failed at ${state.message}` });
         return state;
       }
       if (action.kind === 'sync' || action.kind === 'await-approval') {

@@ -18,12 +18,13 @@ interface World {
   syncs: Array<{ name: string; requireApproval: boolean }>;
   cancelled: string[];
   statuses: Array<Record<string, unknown>>;
+  notified: Array<{ trigger: string; app: { name: string }; message: string }>;
 }
 
 function world(names: Array<[string, string]>): World {
   return {
     apps: new Map(names.map(([name, env]) => [name, { name, labels: { env }, syncStatus: 'OutOfSync', health: 'Healthy', syncedRevision: 'old' }])),
-    syncs: [], cancelled: [], statuses: [],
+    syncs: [], cancelled: [], statuses: [], notified: [],
   };
 }
 
@@ -45,6 +46,10 @@ function activities(w: World, steps: RollingSyncStep[]) {
     },
     async writePromotionStatus(input: { promotion: Record<string, unknown> }) {
       w.statuses.push(input.promotion);
+    },
+    async notificationTargets(input: { event: { trigger: string; app: { name: string }; message: string } }) {
+      w.notified.push(input.event);
+      return [];
     },
   };
 }
@@ -93,7 +98,7 @@ test('a superseded promotion withdraws the sync still waiting for approval, and 
   });
 });
 
-test('a failed sync in the first step stops the promotion: the next step is never asked', async () => {
+test('a failed sync in the first step stops the promotion, and says so to the failing app\'s subscribers: the next step is never asked', async () => {
   const w = world([['dev', 'dev'], ['prod-eu', 'prod']]);
   const failing = activities(w, steps);
   const original = failing.startPromotionSync;
@@ -106,6 +111,9 @@ test('a failed sync in the first step stops the promotion: the next step is neve
   await worker.runUntil(async () => {
     const result = await t.env.client.workflow.execute(promotionWorkflow, { taskQueue, workflowId: `promo-${randomUUID()}`, args: [{ set, revision: 'new', searchAttributes: false }] });
     expect(result).toMatchObject({ phase: 'Failed', message: expect.stringMatching(/^step 1: dev: .*Job\/migrate is Degraded.*the promotion stopped before the next step$/) });
+    // A notification says where and why, to whoever subscribes to on-promotion-failed on the failing app.
+    await t.until('the notification', async () => (w.notified.length ? true : undefined));
   });
   expect(w.syncs.map((s) => s.name)).toEqual(['dev']);
+  expect(w.notified).toEqual([expect.objectContaining({ trigger: 'on-promotion-failed', app: expect.objectContaining({ name: 'dev' }), message: expect.stringMatching(/^ApplicationSet monitor: promotion of new failed at step 1: dev: /) })]);
 });
