@@ -4,8 +4,8 @@
 // sync it started (or why it could not start). Syncs are started abandoned, so the app can continue as new
 // while one runs (an approval may wait for days); the sync tells the app when it ends.
 import {
-  allHandlersFinished, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle,
-  log, ParentClosePolicy, proxyActivities, proxyLocalActivities, setHandler, startChild, upsertSearchAttributes, uuid4, workflowInfo,
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle,
+  isCancellation, log, ParentClosePolicy, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { ApplicationSpec } from '../domain/application/types';
@@ -95,6 +95,8 @@ export const rollbackUpdate = defineUpdate<StartedOperation, [{ id: number; init
 export const terminateUpdate = defineUpdate<{ terminated: string; escalated: boolean }, [{ initiatedBy: string }]>('terminateOperation');
 
 const DEFAULT_REFRESH_MS = 180_000;
+/** How long after a refresh the worker cancelled (an eviction) the app refreshes again. */
+const REFRESH_RETRY_MS = 1_000;
 const DEFAULT_JITTER_MS = 60_000;
 /** How long a cancelled sync gets to end by itself before terminate-op terminates it. */
 const TERMINATE_GRACE_MS = 30_000;
@@ -297,7 +299,18 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
   for (;;) {
     refreshRequested = false;
     const asked = [...pending];
-    const result = await local.refreshApplication({ app, revisions: [...new Set(asked.flatMap((o) => (o.revision ? [o.revision] : [])))] });
+    let result: RefreshResult;
+    try {
+      result = await local.refreshApplication({ app, revisions: [...new Set(asked.flatMap((o) => (o.revision ? [o.revision] : [])))] });
+    } catch (error) {
+      // The worker may cancel a refresh in flight (it evicted this workflow from its cache to make room): that is
+      // not this app's end. Only a cancellation of the workflow itself stops it; otherwise the next turn refreshes.
+      if (!isCancellation(error) || CancellationScope.current().consideredCancelled) throw error;
+      log.warn('the refresh was cancelled by the worker; refreshing again', { app: app.name, namespace: app.namespace });
+      refreshRequested = true;
+      await sleep(REFRESH_RETRY_MS);
+      continue;
+    }
     last = result;
     refreshes += 1;
     // Requests withdrawn while the refresh ran are no longer pending; those that came in meanwhile wait a turn.
