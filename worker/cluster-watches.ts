@@ -21,8 +21,9 @@ export class ClusterWatches {
   private readonly clusters = new Map<string, Watched>();
   private readonly byClient = new WeakMap<KubeClient, Watched>();
   private readonly all = new Set<Watched>();
-  /** Where each app is tracked now. */
+  /** Where each app is tracked now, and what it was tracked with (for `retrack`). */
   private readonly placed = new Map<string, DriftWatcher>();
+  private readonly tracked = new Map<string, { app: AppRef; kinds: KindRef[]; destination?: { server?: string; name?: string } }>();
   private engine?: Engine;
 
   constructor(private readonly local: DriftWatcher, private readonly refresh: (app: AppRef) => Promise<void>, private readonly logger: Logger) {}
@@ -69,16 +70,33 @@ export class ClusterWatches {
       }
     }
     const key = `${app.group}/${app.namespace}/${app.name}`;
+    this.tracked.set(key, { app, kinds, destination });
     const before = this.placed.get(key);
     if (before && before !== watcher) before.untrack(app);
     this.placed.set(key, watcher);
     watcher.track(app, kinds);
   }
 
+  /**
+   * A cluster Secret changed: every app on another cluster is tracked again, so an app whose Secret now gives a new
+   * client moves to a new watch pair at once (the old pair's watches stop), not at its next status change.
+   */
+  async retrack(): Promise<void> {
+    for (const { app, kinds, destination } of [...this.tracked.values()]) {
+      if (this.placed.get(`${app.group}/${app.namespace}/${app.name}`) !== this.local) await this.track(app, kinds, destination);
+    }
+  }
+
+  /** The drift watcher an app is tracked by now (tests and diagnostics). */
+  watcherOf(app: AppRef): DriftWatcher | undefined {
+    return this.placed.get(`${app.group}/${app.namespace}/${app.name}`);
+  }
+
   untrack(app: AppRef): void {
     const key = `${app.group}/${app.namespace}/${app.name}`;
     this.placed.get(key)?.untrack(app);
     this.placed.delete(key);
+    this.tracked.delete(key);
   }
 
   stop(): void {

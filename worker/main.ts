@@ -96,6 +96,8 @@ export async function main(): Promise<void> {
   // A cluster Secret added, edited or deleted regenerates every set with a clusters generator, at once.
   const clusterSecrets = new ClusterSecretWatch(live, engine.controlNamespace, () => {
     for (const { set, clusters } of sets.values()) if (clusters) void setController.refresh(set);
+    // Apps on a cluster whose Secret changed move to watches made with its new client now.
+    watches.retrack().catch((err: unknown) => logger.warn({ err: String(err) }, 'could not move apps to their clusters\' new watches'));
   }, logger);
   // A set shows its Applications' sync and health: it is told when they change.
   const ownedState = new Map<string, string>();
