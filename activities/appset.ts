@@ -39,8 +39,18 @@ export interface SetReconcileResult {
   error?: string;
 }
 
-const setPath = (ref: SetRef, sub = '') => `/apis/${ref.group}/v1alpha1/namespaces/${encodeURIComponent(ref.namespace)}/applicationsets/${encodeURIComponent(ref.name)}${sub}`;
-const appPath = (ref: SetRef, name = '') => `/apis/${ref.group}/v1alpha1/namespaces/${encodeURIComponent(ref.namespace)}/applications${name ? `/${encodeURIComponent(name)}` : ''}`;
+/** The path of the set's namespace's `applicationsets` or `applications` collection, or of one of them (`name`). */
+function resourcePath(ref: SetRef, plural: 'applicationsets' | 'applications', name?: string, sub = ''): string {
+  return `/apis/${ref.group}/v1alpha1/namespaces/${encodeURIComponent(ref.namespace)}/${plural}${name ? `/${encodeURIComponent(name)}${sub}` : ''}`;
+}
+export const setPath = (ref: SetRef, sub = '') => resourcePath(ref, 'applicationsets', ref.name, sub);
+const appPath = (ref: SetRef, name?: string) => resourcePath(ref, 'applications', name);
+
+/** The Applications in the set's namespace that the set controls (its ownerReference, by uid). */
+export async function ownedApplications(client: KubeClient, ref: SetRef, set: ApplicationSet): Promise<AppObject[]> {
+  const all = (await client.request<{ items: AppObject[] }>('GET', appPath(ref))).items;
+  return all.map((a) => ({ ...a, apiVersion: set.apiVersion, kind: 'Application' as const })).filter((a) => controllingSet(a)?.uid === set.metadata.uid);
+}
 
 /** A git tree or file the evaluation asked for that is not loaded yet; the loader fetches it and evaluation reruns. */
 class NotLoaded extends Error {
@@ -236,7 +246,7 @@ export async function reconcileApplicationSet(engine: Engine, ref: SetRef): Prom
     generationError = error.message;
   }
   // Conflicts other sets found on this set's Applications, from their status: both sides report a shared name.
-  const sets = (await client.request<{ items: ApplicationSet[] }>('GET', setPath({ ...ref, name: '' }).replace(/\/$/, ''))).items;
+  const sets = (await client.request<{ items: ApplicationSet[] }>('GET', resourcePath(ref, 'applicationsets'))).items;
   const owned = existing.filter((a) => controllingSet(a)?.uid === identity.uid);
   const ownedNames = new Set(owned.map((a) => a.metadata.name));
   const reportedByOthers = sets

@@ -3,16 +3,14 @@
 // one), withdrawing that request when a newer commit supersedes the promotion, and writing the promotion's state on
 // the set. Decisions are domain/appset/rollout.ts.
 import { Client } from '@temporalio/client';
-import { controllingSet, AppObject } from '../domain/appset/plan';
+import { AppObject } from '../domain/appset/plan';
 import { PromotionApp } from '../domain/appset/rollout';
 import { ApplicationSet, RollingSyncStep } from '../domain/appset/types';
 import { applicationWorkflowId } from '../domain/operation/types';
 import { syncUpdate, terminateUpdate } from '../workflows/application';
-import { SetRef } from './appset';
+import { ownedApplications, SetRef, setPath } from './appset';
 import { KubeApiError } from './cluster/kube-client';
 import { Engine } from './engine';
-
-const setPath = (ref: SetRef, sub = '') => `/apis/${ref.group}/v1alpha1/namespaces/${encodeURIComponent(ref.namespace)}/applicationsets/${encodeURIComponent(ref.name)}${sub}`;
 
 export interface PromotionSnapshot {
   found: boolean;
@@ -49,8 +47,7 @@ export function promotionActivities(engine: Engine, temporal: () => Client) {
         if (error instanceof KubeApiError && error.code === 404) return { found: false, steps: [], apps: [] };
         throw error;
       }
-      const path = `/apis/${input.set.group}/v1alpha1/namespaces/${encodeURIComponent(input.set.namespace)}/applications`;
-      const apps = (await engine.client.request<{ items: AppObject[] }>('GET', path)).items.filter((a) => controllingSet(a)?.uid === set.metadata.uid);
+      const apps = await ownedApplications(engine.client, input.set, set);
       return { found: true, steps: set.spec.strategy?.rollingSync?.steps ?? [], apps: apps.map(promotionApp) };
     },
 
