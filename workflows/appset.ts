@@ -6,6 +6,7 @@
 import {
   condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { promotionWorkflowId } from '../domain/appset/promotion';
 import { promotionPokeSignal, promotionWorkflow } from './promotion';
 import type { SluiceActivities } from '../activities';
@@ -66,7 +67,12 @@ async function promote(set: SetRef, target: string | undefined, current: Applica
   if (target && target !== current?.revision) {
     if (current) await getExternalWorkflowHandle(current.workflowId).cancel().catch(() => undefined);
     const workflowId = promotionWorkflowId(set, target);
-    await startChild(promotionWorkflow, { workflowId, args: [{ set, revision: target }], parentClosePolicy: ParentClosePolicy.ABANDON });
+    try {
+      await startChild(promotionWorkflow, { workflowId, args: [{ set, revision: target }], parentClosePolicy: ParentClosePolicy.ABANDON });
+    } catch (error) {
+      // Already running (a set deleted and made again while its promotion waited): that one goes on.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
     return { revision: target, workflowId };
   }
   if (current) await getExternalWorkflowHandle(current.workflowId).signal(promotionPokeSignal).catch(() => undefined);

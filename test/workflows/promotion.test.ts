@@ -7,6 +7,8 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { PromotionApp } from '../../domain/appset/rollout';
 import type { RollingSyncStep } from '../../domain/appset/types';
+import { promotionWorkflowId } from '../../domain/appset/promotion';
+import { applicationSetWorkflow } from '../../workflows/appset';
 import { promotionPokeSignal, promotionQuery, promotionWorkflow } from '../../workflows/promotion';
 import { workflowTestEnv } from '../support/workflow-env';
 
@@ -116,4 +118,28 @@ test('a failed sync in the first step stops the promotion, and says so to the fa
   });
   expect(w.syncs.map((s) => s.name)).toEqual(['dev']);
   expect(w.notified).toEqual([expect.objectContaining({ trigger: 'on-promotion-failed', app: expect.objectContaining({ name: 'dev' }), message: expect.stringMatching(/^ApplicationSet monitor: promotion of new failed at step 1: dev: /) })]);
+});
+
+test('a set whose promotion of a commit is already running (the set made again meanwhile) adopts it instead of failing', async () => {
+  const w = world([['dev', 'dev'], ['prod-eu', 'prod']]);
+  const reconciles: number[] = [];
+  const stubs = {
+    ...activities(w, steps),
+    async reconcileApplicationSet() {
+      reconciles.push(reconciles.length);
+      return { found: true, applications: ['dev', 'prod-eu'], revisions: {}, conflictsWith: [], promotionTarget: 'first' };
+    },
+  };
+  const taskQueue = `promo-${randomUUID()}`;
+  const worker = await Worker.create({ connection: t.env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubs });
+  await worker.runUntil(async () => {
+    const promotion = await t.env.client.workflow.start(promotionWorkflow, { taskQueue, workflowId: promotionWorkflowId(set, 'first'), args: [{ set, revision: 'first', searchAttributes: false }] });
+    await t.until('the promotion waiting for approval', async () => ((await promotion.query(promotionQuery)).phase === 'AwaitingApproval' ? true : undefined));
+    const handle = await t.env.client.workflow.start(applicationSetWorkflow, { taskQueue, workflowId: `set-${randomUUID()}`, args: [{ set, options: { intervalMs: 60_000 } }] });
+    await t.until('two reconciles', async () => (reconciles.length >= 2 ? true : undefined), '30s');
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect((await promotion.describe()).status.name).toBe('RUNNING');
+    await handle.terminate();
+    await promotion.terminate();
+  });
 });
