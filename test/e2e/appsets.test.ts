@@ -172,19 +172,21 @@ afterAll(async () => {
   for (const { client, namespace } of remoteNamespaces) await client.delete('v1', 'Namespace', undefined, namespace, 'Background').catch(() => undefined);
 });
 
-test('the common setup, in compatibility mode: dev and staging automatic, prod synced by hand; a push reaches both, a bad push reverted heals both', async () => {
-  const namespace = await run.namespace('appset-envs');
-  const repo = await run.repo('appset-envs');
+// The issue's two sets, as written for sluice.dev/v1alpha1, and unchanged (argoproj.io) in compatibility mode.
+test.each(['sluice.dev', 'argoproj.io'])('the common setup (%s): dev and staging automatic, prod synced by hand; a push reaches both, a bad push reverted heals both', async (group) => {
+  const variant = group.split('.')[0];
+  const namespace = await run.namespace(`appset-envs-${variant}`);
+  const repo = await run.repo(`appset-envs-${variant}`);
   repo.commit('initial', { 'manifests/dev/app.yaml': deployment('monitor', 1), 'manifests/staging/app.yaml': deployment('monitor', 2), 'manifests/prod/app.yaml': deployment('monitor', 3) });
   // Three clusters: dev is in-cluster, staging and prod are the stack's extra clusters, each its own API server.
   const [staging, prod] = await ensureClusters(3);
-  await registerCluster(`staging-${runId}`, staging);
-  await registerCluster(`prod-${runId}`, prod);
+  await registerCluster(`staging-${variant}-${runId}`, staging);
+  await registerCluster(`prod-${variant}-${runId}`, prod);
   const clients: Record<string, KubeClient> = { dev: kube, staging: KubeClient.fromFile(staging.kubeconfig), prod: KubeClient.fromFile(prod.kubeconfig) };
   const stagingServer = staging.server;
   const prodServer = prod.server;
   // The same namespace on every cluster, as in the issue (with this run's id, so runs never meet).
-  const target = (_env: string) => `gitops-monitor-${runId}`;
+  const target = (_env: string) => `gitops-monitor-${variant}-${runId}`;
   run.namespaces.push(target('dev'));
   remoteNamespaces.push({ client: clients.staging, namespace: target('staging') }, { client: clients.prod, namespace: target('prod') });
   const setTemplate = (automated: boolean) => ({
@@ -209,13 +211,13 @@ test('the common setup, in compatibility mode: dev and staging automatic, prod s
       { env: 'staging', server: stagingServer, namespace: target('staging') },
     ] } }],
     template: setTemplate(true),
-  }, 'argoproj.io'));
+  }, group));
   await kube.create(applicationSet('manual', namespace, {
     generators: [{ list: { elements: [{ env: 'prod', server: prodServer, namespace: target('prod') }] } }],
     template: setTemplate(false),
-  }, 'argoproj.io'));
+  }, group));
 
-  const argoApp = (name: string) => kube.get('argoproj.io/v1alpha1', 'Application', namespace, name) as Promise<any>;
+  const argoApp = (name: string) => kube.get(`${group}/v1alpha1`, 'Application', namespace, name) as Promise<any>;
   const replicas = async (env: string) => ((await clients[env].get('apps/v1', 'Deployment', target(env), 'monitor')) as any)?.spec?.replicas;
   await eventually('dev and staging deployed with 1 and 2 replicas', async () => ((await replicas('dev')) === 1 && (await replicas('staging')) === 2 ? true : undefined), 120_000);
   await eventually('prod compared and OutOfSync', async () => ((await argoApp('gitops-monitor-prod'))?.status?.sync?.status === 'OutOfSync' ? true : undefined));

@@ -80,7 +80,7 @@ test('a destination named by a cluster Secret is synced with that Secret\'s cred
   expect(await kube.get('v1', 'ConfigMap', readOnly.namespace, 'settings')).toBeUndefined();
 });
 
-test('an unreachable cluster and an unknown one: each app gets a condition naming it, and requests are answered', async () => {
+test('an unreachable cluster and an unknown one: each app gets a condition naming it, requests are answered, and apps on other clusters sync', async () => {
   const admin = identity(env.KUBECONFIG);
   const dead = await register('dead', 'https://127.0.0.1:1', { bearerToken: admin.token, tlsClientConfig: { caData: admin.caData } });
   const down = await appOn('dead', dead);
@@ -89,6 +89,10 @@ test('an unreachable cluster and an unknown one: each app gets a condition namin
   expect(unreachable.message).toMatch(/ECONNREFUSED|fetch failed/);
   const refused = await run.appHandle(down.namespace, down.name).executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice' }] }).then(() => 'accepted', (e: Error) => (e.cause as Error | undefined)?.message ?? e.message);
   expect(refused).toMatch(/could not compare/);
+  // Meanwhile an app on a cluster that answers syncs as usual: one dead cluster holds up no other.
+  const alive = await appOn('alive', 'in-cluster', true);
+  await run.waitForOperation(alive.namespace, alive.name, 'Succeeded');
+  expect(((await kube.get('v1', 'ConfigMap', alive.namespace, 'settings'))?.data as Record<string, string>).where).toBe('remote');
 
   // `sluice cluster list` probes each with its own credentials: the dead one fails, naming why; in-cluster answers.
   const listed = run.sluice('default', 'cluster', 'list', '-o', 'json');
