@@ -44,16 +44,9 @@ cluster_credentials() {
 }
 
 start_cluster_apiserver() {
-  local i=$1 pki="$RUN_DIR/pki" dir; dir=$(cluster_dir "$1")
+  local i=$1 dir; dir=$(cluster_dir "$1")
   alive "cluster-$i-kube-apiserver" && return 0
-  start "cluster-$i-kube-apiserver" "$K8S_BIN/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --etcd-prefix "/cluster-$i" --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$(cluster_port "$i" 0)" \
-    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
-    --token-auth-file "$dir/tokens.csv" --authorization-mode RBAC --anonymous-auth=false \
-    --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$dir/service-account.pub" \
-    --service-account-signing-key-file "$dir/service-account.key" --service-cluster-ip-range 10.96.0.0/16 \
-    --allow-privileged=true --enable-priority-and-fairness=false --profiling=false \
-    --disable-admission-plugins TaintNodesByCondition
+  start_apiserver "cluster-$i-kube-apiserver" "$(cluster_port "$i" 0)" "$dir" --etcd-prefix "/cluster-$i"
 }
 
 start_cluster_controllers() {

@@ -206,6 +206,21 @@ write_kwok_config() {
 
 # ---- up / down / status ----------------------------------------------------------------------------
 
+# Starts a kube-apiserver named $1 on port $2, with the tokens and service-account keys in directory $3, serving
+# with the stack's certificates; further arguments are passed on (an extra cluster's --etcd-prefix).
+start_apiserver() {
+  local name=$1 port=$2 keys=$3 pki="$RUN_DIR/pki"
+  shift 3
+  start "$name" "$K8S_BIN/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
+    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
+    --token-auth-file "$keys/tokens.csv" --authorization-mode RBAC --anonymous-auth=false \
+    --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$keys/service-account.pub" \
+    --service-account-signing-key-file "$keys/service-account.key" --service-cluster-ip-range 10.96.0.0/16 \
+    --allow-privileged=true --enable-priority-and-fairness=false --profiling=false \
+    --disable-admission-plugins TaintNodesByCondition "$@"
+}
+
 cmd_up() {
   local clusters=1
   case "${1:-}" in
@@ -242,14 +257,7 @@ cmd_up() {
 
   log "starting kube-apiserver $KUBERNETES_VERSION"
   local pki="$RUN_DIR/pki"
-  start kube-apiserver "$K8S_BIN/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
-    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
-    --token-auth-file "$pki/tokens.csv" --authorization-mode RBAC --anonymous-auth=false \
-    --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$pki/service-account.pub" \
-    --service-account-signing-key-file "$pki/service-account.key" --service-cluster-ip-range 10.96.0.0/16 \
-    --allow-privileged=true --enable-priority-and-fairness=false --profiling=false \
-    --disable-admission-plugins TaintNodesByCondition
+  start_apiserver kube-apiserver "$APISERVER_PORT" "$pki"
   wait_for kube-apiserver 90 kubectl_admin get --raw /readyz
 
   log "starting kube-controller-manager and kube-scheduler"

@@ -7,7 +7,7 @@ import { AppGroup, TASK_QUEUE } from '../domain/operation/types';
 import type { SetRef } from '../activities/appset';
 import { applicationSetWorkflow, applicationSetWorkflowId, ApplicationSetInput, setRefreshSignal } from '../workflows/appset';
 import { SA } from '../workflows/search-attributes';
-import { CrWatch, startOrSignal, WatchedObject } from './cr-watch';
+import { CrController, startOrSignal, WatchedObject } from './cr-watch';
 
 export interface SetControllerOptions {
   kubeConfig: k8s.KubeConfig;
@@ -48,19 +48,9 @@ export interface SetReads {
   clusters: boolean;
 }
 
-export class ApplicationSetController {
-  private readonly watch: CrWatch<SetObject>;
-
+export class ApplicationSetController extends CrController<SetObject> {
   constructor(private readonly options: SetControllerOptions) {
-    this.watch = new CrWatch<SetObject>(options, 'applicationsets', (group, type, obj) => this.onEvent(group, type, obj));
-  }
-
-  start(): Promise<void> {
-    return this.watch.start(this.options.groups);
-  }
-
-  stop(): void {
-    this.watch.stop();
+    super(options, 'applicationsets');
   }
 
   /** Starts the set's workflow if it is not running, and asks it to reconcile. */
@@ -77,7 +67,7 @@ export class ApplicationSetController {
     await this.options.client.workflow.getHandle(applicationSetWorkflowId(set)).signal(setRefreshSignal).catch(() => undefined);
   }
 
-  private onEvent(group: AppGroup, type: string, obj: SetObject): void {
+  protected onEvent(group: AppGroup, type: string, obj: SetObject): void {
     const set: SetRef = { group, namespace: obj.metadata.namespace, name: obj.metadata.name };
     this.options.onSet?.(set, { repoURLs: gitRepos(obj.spec?.generators), clusters: readsClusters(obj.spec?.generators) }, type === 'DELETED');
     if (!this.watch.wakes(applicationSetWorkflowId(set), type, obj)) return;

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { AppGroup, AppRef, applicationWorkflowId, KindRef, TASK_QUEUE } from '../domain/operation/types';
 import { applicationWorkflow, ApplicationOptions, refreshSignal } from '../workflows/application';
 import { SA } from '../workflows/search-attributes';
-import { CrWatch, startOrSignal, WatchedObject } from './cr-watch';
+import { CrController, startOrSignal, WatchedObject } from './cr-watch';
 
 export interface ControllerOptions {
   kubeConfig: k8s.KubeConfig;
@@ -28,19 +28,9 @@ type AppObject = WatchedObject & {
   status?: { resources?: Array<{ group?: string; version?: string; kind: string }>; sync?: { status?: string; revision?: string }; health?: { status?: string } };
 };
 
-export class ApplicationController {
-  private readonly watch: CrWatch<AppObject>;
-
+export class ApplicationController extends CrController<AppObject> {
   constructor(private readonly options: ControllerOptions) {
-    this.watch = new CrWatch<AppObject>(options, 'applications', (group, type, obj) => this.onEvent(group, type, obj));
-  }
-
-  start(): Promise<void> {
-    return this.watch.start(this.options.groups);
-  }
-
-  stop(): void {
-    this.watch.stop();
+    super(options, 'applications');
   }
 
   /** Starts the app's workflow if it is not running, and asks it to refresh. */
@@ -52,7 +42,7 @@ export class ApplicationController {
     });
   }
 
-  private onEvent(group: AppGroup, type: string, obj: AppObject): void {
+  protected onEvent(group: AppGroup, type: string, obj: AppObject): void {
     const app: AppRef = { group, namespace: obj.metadata.namespace, name: obj.metadata.name };
     const kinds = (obj.status?.resources ?? []).filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
     const ownerSet = obj.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'ApplicationSet')?.name;

@@ -53,6 +53,27 @@ export class CrWatch<T extends WatchedObject> {
   }
 }
 
+/** A controller of one custom resource: its watch over the served groups, and what it does with each event. */
+export abstract class CrController<T extends WatchedObject> {
+  protected readonly watch: CrWatch<T>;
+  private readonly groups: AppGroup[];
+
+  constructor(options: { kubeConfig: k8s.KubeConfig; logger: Logger; labelSelector?: string; groups: AppGroup[] }, plural: string) {
+    this.watch = new CrWatch<T>(options, plural, (group, type, obj) => this.onEvent(group, type, obj));
+    this.groups = options.groups;
+  }
+
+  start(): Promise<void> {
+    return this.watch.start(this.groups);
+  }
+
+  stop(): void {
+    this.watch.stop();
+  }
+
+  protected abstract onEvent(group: AppGroup, type: string, obj: T): void;
+}
+
 /** Starts the resource's workflow if it is not running, and delivers `signal` to it (to the running one if it is). */
 export async function startOrSignal<A extends unknown[]>(
   client: Client,

@@ -3,6 +3,7 @@
 // count: a condition's lastTransitionTime is carried over while the condition stands, and reconciledAt is
 // written with every real change and otherwise at most every RECONCILED_AT_HEARTBEAT_MS, so a stale
 // reconciledAt (older than that plus the refresh interval) still tells that nobody reconciles the app.
+import { sameContent } from '../same-content';
 
 export const RECONCILED_AT_HEARTBEAT_MS = 10 * 60_000;
 
@@ -11,24 +12,6 @@ interface Condition {
   type?: string;
   message?: string;
   lastTransitionTime?: string;
-}
-
-/** A merge patch's null removes a field, so null and absent are the same; arrays and objects compare by content. */
-function normalise(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalise);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = normalise((value as Record<string, unknown>)[key]);
-      if (v !== null && v !== undefined) out[key] = v;
-    }
-    return out;
-  }
-  return value;
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
 }
 
 /** The conditions to write: one that already stands with the same type and message keeps its transition time. */
@@ -46,7 +29,7 @@ export function carryTransitionTimes(current: Condition[] | undefined, next: Con
 export function statusPatch(current: Status | undefined, next: Status, now: Date): Status | undefined {
   const patch: Status = { ...next };
   if (Array.isArray(next.conditions)) patch.conditions = carryTransitionTimes(current?.conditions as Condition[] | undefined, next.conditions as Condition[]);
-  const changed = Object.keys(patch).some((key) => !sameValue(current?.[key], patch[key]));
+  const changed = Object.keys(patch).some((key) => !sameContent(current?.[key], patch[key]));
   const reconciledAt = Date.parse(String(current?.reconciledAt ?? ''));
   const heartbeatDue = !(now.getTime() - reconciledAt < RECONCILED_AT_HEARTBEAT_MS);
   if (!changed && !heartbeatDue) return undefined;

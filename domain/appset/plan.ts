@@ -7,6 +7,7 @@
 // an Application a person made by hand.
 import { InputError } from '../errors';
 import { RESOURCE_FINALIZERS } from '../operation/types';
+import { sameContent } from '../same-content';
 import { ApplicationsSyncPolicy } from './types';
 
 export const APPSET_FIELD_MANAGER = 'sluice-applicationset';
@@ -85,27 +86,12 @@ export function managedKeys(app: AppObject, map: 'labels' | 'annotations'): stri
   return Object.keys(fields).filter((k) => k.startsWith('f:')).map((k) => k.slice(2));
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = canonical((value as Record<string, unknown>)[key]);
-      if (v !== undefined && v !== null) out[key] = v;
-    }
-    return out;
-  }
-  return value;
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-
 /**
  * Whether applying `desired` would change `existing`: its spec differs, a label, annotation or finalizer it sets is
  * missing or different, or a label or annotation the set set before is no longer in the template.
  */
 export function needsUpdate(desired: AppObject, existing: AppObject): boolean {
-  if (!same(desired.spec, existing.spec)) return true;
+  if (!sameContent(desired.spec, existing.spec)) return true;
   for (const map of ['labels', 'annotations'] as const) {
     const want = desired.metadata[map] ?? {};
     const have = existing.metadata[map] ?? {};
@@ -176,7 +162,7 @@ export function mergePatch(from: Record<string, unknown>, to: Record<string, unk
     if (isMap(before) && isMap(value)) {
       const inner = mergePatch(before, value);
       if (Object.keys(inner).length) patch[key] = inner;
-    } else if (!same(before, value)) patch[key] = value;
+    } else if (!sameContent(before, value)) patch[key] = value;
   }
   return patch;
 }
