@@ -41,11 +41,18 @@ const cpuProfDir = process.argv.includes('--cpu-prof') ? path.resolve(process.ar
 const port = arg('--port', 0);
 // Compiled, with npm start's memory settings, unless --tsx runs it from source.
 const fromSource = process.argv.includes('--tsx');
+// --heap-diag DIR: every thread of the worker (bench/heap-diag.cjs) writes its V8 heap statistics to
+// DIR/heap-stats.jsonl every 10 s, and heap snapshots once all apps are Synced and Healthy.
+const heapDir = process.argv.includes('--heap-diag') ? path.resolve(process.argv[process.argv.indexOf('--heap-diag') + 1]) : undefined;
 const run = new E2eRun(port || 18120, {
   SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m', SLUICE_REVISION_TTL: '10s',
   ...(fromSource ? {} : DEPLOYED_WORKER.env),
+  ...(heapDir ? { SLUICE_HEAP_DIAG_DIR: heapDir } : {}),
 });
-run.workerNodeArgs = [...(fromSource ? [] : DEPLOYED_WORKER.nodeArgs), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
+run.workerNodeArgs = [
+  ...(fromSource ? [] : DEPLOYED_WORKER.nodeArgs), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+  ...(heapDir ? ['--require', path.join(__dirname, 'heap-diag.cjs')] : []),
+];
 const { env, kube, runId } = run;
 
 const appFiles = (i: number): Record<string, string> => ({
@@ -200,9 +207,20 @@ async function sluiceFleet(sources: Sources): Promise<{ seconds: number; cpu: nu
   });
   clearInterval(sampler);
   const { cpu, peakMiB } = usage(pid);
+  if (heapDir) await heapSnapshots('synced', heapDir);
   console.log(`  stack CPU-s during Sluice: ${stackDelta(stack)}`);
   console.log(`  at the highest RSS sampled (${atPeak.rss.toFixed(0)} MiB): main-thread V8 heap ${atPeak.heapUsed.toFixed(0)} used / ${atPeak.heapTotal.toFixed(0)} MiB total, external ${atPeak.external.toFixed(0)} MiB; the other ${(atPeak.rss - atPeak.heapTotal - atPeak.external).toFixed(0)} MiB native`);
   return { seconds, cpu: cpu - cpuBefore, peakMiB, before, after: await metrics() };
+}
+
+/** Heap snapshots of every thread of the worker, into `dir` (bench/heap-diag.cjs); resolves when they are written. */
+async function heapSnapshots(label: string, dir: string): Promise<void> {
+  const lines = () => (fs.existsSync(path.join(dir, 'heap-stats.jsonl')) ? fs.readFileSync(path.join(dir, 'heap-stats.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"snapshot"')).length : 0);
+  const before = lines();
+  fs.writeFileSync(path.join(dir, 'SNAPSHOT'), `${label}\n`);
+  for (const deadline = Date.now() + 300_000; lines() < before + 2 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 1000));
+  fs.rmSync(path.join(dir, 'SNAPSHOT'));
+  console.log(`  heap snapshots of the worker's threads: ${dir} (${lines() - before} written)`);
 }
 
 async function createSources(): Promise<Sources> {
@@ -256,6 +274,7 @@ async function main(): Promise<void> {
       for (const key of counters) console.log(`  ${key}: ${perMinute((m1.get(key) ?? 0) - (m0.get(key) ?? 0)).toFixed(1)}/min`);
     }
   } finally {
+    if (heapDir) fs.writeFileSync(path.join(heapDir, 'worker.log'), run.worker.output());
     await run.stop();
   }
 }

@@ -51,3 +51,17 @@ export function workerTuning(env: Record<string, string | undefined>): WorkerTun
   }
   return tuning;
 }
+
+/**
+ * Whether the workflow thread records a stack for every promise a workflow creates, which is what Temporal's
+ * `__stack_trace` query (the UI's "Stack Trace" tab) reads. `SLUICE_WORKFLOW_STACK_TRACES=1` turns it on; it is
+ * off by default, because the SDK then captures and source-maps a stack at every `await` of every workflow and keeps
+ * it while the promise is pending: about 13 % of the worker's CPU in a fleet's sync, and tens of KiB per cached
+ * workflow (bench/RESULTS.md). patches/@temporalio+worker+*.patch makes the SDK honour the variable.
+ */
+export function workflowStackTraces(env: Record<string, string | undefined>): boolean {
+  const raw = env.SLUICE_WORKFLOW_STACK_TRACES?.trim();
+  if (!raw || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new Error(`SLUICE_WORKFLOW_STACK_TRACES=${raw}: expected 1 or 0`);
+}

@@ -17,7 +17,7 @@ import { createActivities } from '../activities';
 import { createLogger, installLogger } from '../activities/log';
 import { describeTemporal, temporalOptions } from '../config/temporal';
 import { identifyAs } from '../config/user-agent';
-import { workerTuning } from '../config/worker-tuning';
+import { workerTuning, workflowStackTraces } from '../config/worker-tuning';
 import { logFieldsFromWorkflowId } from '../domain/logging';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { LiveObjectCache } from '../activities/cluster/live-cache';
@@ -70,6 +70,8 @@ export async function main(): Promise<void> {
 
   const taskQueue = process.env.SLUICE_TASK_QUEUE ?? TASK_QUEUE;
   const tuning = workerTuning(process.env);
+  // Read by the (patched) SDK in the workflow thread, which takes its copy of the environment when it starts.
+  process.env.SLUICE_WORKFLOW_STACK_TRACES = workflowStackTraces(process.env) ? '1' : '0';
   const client = new Client({ connection: await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }), namespace });
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }),

@@ -1,6 +1,7 @@
 // End to end from the build (issue 11): `npm run build`'s two steps (tsc, then the prebuilt workflow bundle) into a
 // scratch output directory; the compiled worker runs with plain node, loads that bundle instead of running webpack,
-// and syncs an app; the compiled CLI reads it back.
+// and syncs an app; the compiled CLI reads it back. The worker records no per-promise workflow stacks unless asked
+// (patches/@temporalio+worker+*.patch): Temporal's __stack_trace query says so, and answers once they are turned on.
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,4 +47,24 @@ test('the compiled worker loads the prebuilt workflow bundle and syncs an app; t
     'app', 'get', name, '-n', namespace], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: run.env.KUBECONFIG, TEMPORAL_ADDRESS: run.env.TEMPORAL_ADDRESS, NO_COLOR: '1' }, timeout: 60_000 });
   expect(`${r.stdout}${r.stderr}`).toMatch(new RegExp(`${name}[\\s\\S]*Synced`));
   expect(r.status).toBe(0);
+});
+
+test('workflow stack traces are off unless SLUICE_WORKFLOW_STACK_TRACES=1, which brings the __stack_trace query back', async () => {
+  const { namespace, name, repo } = await run.scenario('stacks', {
+    'app/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  stacks: "no"\n',
+  });
+  await run.waitForOperation(namespace, name, 'Succeeded', repo.git('rev-parse', 'HEAD'));
+  const stackTrace = () => run.appHandle(namespace, name).query<string>('__stack_trace').then((s) => s, (e: Error) => `error: ${e.message}`);
+  expect(await stackTrace()).toContain('Workflow stack traces are not enabled on this worker');
+
+  run.workerEnv.SLUICE_WORKFLOW_STACK_TRACES = '1';
+  try {
+    await run.restartWorker();
+    // The new worker replays the app workflow to answer: it waits in the refresh loop's condition.
+    const answer = await stackTrace();
+    expect(answer).toContain('applicationWorkflow');
+    expect(answer).toContain('condition');
+  } finally {
+    delete run.workerEnv.SLUICE_WORKFLOW_STACK_TRACES;
+  }
 });

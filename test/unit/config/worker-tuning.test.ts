@@ -1,4 +1,4 @@
-import { DEFAULT_TUNING, workerTuning } from '../../../config/worker-tuning';
+import { DEFAULT_TUNING, workerTuning, workflowStackTraces } from '../../../config/worker-tuning';
 
 describe('workerTuning', () => {
   test.each([
@@ -18,5 +18,18 @@ describe('workerTuning', () => {
     [{ SLUICE_WORKFLOW_TASK_POLLERS: '50' }, 'SLUICE_WORKFLOW_TASK_POLLERS=50 is more than SLUICE_MAX_WORKFLOW_TASKS=40'],
   ])('%j is refused, naming the variable', (env, message) => {
     expect(() => workerTuning(env)).toThrow(message);
+  });
+});
+
+describe('workflowStackTraces', () => {
+  test.each([
+    [{}, false], [{ SLUICE_WORKFLOW_STACK_TRACES: '' }, false], [{ SLUICE_WORKFLOW_STACK_TRACES: '0' }, false], [{ SLUICE_WORKFLOW_STACK_TRACES: 'false' }, false],
+    [{ SLUICE_WORKFLOW_STACK_TRACES: '1' }, true], [{ SLUICE_WORKFLOW_STACK_TRACES: ' true ' }, true],
+  ])('%j gives %s', (env, expected) => {
+    expect(workflowStackTraces(env)).toBe(expected);
+  });
+
+  test('anything else is refused, naming the variable', () => {
+    expect(() => workflowStackTraces({ SLUICE_WORKFLOW_STACK_TRACES: 'yes' })).toThrow('SLUICE_WORKFLOW_STACK_TRACES=yes: expected 1 or 0');
   });
 });
