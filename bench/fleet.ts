@@ -12,7 +12,7 @@
 // With --repo-per-app: N repos, app i's files (the same paths) alone in repo i; Flux then has N GitRepositories.
 // Prints the ratios to kubectl. Results are kept in bench/RESULTS.md.
 //
-//   node --import tsx bench/fleet.ts [--apps N] [--repo-per-app] [--port P] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR] [--tsx] [--stall SECONDS] [--limit SECONDS]     (the local stack must be up)
+//   node --import tsx bench/fleet.ts [--apps N] [--repo-per-app] [--port P] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR] [--tsx] [--stall SECONDS] [--limit SECONDS] [--heap-diag DIR] [--node-args "FLAGS"]     (the local stack must be up)
 // Flux runs by default when its build is cached (`scripts/build-tools.sh flux`); --flux makes a missing build an error.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -52,6 +52,8 @@ const run = new E2eRun(port || 18120, {
 run.workerNodeArgs = [
   ...(fromSource ? [] : DEPLOYED_WORKER.nodeArgs), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
   ...(heapDir ? ['--require', path.join(__dirname, 'heap-diag.cjs')] : []),
+  // --node-args "A B": more node/V8 flags for the worker, to measure a setting before adopting it.
+  ...(process.argv.includes('--node-args') ? process.argv[process.argv.indexOf('--node-args') + 1].split(/\s+/).filter(Boolean) : []),
 ];
 const { env, kube, runId } = run;
 
