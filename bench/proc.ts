@@ -55,4 +55,4 @@ export function ensureBuild(): void {
 }
 
 /** How the worker runs as deployed (`npm start`): compiled, with the memory settings bench:startup chose. */
-export const DEPLOYED_WORKER = { env: { SLUICE_WORKER_COMPILED: '1', MALLOC_ARENA_MAX: '2' }, nodeArgs: ['--max-semi-space-size=4'] };
+export const DEPLOYED_WORKER = { env: { SLUICE_WORKER_COMPILED: '1', MALLOC_ARENA_MAX: '2' }, nodeArgs: ['--max-semi-space-size=4', '--heap-growing-percent=50'] };
