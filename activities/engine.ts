@@ -57,6 +57,7 @@ export class Engine {
   /** The engine of each registered cluster, by the client that reaches it (a new client when its Secret changes). */
   private readonly derived = new WeakMap<KubeClient, Engine>();
   private readonly liveFor?: (client: KubeClient) => LiveReader;
+  private readonly acting = new Map<string, Engine>();
 
   constructor(readonly client: KubeClient, options: EngineOptions = {}) {
     this.repos = options.repos ?? new RepoCache();
@@ -82,6 +83,19 @@ export class Engine {
       // Live objects come from that cluster's watch cache when the worker keeps one, else from its API server.
       engine = new Engine(client, { repos: this.repos, rendered: this.rendered, controlNamespace: this.controlNamespace, secrets: this.secrets, clusters: this.clusters, live: this.liveFor?.(client) });
       this.derived.set(client, engine);
+    }
+    return engine;
+  }
+
+  /**
+   * This engine acting as `user` on its cluster (an AppProject's destinationServiceAccounts): applies, prunes,
+   * dry-runs and server-side diffs are authorised as that user; caches, live reads and Secrets are shared.
+   */
+  impersonating(user: string): Engine {
+    let engine = this.acting.get(user);
+    if (!engine) {
+      engine = new Engine(this.client.as(user), { repos: this.repos, rendered: this.rendered, controlNamespace: this.controlNamespace, secrets: this.secrets, clusters: this.clusters, live: this.live });
+      this.acting.set(user, engine);
     }
     return engine;
   }

@@ -10,6 +10,8 @@ import { deletedWithApp } from '../domain/plan/deletion';
 import { readApplication, removeFinalizers } from './application-resource';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
+import { activityLog } from './log';
+import { actingEngine, admitApplication, ProjectViolationError, prunable } from './project';
 import { OperationEnd, recordOperation, recordOperationEnd, OperationRecord } from './operation-status';
 import { temporalActivities } from './temporal';
 import type { Client } from '@temporalio/client';
@@ -56,7 +58,8 @@ function guarded<I, O>(fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
 export function createActivities(engine: Engine, temporal: () => Client = () => {
   throw new Error('this worker has no Temporal client for its activities');
 }) {
-  const target = (ctx: SyncContext) => engine.forDestination(ctx.spec.destination);
+  // Each step acts on the destination as the app's project says: the worker itself, or the project's account.
+  const target = async (ctx: SyncContext) => actingEngine(await engine.forDestination(ctx.spec.destination), await admitApplication(engine, ctx.app, ctx.spec));
   return {
     ...temporalActivities(temporal),
     reconcileApplicationSet: guarded((ref: SetRef) => reconcileApplicationSet(engine, ref)),
@@ -76,13 +79,22 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
     finalizeApplication: guarded(async (input: { app: AppRef; managedKinds: KindRef[]; prune: boolean; finalizers: string[] }) => {
       if (input.prune) {
         // Delete=false (the app's or the object's), Helm's resource-policy keep and CRDs stay, as in Argo CD.
+        // Only what the project permits is deleted, as the project's account when it names one. An app whose
+        // project is gone or no longer admits it deletes nothing: it is released, and its objects stay.
         const spec = (await readApplication(engine.client, input.app))?.spec;
         const appOptions = parseSyncOptions(spec?.syncPolicy?.syncOptions);
-        const destination = spec ? await engine.forDestination(spec.destination) : engine;
-        const doomed = (await destination.orphans(input.app, [], input.managedKinds)).filter((obj) => deletedWithApp(obj, appOptions));
-        await pruneObjects(destination.client, doomed, 'foreground');
-        // As Argo CD does, the finalizer stays until the objects are really gone.
-        await waitDeleted(destination, doomed);
+        const grant = spec ? await admitApplication(engine, input.app, spec).catch((error: unknown) => {
+          if (!(error instanceof ProjectViolationError)) throw error;
+          activityLog({ app: input.app }).warn({ problem: error.message }, 'deleting nothing: the project does not admit the app');
+          return undefined;
+        }) : undefined;
+        const destination = spec && grant ? actingEngine(await engine.forDestination(spec.destination), grant) : undefined;
+        const doomed = spec && grant && destination ? prunable(grant, spec, await destination.orphans(input.app, [], input.managedKinds)).filter((obj) => deletedWithApp(obj, appOptions)) : [];
+        if (destination) {
+          await pruneObjects(destination.client, doomed, 'foreground');
+          // As Argo CD does, the finalizer stays until the objects are really gone.
+          await waitDeleted(destination, doomed);
+        }
       }
       await removeFinalizers(engine.client, input.app, input.finalizers);
     }),

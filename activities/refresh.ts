@@ -18,6 +18,7 @@ import { statusPatch } from '../domain/application/status-write';
 import { metrics, recordAppStatus, timed } from './metrics';
 import { countRequests } from './request-count';
 import { activityLog } from './log';
+import { actingEngine, admitApplication, admitObjects, ProjectGrant, ProjectViolationError } from './project';
 
 function condition(type: string, message: string) {
   return { type, message, lastTransitionTime: new Date().toISOString() };
@@ -96,9 +97,19 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
   const spec = cr.spec;
-  let target: Engine;
+  // The project first: an app its project does not admit is neither rendered nor compared.
+  let grant: ProjectGrant;
   try {
-    target = await engine.forDestination(spec.destination);
+    grant = await admitApplication(engine, app, spec);
+  } catch (error) {
+    if (!(error instanceof ProjectViolationError)) throw error;
+    const message = `Application ${app.namespace}/${app.name}: ${error.message}`;
+    await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('InvalidSpecError', message)] });
+    return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
+  }
+  let cluster: Engine;
+  try {
+    cluster = await engine.forDestination(spec.destination);
   } catch (error) {
     if (!(error instanceof DestinationError)) throw error;
     // Never deployed anywhere else by mistake: a destination that names no usable cluster is reported, naming it.
@@ -106,6 +117,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('InvalidDestination', message)] });
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
+  const target = actingEngine(cluster, grant);
   try {
     const diff = await target.compare(app, spec, known);
     const managed = diff.state.objects.filter(isManagedResource);
@@ -130,7 +142,17 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     const allowEmpty = !!spec.syncPolicy?.automated?.allowEmpty;
     const { status: appHealth, message: healthMessage } = applicationHealth({ resources: health.resources, rendered: diff.state.objects.length, allowEmpty });
     const empty = diff.state.objects.length === 0 && !allowEmpty;
-    const conditions = empty ? [condition('EmptySource', `Application ${app.namespace}/${app.name}: path ${JSON.stringify(spec.source?.path ?? '.')} of ${spec.source?.repoURL} at ${diff.state.revision.sha.slice(0, 12)} (${diff.state.sourceType}): ${EMPTY_SOURCE_MESSAGE}; nothing is deployed (set spec.syncPolicy.automated.allowEmpty if that is intended)`)] : [];
+    // Rendered objects the project does not permit: reported, and no sync starts (nothing would be applied).
+    const refused = (() => {
+      try {
+        admitObjects(grant, spec, diff.state.objects);
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof ProjectViolationError)) throw error;
+        return `Application ${app.namespace}/${app.name}: ${error.message}`;
+      }
+    })();
+    const conditions = refused ? [condition('InvalidSpecError', refused)] : empty ? [condition('EmptySource', `Application ${app.namespace}/${app.name}: path ${JSON.stringify(spec.source?.path ?? '.')} of ${spec.source?.repoURL} at ${diff.state.revision.sha.slice(0, 12)} (${diff.state.sourceType}): ${EMPTY_SOURCE_MESSAGE}; nothing is deployed (set spec.syncPolicy.automated.allowEmpty if that is intended)`)] : [];
     await writeStatus(engine.client, app, cr.status, {
       sync: { status: diff.status, revision: diff.state.revision.sha },
       health: { status: appHealth, message: healthMessage ?? null },
@@ -140,11 +162,11 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
       observedGeneration: cr.metadata.generation,
     });
     const managedKinds = [...new Map([...known, ...[...managed, ...diff.orphans].map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))].map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
-    return { ...base, spec, revision: diff.state.revision.sha, syncStatus: diff.status, health: appHealth, managedKinds, desiredCount: managed.length };
+    return { ...base, spec, revision: diff.state.revision.sha, syncStatus: diff.status, health: appHealth, managedKinds, desiredCount: managed.length, ...(refused ? { invalid: refused } : {}) };
   } catch (error) {
     // Another cluster that cannot be reached or refuses us is reported on the app, naming it, and the refresh
     // ends (apps on other clusters go on); a fault of our own cluster is retried as before.
-    const remote = target !== engine && !isInputError(error);
+    const remote = cluster !== engine && !isInputError(error);
     if (!isInputError(error) && !remote) throw error;
     const message = remote
       ? `Application ${app.namespace}/${app.name}: cluster ${spec.destination.name ?? spec.destination.server}: ${describeClusterError(error)}`

@@ -20,6 +20,7 @@ import { KubeApiError } from './cluster/kube-client';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
 import { activityLog } from './log';
+import { admitApplication, admitObjects, ProjectViolationError, prunable } from './project';
 
 /** Marks a hook with the operation that created it, so a retried step never re-creates it. */
 export const OPERATION_ANNOTATION = 'sluice.dev/operation-id';
@@ -30,6 +31,7 @@ export type SyncContext = Pick<SyncRequest, 'app' | 'spec' | 'revision' | 'opera
 export function asActivityFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
   if (error instanceof SharedResourceError) return ApplicationFailure.nonRetryable(error.message, 'SharedResource');
+  if (error instanceof ProjectViolationError) return ApplicationFailure.create({ message: error.message, type: 'ProjectViolation', nonRetryable: true, details: [{ field: error.field }] });
   if (error instanceof KubeApiError && (error.code === 403 || error.code === 401)) return ApplicationFailure.nonRetryable(`permission denied: ${error.message}`, 'PermissionDenied');
   if (error instanceof InputError) {
     const type = error instanceof ApplyRejectedError ? 'InvalidManifest' : 'InvalidSource';
@@ -51,13 +53,20 @@ interface SyncObjects {
   digest: string;
 }
 
+/**
+ * The sync's objects at its revision. Every step loads them this way, so every step checks them against the
+ * app's project as it stands now: a refused object fails the step before anything of it is applied, and a
+ * prune never deletes what the project no longer permits.
+ */
 async function loadObjects(engine: Engine, ctx: SyncContext): Promise<SyncObjects> {
+  const grant = await admitApplication(engine, ctx.app, ctx.spec);
   const state = await engine.desired(ctx.app, ctx.spec, { sha: ctx.revision, ref: 'sha' });
+  admitObjects(grant, ctx.spec, state.objects);
   const named = nameHooks(state.objects, ctx.operationId).map((o) =>
     isManagedResource(o) ? o : { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [OPERATION_ANNOTATION]: ctx.operationId } } },
   );
   const objects = named.filter((o) => matchesSubset(o, ctx.resources));
-  const orphans = (await engine.orphans(ctx.app, named.filter(isManagedResource), ctx.managedKinds)).filter((o) => matchesSubset(o, ctx.resources));
+  const orphans = prunable(grant, ctx.spec, await engine.orphans(ctx.app, named.filter(isManagedResource), ctx.managedKinds)).filter((o) => matchesSubset(o, ctx.resources));
   const byKey = new Map([...objects, ...orphans].map((o) => [keyString(keyOf(o)), o]));
   return { objects, orphans, byKey, digest: state.digest };
 }

@@ -299,6 +299,16 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
 
   const repo = await createRepo(stack.SLUICE_GIT_URL);
+  // One AppProject per environment, as an operator would create them (Sluice installs none): each may take the demo
+  // repo only, and deploy only to its own cluster and namespace.
+  const projects = ENVIRONMENTS.map((env) => ({
+    apiVersion: 'sluice.dev/v1alpha1', kind: 'AppProject', metadata: { name: env.name, namespace: APPS_NAMESPACE },
+    spec: {
+      description: `the demo's ${env.name} environment`, sourceRepos: [repo.url], sourceNamespaces: [APPS_NAMESPACE],
+      destinations: [{ server: servers[env.name], namespace: `demo-${env.name}` }], clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+    },
+  }) as unknown as KubeObject);
+  await eventually('the AppProject CRD to be served', async () => applyObjects(kube, projects).then(() => true, () => undefined), 30_000);
   for (const set of applicationSets(repo.url, servers)) await kube.create(set);
   console.log(`\nrepo ${repo.url} (working copy: ${repo.dir}); ApplicationSets web and web-prod in namespace ${APPS_NAMESPACE}`);
   console.log(`clusters: dev in-cluster, staging ${staging.server}, prod ${prod.server}`);

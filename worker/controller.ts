@@ -18,7 +18,7 @@ export interface ControllerOptions {
   labelSelector?: string;
   taskQueue?: string;
   /** Told of every Application event: the kinds its status lists (for drift watches) and its source (for webhooks). */
-  onApplication?: (app: AppRef, seen: { kinds: KindRef[]; repoURL?: string; targetRevision?: string; destination?: { server?: string; name?: string }; ownerSet?: string; state?: string }, deleted: boolean) => void;
+  onApplication?: (app: AppRef, seen: { kinds: KindRef[]; project?: string; repoURL?: string; targetRevision?: string; destination?: { server?: string; name?: string }; ownerSet?: string; state?: string }, deleted: boolean) => void;
   workflowOptions?: ApplicationOptions;
 }
 
@@ -48,7 +48,7 @@ export class ApplicationController extends CrController<AppObject> {
     const ownerSet = obj.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'ApplicationSet')?.name;
     // What an owning set shows of the app: its sync, health and revision.
     const state = `${obj.status?.sync?.status}/${obj.status?.health?.status}/${obj.status?.sync?.revision}`;
-    this.options.onApplication?.(app, { kinds, repoURL: obj.spec?.source?.repoURL, targetRevision: obj.spec?.source?.targetRevision, destination: obj.spec?.destination, ownerSet, state }, type === 'DELETED');
+    this.options.onApplication?.(app, { kinds, project: obj.spec?.project, repoURL: obj.spec?.source?.repoURL, targetRevision: obj.spec?.source?.targetRevision, destination: obj.spec?.destination, ownerSet, state }, type === 'DELETED');
     if (!this.watch.wakes(applicationWorkflowId(app), type, obj)) return;
     this.kick(app, obj.spec?.project ?? 'default').catch((err: unknown) => this.options.logger.error({ err: String(err), app: app.name, namespace: app.namespace }, 'could not signal the application workflow'));
   }

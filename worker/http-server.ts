@@ -7,6 +7,7 @@ import { parsePush, pushMatches, readBody, WebhookError } from './webhook';
 
 export interface TrackedApp {
   app: AppRef;
+  project?: string;
   repoURL?: string;
   targetRevision?: string;
 }

@@ -34,6 +34,8 @@ import { ClusterSecretWatch } from './cluster-secrets';
 import type { SetRef } from '../activities/appset';
 import { applicationSetWorkflowId } from '../workflows/appset';
 import { workflowSource } from './workflow-source';
+import { APPLICATION_VERSION } from '../domain/application/types';
+import { DEFAULT_PROJECT } from '../activities/project';
 
 export async function main(): Promise<void> {
   identifyAs('worker');
@@ -85,6 +87,16 @@ export async function main(): Promise<void> {
   const refresh = async (app: AppRef) => {
     await client.workflow.getHandle(applicationWorkflowId(app)).signal(refreshSignal);
   };
+  // AppProjects are read from the watch cache; a project that changes refreshes its apps at once, so a
+  // tightened project stops them and a loosened one lets them go without waiting for the next poll.
+  for (const group of groups) live.watch({ apiVersion: `${group}/${APPLICATION_VERSION}`, kind: 'AppProject', namespace: engine.controlNamespace, labelKey: '' });
+  live.subscribe((scope, _type, project) => {
+    if (scope.kind !== 'AppProject') return;
+    for (const t of tracked.values()) {
+      if (`${t.app.group}/${APPLICATION_VERSION}` === scope.apiVersion && (t.project || DEFAULT_PROJECT) === project.metadata.name) void refresh(t.app).catch(() => undefined);
+    }
+  });
+
   const sets = new Map<string, { set: SetRef } & SetReads>();
   const setController = new ApplicationSetController({
     kubeConfig: engine.client.kubeConfig, client, groups, logger, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
@@ -115,7 +127,7 @@ export async function main(): Promise<void> {
         tracked.delete(key);
       } else {
         void watches.track(app, seen.kinds, seen.destination);
-        tracked.set(key, { app, repoURL: seen.repoURL, targetRevision: seen.targetRevision });
+        tracked.set(key, { app, project: seen.project, repoURL: seen.repoURL, targetRevision: seen.targetRevision });
       }
     },
   });

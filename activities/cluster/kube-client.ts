@@ -73,6 +73,9 @@ export class KubeClient {
   private pooled?: { key: string; agent: http.Agent };
   private readonly discovery = new Map<string, Promise<ApiResource[]>>();
   private readonly kc: IdentifiedKubeConfig;
+  /** The user every request of this client acts as (the Impersonate-User header), when it impersonates one. */
+  private impersonated?: string;
+  private readonly impersonating = new Map<string, KubeClient>();
 
   constructor(kc: k8s.KubeConfig) {
     this.kc = identified(kc);
@@ -87,6 +90,25 @@ export class KubeClient {
     return new KubeClient(kc);
   }
 
+  /**
+   * A client that acts as `user` (a ServiceAccount's "system:serviceaccount:NS:NAME"): the API server authorises
+   * each of its requests as that user. Needs the `impersonate` verb on users (or serviceaccounts) for this one.
+   */
+  as(user: string): KubeClient {
+    let client = this.impersonating.get(user);
+    if (!client) {
+      client = new KubeClient(this.kc);
+      client.impersonated = user;
+      this.impersonating.set(user, client);
+    }
+    return client;
+  }
+
+  /** Who this client acts as, if not the kubeconfig's own user. */
+  get actingAs(): string | undefined {
+    return this.impersonated;
+  }
+
   /** The kubeconfig to watch with: its requests carry Sluice's User-Agent. */
   get kubeConfig(): k8s.KubeConfig {
     return this.kc;
@@ -99,6 +121,7 @@ export class KubeClient {
     // The kubeconfig's credentials arrive as a Headers object; extend it rather than spread it.
     const headers = new Headers(init.headers);
     headers.set('Accept', 'application/json');
+    if (this.impersonated) headers.set('Impersonate-User', this.impersonated);
     if (options.body !== undefined) headers.set('Content-Type', options.contentType ?? 'application/json');
     const response = await fetch(url.toString(), { ...init, agent: this.keptAlive(init.agent), method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
     observer(method === 'PATCH' && options.contentType === 'application/apply-patch+yaml' ? 'APPLY' : method, response.status);

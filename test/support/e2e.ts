@@ -7,14 +7,13 @@ import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { applyObjects } from '../../activities/cluster/apply';
 import { KubeClient } from '../../activities/cluster/kube-client';
 import { applicationWorkflowId } from '../../domain/operation/types';
 import { KubeObject } from '../../domain/resource/types';
 import { applicationManifest } from '../fixtures/gitops';
 import { TestRepo } from './git';
 import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from './kube';
+import { ensureTestProjects } from './projects';
 import { jsonnetEnv, repoRoot, stackEnv } from './stack';
 import { startWorker, WorkerProcess } from './worker';
 
@@ -52,9 +51,7 @@ export class E2eRun {
   }
 
   async start(): Promise<void> {
-    const crdDir = path.join(repoRoot, 'deploy/crds');
-    const crds = fs.readdirSync(crdDir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(crdDir, f), 'utf8')).map((d) => d.toJS() as KubeObject));
-    await applyObjects(this.kube, crds);
+    await ensureTestProjects(this.kube, this.workerEnv.SLUICE_NAMESPACE);
     this.worker = await startWorker(this.workerEnv, this.workerNodeArgs);
     this.connection = await Connection.connect({ address: this.env.TEMPORAL_ADDRESS });
     this.temporal = new Client({ connection: this.connection });

@@ -1,9 +1,6 @@
 // Bad input is an error on the app, never an endless retry, and never a false green: each case goes through
 // a refresh (refreshApplication against the real API server, reading the CR's status back) and a sync (the
 // sync activities, whose failure must be non-retryable, or a real apply for what should deploy).
-import fs from 'node:fs';
-import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { ApplicationFailure } from '@temporalio/common';
 import { readApplication } from '../../../activities/application-resource';
 import { applyObjects } from '../../../activities/cluster/apply';
@@ -14,6 +11,7 @@ import { AppRef } from '../../../domain/operation/types';
 import { KubeObject } from '../../../domain/resource/types';
 import { deploymentYaml, helmFiles } from '../../fixtures/sources';
 import { syncOnce, testEngine } from '../../support/engine';
+import { ensureTestProjects } from '../../support/projects';
 import { TestRepo } from '../../support/git';
 import { createTestNamespace, deleteNamespace, kubeConfig } from '../../support/kube';
 import { useStackTools } from '../../support/stack';
@@ -51,10 +49,7 @@ function(replicas=1, containerPort=80)
 `;
 
 beforeAll(async () => {
-  const crds = fs.readdirSync(path.join(__dirname, '../../../deploy/crds')).flatMap((file) =>
-    parseAllDocuments(fs.readFileSync(path.join(__dirname, '../../../deploy/crds', file), 'utf8')).map((d) => d.toJS() as KubeObject),
-  );
-  await applyObjects(engine.client, crds);
+  await ensureTestProjects(engine.client, engine.controlNamespace);
   namespace = await createTestNamespace(kc, 'inputs');
   repo = await TestRepo.create('inputs');
   revision = repo.commit('sources', {

@@ -3,17 +3,15 @@
 import { InputError } from '../../../domain/errors';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { createActivities } from '../../../activities';
-import { applyObjects, ApplyRejectedError, Change } from '../../../activities/cluster/apply';
+import { ApplyRejectedError, Change } from '../../../activities/cluster/apply';
 import { KindRef } from '../../../activities/cluster/prune';
 import { dryRunSync, prepareSync, runSyncStep, SyncContext } from '../../../activities/sync';
 import { ApplicationSpec } from '../../../domain/application/types';
 import { KubeObject } from '../../../domain/resource/types';
 import { deploymentYaml } from '../../fixtures/sources';
 import { TestRepo } from '../../support/git';
+import { ensureTestProjects } from '../../support/projects';
 import { testEngine } from '../../support/engine';
 import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from '../../support/kube';
 import { stackEnv, useStackTools } from '../../support/stack';
@@ -25,6 +23,7 @@ const namespaces: string[] = [];
 let repo: TestRepo;
 
 beforeAll(async () => {
+  await ensureTestProjects(engine.client, engine.controlNamespace);
   repo = await TestRepo.create('sync-options');
 });
 afterAll(async () => {
@@ -128,10 +127,6 @@ test('FailOnSharedResource=true fails the sync before anything is applied, namin
 });
 
 test('Delete=false keeps a resource when its app is deleted; the rest is deleted', async () => {
-  const crds = fs.readdirSync(path.join(__dirname, '../../../deploy/crds')).flatMap((file) =>
-    parseAllDocuments(fs.readFileSync(path.join(__dirname, '../../../deploy/crds', file), 'utf8')).map((d) => d.toJS() as KubeObject),
-  );
-  await applyObjects(engine.client, crds);
   repo.commit('delete', {
     'delete/config.yaml': configMap('kept', 'Delete=false') + configMap('pruned-on-sync', 'Delete=false') + configMap('deleted'),
   });
