@@ -1,0 +1,111 @@
+// End to end: the worker runs with deploy/rbac/worker (read everything, write only Sluice's own objects,
+// impersonate ServiceAccounts) through a ServiceAccount token, as it would in a cluster (issue 13). An app whose
+// project names a ServiceAccount that may deploy it syncs; an app whose project names none cannot be applied by
+// the worker itself, and says "forbidden", naming the worker's account, once: no crash, no retry loop, and the
+// worker goes on serving the other app.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { applyObjects } from '../../activities/cluster/apply';
+import { KubeObject } from '../../domain/resource/types';
+import { E2eRun } from '../support/e2e';
+import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from '../support/kube';
+import { repoRoot } from '../support/stack';
+
+const PORT = 18960;
+const run = new E2eRun(PORT);
+const { kube, application, runId } = run;
+const CONTROL = run.workerEnv.SLUICE_NAMESPACE;
+const IN_CLUSTER = 'https://kubernetes.default.svc';
+const kubeconfigFile = path.join(os.tmpdir(), `sluice-lp-${runId}.kubeconfig`);
+const bindingName = `sluice-worker-${runId}`;
+const projectName = `lp-${runId}`;
+let workerNamespace: string;
+
+beforeAll(async () => {
+  workerNamespace = await createTestNamespace(kubeConfig(), 'lp-worker');
+  // deploy/rbac/worker as shipped, its ServiceAccount in this run's namespace and its binding named for the run.
+  const docs = parseAllDocuments(fs.readFileSync(path.join(repoRoot, 'deploy/rbac/worker/worker.yaml'), 'utf8')).map((d) => d.toJS() as KubeObject & Record<string, any>);
+  for (const doc of docs) {
+    if (doc.kind === 'ServiceAccount') doc.metadata.namespace = workerNamespace;
+    if (doc.kind === 'ClusterRoleBinding') {
+      doc.metadata.name = bindingName;
+      doc.subjects = doc.subjects.map((s: Record<string, string>) => ({ ...s, namespace: workerNamespace }));
+    }
+  }
+  await applyObjects(kube, docs);
+  const token = await kube.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${workerNamespace}/serviceaccounts/sluice-worker/token`, {
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+  });
+  const cluster = kubeConfig().getCurrentCluster()!;
+  const ca = cluster.caData ?? fs.readFileSync(cluster.caFile!).toString('base64');
+  fs.writeFileSync(kubeconfigFile, stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'worker',
+    clusters: [{ name: 'stack', cluster: { server: cluster.server, 'certificate-authority-data': ca } }],
+    users: [{ name: 'sluice-worker', user: { token: token.status.token } }],
+    contexts: [{ name: 'worker', context: { cluster: 'stack', user: 'sluice-worker' } }],
+  }), { mode: 0o600 });
+  run.workerEnv.KUBECONFIG = kubeconfigFile;
+  await run.start();
+});
+
+afterAll(async () => {
+  await run.stop();
+  await kube.delete('sluice.dev/v1alpha1', 'AppProject', CONTROL, projectName).catch(() => undefined);
+  await kube.delete('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, bindingName).catch(() => undefined);
+  await deleteNamespace(kubeConfig(), workerNamespace);
+  fs.rmSync(kubeconfigFile, { force: true });
+});
+
+const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  from: git\n`;
+
+async function app(name: string, namespace: string, project: string, repoURL: string, dir: string): Promise<void> {
+  await kube.create({
+    apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', metadata: { name, namespace, labels: { 'sluice.dev/test-run': runId } },
+    spec: {
+      project, source: { repoURL, targetRevision: 'main', path: dir }, destination: { server: IN_CLUSTER, namespace },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, retry: { limit: 0 } },
+    },
+  } as unknown as KubeObject);
+}
+
+test('with the shipped least-privilege RBAC: a project\'s ServiceAccount deploys; the worker itself cannot, and says so once', async () => {
+  const namespace = await run.namespace('lp-apps');
+  const repo = await run.repo('lp-apps');
+  repo.commit('config', { 'granted/config.yaml': configMap('granted'), 'ungranted/config.yaml': configMap('ungranted') });
+  await kube.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace } } as KubeObject);
+  await kube.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'deployer-edit', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace }],
+  } as unknown as KubeObject);
+  await kube.apply({
+    apiVersion: 'sluice.dev/v1alpha1', kind: 'AppProject', metadata: { name: projectName, namespace: CONTROL },
+    spec: { sourceRepos: [repo.url], destinations: [{ server: IN_CLUSTER, namespace }], sourceNamespaces: ['*'], destinationServiceAccounts: [{ server: IN_CLUSTER, namespace, defaultServiceAccount: 'deployer' }] },
+  } as unknown as KubeObject);
+
+  await app('granted', namespace, projectName, repo.url, 'granted');
+  // 'e2e' is the tests' permissive project: it names no ServiceAccount, so the worker would apply as itself.
+  await app('ungranted', namespace, 'e2e', repo.url, 'ungranted');
+
+  const granted = await eventually('the granted app to be Synced by a successful sync', async () => {
+    const status = (await application(namespace, 'granted'))?.status;
+    return status?.sync?.status === 'Synced' && status?.operationState?.phase === 'Succeeded' ? status : undefined;
+  }, 90_000);
+  expect(granted.health.status).toBe('Healthy');
+  expect(await kube.get('v1', 'ConfigMap', namespace, 'granted')).toBeDefined();
+
+  const who = `system:serviceaccount:${workerNamespace}:sluice-worker`;
+  const refusal = await eventually('the ungranted app to report the worker\'s refusal', async () => {
+    const status = (await application(namespace, 'ungranted'))?.status;
+    const messages = [status?.operationState?.phase === 'Failed' ? status.operationState.message : undefined, ...(status?.conditions ?? []).map((c: { message: string }) => c.message)];
+    return messages.find((m) => typeof m === 'string' && m.includes('forbidden') && m.includes(who));
+  }, 90_000);
+  expect(refusal).toContain('configmaps');
+  expect(await kube.get('v1', 'ConfigMap', namespace, 'ungranted')).toBeUndefined();
+  // Reported once: a later refresh does not start the same failed sync again, and the worker is still up.
+  const before = (await application(namespace, 'ungranted'))?.status?.operationState;
+  await run.refreshNow(namespace, 'ungranted');
+  expect((await application(namespace, 'ungranted'))?.status?.operationState?.startedAt).toBe(before?.startedAt);
+  expect(() => process.kill(run.worker.pid, 0)).not.toThrow();
+});
