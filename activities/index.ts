@@ -69,7 +69,7 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
     prepareSync: guarded(async (ctx: SyncContext & { dryRun?: boolean }) => prepareSync(await target(ctx), ctx)),
     dryRunSync: guarded(async (ctx: SyncContext) => dryRunSync(await target(ctx), ctx)),
     runSyncStep: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[]; first: boolean }) => runSyncStep(await target(input.ctx), input)),
-    awaitStepHealthy: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[] }) => awaitStepHealthy(await target(input.ctx), input)),
+    awaitStepHealthy: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[]; stepStartedAt?: string }) => awaitStepHealthy(await target(input.ctx), input)),
     cleanupHooks: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[]; outcome: 'Succeeded' | 'Failed' }) => cleanupHooks(await target(input.ctx), input)),
     recordOperation: guarded((record: OperationRecord) => recordOperation(engine, record)),
     recordOperationEnd: guarded((end: OperationEnd) => recordOperationEnd(engine, end)),

@@ -20,6 +20,7 @@ import { KubeApiError } from './cluster/kube-client';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
 import { activityLog } from './log';
+import { deadlineMessage, expired, resourceDeadlines } from '../domain/plan/step-deadline';
 import { admitApplication, admitObjects, ProjectViolationError, prunable } from './project';
 
 /** Marks a hook with the operation that created it, so a retried step never re-creates it. */
@@ -197,9 +198,16 @@ export async function runSyncStep(engine: Engine, input: { ctx: SyncContext; tas
  * Waits until every applied object and hook of a step is Healthy, reading health through the per-kind
  * rules (observedGeneration-aware). Degraded fails at once, naming the resource. Heartbeats while waiting.
  */
-export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext; tasks: SyncTask[] }): Promise<TaskProgress[]> {
+export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext; tasks: SyncTask[]; stepStartedAt?: string }): Promise<TaskProgress[]> {
   const loaded = await loadObjects(engine, input.ctx);
   const watched = input.tasks.filter((t) => t.action !== 'prune').map((task) => ({ task, obj: loaded.byKey.get(keyString(task.key)) })).filter((x) => x.obj);
+  // Each resource waits until its deadline, counted from the step's start as the workflow recorded it (syncs
+  // started before that was passed count from this attempt's start).
+  const startedAt = input.stepStartedAt ? Date.parse(input.stepStartedAt) : Date.now();
+  const deadlines = resourceDeadlines(startedAt, watched.map(({ task, obj }) => ({
+    subject: task.subject, kind: task.key.kind, activeDeadlineSeconds: (obj as { spec?: { activeDeadlineSeconds?: number } }).spec?.activeDeadlineSeconds,
+  })), input.ctx.spec.syncPolicy?.stepTimeout);
+  const lastHealth = new Map<string, string>();
   // Once Healthy, a resource is not read again for this step: each poll reads only those still waiting, a few
   // at a time (a wave of hundreds of ConfigMaps is read once, not once per poll).
   let waiting = watched;
@@ -216,6 +224,13 @@ export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext
       throw ApplicationFailure.nonRetryable(`${degraded.task.subject} is Degraded${degraded.health.message ? `: ${degraded.health.message}` : ''}`, 'ResourceDegraded', { subject: degraded.task.subject });
     }
     waiting = report.filter((r) => r.health.status !== 'Healthy');
+    for (const r of report) lastHealth.set(r.task.subject, `${r.health.status}${r.health.message ? `: ${r.health.message}` : ''}`);
+    const overdue = expired(deadlines, new Set(waiting.map((r) => r.task.subject)), Date.now());
+    if (overdue.length > 0) {
+      const message = deadlineMessage(overdue, (subject) => lastHealth.get(subject) ?? 'not read yet', input.tasks[0]?.phase ?? 'Sync');
+      syncLog(input.ctx, input.tasks).warn({ subject: overdue[0].subject, waiting: waiting.length }, 'sync step deadline passed');
+      throw ApplicationFailure.nonRetryable(message, 'StepDeadlineExceeded', { subject: overdue[0].subject });
+    }
     Context.current().heartbeat({ waiting: waiting.map((r) => r.task.subject) });
     if (waiting.length === 0) {
       syncLog(input.ctx, input.tasks).info({ resources: watched.length }, 'sync step healthy');

@@ -42,6 +42,7 @@ const spec = obj({
     syncOptions: strings,
     retry: obj({ limit: int, refresh: bool, backoff: obj({ duration: str, factor: { type: 'number' }, maxDuration: str }) }),
     approval: obj({ required: bool, approvers: strings, timeout: str }),
+    stepTimeout: str,
   }),
   ignoreDifferences: { type: 'array', items: obj({ group: str, kind: str, name: str, namespace: str, jsonPointers: strings, jqPathExpressions: strings, managedFieldsManagers: strings }, ['kind']) },
   revisionHistoryLimit: int,

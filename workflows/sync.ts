@@ -205,6 +205,8 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
 
   async function runStep(step: SyncStep, first: boolean, wait: boolean): Promise<void> {
     progress.step = `${step.phase}/${step.wave}`;
+    // Workflow time, the same on every replay and retry: the step's health deadlines count from here.
+    const stepStartedAt = new Date().toISOString();
     setTasks(step.tasks, 'Running');
     await record();
     try {
@@ -213,7 +215,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
       // A step that changed nothing, all of it Healthy already, has nothing to wait for (a no-change re-sync).
       const settled = changes.length > 0 && changes.every((c) => c.action === 'unchanged' && c.healthy);
       if (wait) {
-        if (!settled) await waiting.awaitStepHealthy({ ctx, tasks: step.tasks });
+        if (!settled) await waiting.awaitStepHealthy({ ctx, tasks: step.tasks, stepStartedAt });
         setTasks(step.tasks.filter((t) => t.action !== 'prune'), 'Healthy');
       }
     } catch (error) {
@@ -227,9 +229,10 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
   async function runSyncFail(hooks: SyncTask[]): Promise<void> {
     if (hooks.length === 0) return;
     progress.step = 'SyncFail';
+    const stepStartedAt = new Date().toISOString();
     try {
       await act.runSyncStep({ ctx, tasks: hooks, first: false });
-      await waiting.awaitStepHealthy({ ctx, tasks: hooks });
+      await waiting.awaitStepHealthy({ ctx, tasks: hooks, stepStartedAt });
       setTasks(hooks, 'Healthy');
     } catch (error) {
       setTasks(hooks, 'Failed', describeFailure(error).message);

@@ -92,6 +92,11 @@ export interface SyncPolicy {
   syncOptions?: string[];
   retry?: RetryStrategy;
   approval?: ApprovalPolicy;
+  /**
+   * Sluice's own: how long each sync step may wait for its resources to turn Healthy before the sync fails naming
+   * the one still waiting (a duration, default 15m; a Job hook's activeDeadlineSeconds takes precedence).
+   */
+  stepTimeout?: string;
 }
 
 export interface ResourceIgnoreDifferences {

@@ -4,6 +4,7 @@
 import semver from 'semver';
 import { jqPaths, JqPathError } from '../diff/paths';
 import { parseDuration } from '../duration';
+import { MAX_STEP_TIMEOUT_MS } from '../plan/step-deadline';
 import { parseSyncOptions, SyncOptionError } from './sync-options';
 import { APPLICATION_VERSION, ARGOCD_GROUP, Application, ApplicationSource, SLUICE_GROUP } from './types';
 
@@ -172,6 +173,11 @@ function checkSyncPolicy(problems: Problems, policy: unknown): void {
         }
       }
     }
+  }
+  checkDuration(problems, 'spec.syncPolicy.stepTimeout', policy.stepTimeout);
+  const stepTimeout = typeof policy.stepTimeout === 'string' ? parseDuration(policy.stepTimeout) : undefined;
+  if (stepTimeout !== undefined && (stepTimeout <= 0 || stepTimeout > MAX_STEP_TIMEOUT_MS)) {
+    problems.invalid('spec.syncPolicy.stepTimeout', `${JSON.stringify(policy.stepTimeout)} must be more than 0 and at most 2h`);
   }
   const approval = policy.approval;
   if (approval !== undefined) {
