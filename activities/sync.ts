@@ -113,8 +113,7 @@ export async function prepareSync(engine: Engine, ctx: SyncContext & { dryRun?: 
   const diffDigest = `sha256:${createHash('sha256').update(JSON.stringify(diff.resources.map((r) => [r.subject, r.status, r.diff]))).digest('hex')}`;
   const summary = { ...summarisePlan(plan), outOfSync: diff.resources.filter((r) => r.status === 'OutOfSync').length };
   syncLog(ctx).info(summary, 'sync planned');
-  const authors = await separationOfDuties(engine, ctx);
-  const prepared: PreparedSync = { revision: ctx.revision, digest, diffDigest, plan, summary, ...(authors ? { authors } : {}) };
+  const prepared: PreparedSync = { revision: ctx.revision, digest, diffDigest, plan, summary };
   if (!ctx.dryRun) return prepared;
   try {
     await dryRunObjects(engine, ctx, objects, options);
@@ -130,9 +129,9 @@ export async function prepareSync(engine: Engine, ctx: SyncContext & { dryRun?: 
 /**
  * With spec.syncPolicy.approval.separationOfDuties: the authors of the commits this sync deploys, from the
  * revision last deployed (the app's newest history entry) to the pending one; just the pending commit when the
- * app has deployed nothing yet.
+ * app has deployed nothing yet. `engine` is the control cluster's (the Application is there), acting as the worker.
  */
-async function separationOfDuties(engine: Engine, ctx: SyncContext): Promise<CommitIdentity[] | undefined> {
+export async function separationOfDuties(engine: Engine, ctx: SyncContext): Promise<CommitIdentity[] | undefined> {
   const policy = ctx.spec.syncPolicy?.approval;
   if (!policy?.separationOfDuties) return undefined;
   const app = (await engine.client.get(`${ctx.app.group}/${APPLICATION_VERSION}`, 'Application', ctx.app.namespace, ctx.app.name)) as { status?: { history?: Array<{ revision?: string }> } } | undefined;
