@@ -82,7 +82,8 @@ beforeAll(async () => {
   alice = await user('alice', namespace, namespace);
   mallory = await user('mallory', namespace, namespace);
   carol = await user('carol', team, namespace);
-  // The policy takes a moment to be enforced: probe with a forged claim on an app nobody serves.
+  // The policy takes a moment to be enforced: probe with a forged claim on an app nobody serves, unlabelled so
+  // that no worker looks at it (one admitted early stays unlabelled, outside the records checked below).
   const probe = syncApproval(namespace, { application: 'no-such-app', revision: 'x', diffDigest: 'x', decision: 'Approve', approver: alice.username }, {} as never);
   await eventually('the admission policy to be enforced', async () => {
     const refusal = await admission(mallory.kube, probe);
@@ -132,8 +133,8 @@ test('a SyncApproval counts only as the caller: forged claims are refused at adm
   expect(asAlice).toMatchObject({ code: 1, out: expect.stringContaining(`refused: separation of duties: ${alice.username} authored commit ${sha.slice(0, 12)} (alice@example.com)`) });
 
   // A decision's spec never changes (the policy and the CRD both say so).
-  const decided = (await kube.list(API, 'SyncApproval', { namespace }))[0];
-  await expect(kube.request('PATCH', `/apis/${API}/namespaces/${namespace}/syncapprovals/${decided.metadata.name}`, { body: { spec: { approver: carol.username } }, contentType: 'application/merge-patch+json' }))
+  const decided = (await kube.list(API, 'SyncApproval', { namespace, labelSelector: `sluice.dev/test-run=${runId}` }))[0];
+  await expect(kube.request('PATCH', `/apis/${API}/namespaces/${namespace}/syncapprovals/${decided.metadata.name}`, { body: { spec: { comment: 'edited afterwards' } }, contentType: 'application/merge-patch+json' }))
     .rejects.toThrow(/immutable/);
 
   // carol, in the approvers group, approves through the CLI: accepted, and the sync applies.
@@ -145,7 +146,7 @@ test('a SyncApproval counts only as the caller: forged claims are refused at adm
   expect((await kube.get('v1', 'ConfigMap', namespace, 'settings'))?.data).toEqual({ value: 'one' });
 
   // Every decision is on record, each once: what the worker made of it, and the groups it was made with.
-  const records = (await kube.list(API, 'SyncApproval', { namespace })) as unknown as Array<{ spec: { approver: string }; status: { outcome: string; message: string; approverGroups: string[] } }>;
+  const records = (await kube.list(API, 'SyncApproval', { namespace, labelSelector: `sluice.dev/test-run=${runId}` })) as unknown as Array<{ spec: { approver: string }; status: { outcome: string; message: string; approverGroups: string[] } }>;
   const summary = records.map((r) => [r.spec.approver, r.status.outcome]).sort();
   expect(summary).toEqual([[alice.username, 'Refused'], [carol.username, 'Accepted'], [carol.username, 'Refused'], [carol.username, 'Refused'], [mallory.username, 'Refused']].sort());
   expect(records.find((r) => r.status.outcome === 'Accepted')?.status.approverGroups).toEqual(expect.arrayContaining([`system:serviceaccounts:${team}`]));
