@@ -2,12 +2,15 @@
 // approveSync/rejectSync Update, taken as the approver and groups the API server authenticated (deploy/admission),
 // then records the outcome on the object's status. An object with a status is done; the Update's id is the
 // object's uid, so a decision sent again after a restart (or by a second replica) gets the first answer back.
+// Without deploy/admission's binding in place, nothing vouches for the approver: every decision is refused.
 import * as k8s from '../activities/cluster/k8s';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { AppGroup } from '../domain/operation/types';
-import { accepted, decisionOf, pendingSyncId, refused, SYNC_APPROVAL_API, SyncApprovalSpec, SyncApprovalStatus } from '../domain/operation/sync-approval';
+import {
+  accepted, ADMISSION_POLICY, admissionProblem, decisionOf, pendingSyncId, PolicyBinding, refused, SYNC_APPROVAL_API, SyncApprovalSpec, SyncApprovalStatus,
+} from '../domain/operation/sync-approval';
 import { approveUpdate, rejectUpdate } from '../workflows/approval';
 import { CrController, WatchedObject } from './cr-watch';
 
@@ -61,6 +64,8 @@ export class ApprovalController extends CrController<ApprovalObject> {
   private async decide(obj: ApprovalObject): Promise<SyncApprovalStatus> {
     const { namespace } = obj.metadata;
     const now = () => new Date().toISOString();
+    const untrusted = admissionProblem(await this.binding());
+    if (untrusted) return refused(obj.spec, untrusted, now());
     const app = await this.application(namespace, obj.spec.application);
     if (!app) return refused(obj.spec, `no Application ${obj.spec.application} in namespace ${namespace}`, now());
     const syncId = pendingSyncId({ namespace, name: obj.spec.application }, app.status);
@@ -77,6 +82,10 @@ export class ApprovalController extends CrController<ApprovalObject> {
       if (error instanceof WorkflowNotFoundError) return refused(obj.spec, `no approval is pending (sync ${operationId} is over)`, now(), operationId);
       throw error;
     }
+  }
+
+  private async binding(): Promise<PolicyBinding | undefined> {
+    return (await this.options.kube.get('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding', undefined, ADMISSION_POLICY)) as PolicyBinding | undefined;
   }
 
   private async application(namespace: string, name: string): Promise<{ status?: AppStatus } | undefined> {

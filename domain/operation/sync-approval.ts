@@ -3,6 +3,24 @@
 import { ApprovalDecision, ApprovalRequest, syncWorkflowId } from './types';
 
 export const SYNC_APPROVAL_API = 'sluice.dev/v1alpha1';
+/** deploy/admission: the policy and binding that make spec.approver and spec.approverGroups the caller's own. */
+export const ADMISSION_POLICY = 'sluice-syncapproval-identity';
+
+export interface PolicyBinding {
+  spec?: { policyName?: string; validationActions?: string[] };
+}
+
+/**
+ * Why the approvers of SyncApprovals cannot be trusted, or undefined when deploy/admission's binding is in place
+ * and denies: without it, anyone who may create a SyncApproval could claim to be anyone, so the worker refuses.
+ */
+export function admissionProblem(binding: PolicyBinding | undefined): string | undefined {
+  const where = `ValidatingAdmissionPolicyBinding ${ADMISSION_POLICY}`;
+  if (!binding) return `${where} is not installed (deploy/admission), so the approver cannot be trusted`;
+  if (binding.spec?.policyName !== ADMISSION_POLICY) return `${where} binds ${binding.spec?.policyName ?? 'no policy'}, not ${ADMISSION_POLICY}, so the approver cannot be trusted`;
+  if (!binding.spec.validationActions?.includes('Deny')) return `${where} does not deny (validationActions: ${(binding.spec.validationActions ?? []).join(', ') || 'none'}), so the approver cannot be trusted`;
+  return undefined;
+}
 
 export interface SyncApprovalSpec {
   application: string;

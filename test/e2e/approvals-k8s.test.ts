@@ -1,5 +1,5 @@
 // End to end: approvals that Kubernetes authenticates (issue 13). Users are ServiceAccounts with their own
-// tokens, allowed to approve by deploy/rbac/approver; deploy/admission is applied as shipped. A SyncApproval
+// tokens, allowed to approve by deploy/rbac/approver; deploy/admission is installed as shipped (with the CRDs). A SyncApproval
 // claiming someone else's name or groups never gets past the API server; the worker refuses, on the object's
 // status, a user who is not an approver, a stale revision or diff, and (separation of duties) the author of the
 // commit; a member of an approvers group approves through the CLI binary, and the sync completes.
@@ -20,7 +20,8 @@ const { kube, runId } = run;
 const API = 'sluice.dev/v1alpha1';
 const configMap = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  value: "${value}"\n`;
 const deployed = (file: string) => parseAllDocuments(fs.readFileSync(path.join(repoRoot, file), 'utf8')).map((d) => d.toJS() as KubeObject);
-const clusterScoped = [...deployed('deploy/admission/syncapproval.yaml'), ...deployed('deploy/rbac/approver/approver.yaml')];
+// The policy stays installed (every run's harness applies it, and other runs' CLIs rely on it); the role goes.
+const approverRole = deployed('deploy/rbac/approver/approver.yaml');
 
 interface User { name: string; username: string; kubeconfig: string; kube: KubeClient }
 
@@ -76,7 +77,7 @@ let mallory: User;
 
 beforeAll(async () => {
   await run.start();
-  await applyObjects(kube, clusterScoped);
+  await applyObjects(kube, approverRole);
   namespace = await run.namespace('approvals');
   team = await run.namespace('approvals-team');
   alice = await user('alice', namespace, namespace);
@@ -93,7 +94,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await run.stop();
-  for (const obj of clusterScoped) await kube.delete(obj.apiVersion, obj.kind, undefined, obj.metadata.name!).catch(() => undefined);
+  for (const obj of approverRole) await kube.delete(obj.apiVersion, obj.kind, undefined, obj.metadata.name!).catch(() => undefined);
 });
 
 test('a SyncApproval counts only as the caller: forged claims are refused at admission, the worker refuses non-approvers, stale decisions and the author; a group member approves and the sync completes', async () => {

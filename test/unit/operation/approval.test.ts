@@ -1,7 +1,7 @@
 // Approval decisions, table by table: who may decide, what is stale, and separation of duties (an author may
 // not approve their own commits), with authors mapped to Kubernetes users by email or the app's mapping.
 import { authoredBy, commitIdentities, refusalReason } from '../../../domain/operation/approval';
-import { accepted, decisionOf, pendingSyncId, refused, SyncApprovalSpec } from '../../../domain/operation/sync-approval';
+import { accepted, admissionProblem, decisionOf, pendingSyncId, PolicyBinding, refused, SyncApprovalSpec } from '../../../domain/operation/sync-approval';
 import { ApprovalDecision, ApprovalRequest } from '../../../domain/operation/types';
 
 const A = 'a'.repeat(40);
@@ -51,6 +51,18 @@ describe('SyncApproval objects', () => {
     ['no status', undefined, undefined],
   ])('the sync a decision goes to: %s', (_name, status, expected) => {
     expect(pendingSyncId({ namespace: 'team', name: 'web' }, status)).toBe(expected);
+  });
+
+  test.each<[string, PolicyBinding | undefined, RegExp | undefined]>([
+    ['deploy/admission as shipped', { spec: { policyName: 'sluice-syncapproval-identity', validationActions: ['Deny'] } }, undefined],
+    ['denying and auditing', { spec: { policyName: 'sluice-syncapproval-identity', validationActions: ['Deny', 'Audit'] } }, undefined],
+    ['no binding', undefined, /is not installed \(deploy\/admission\), so the approver cannot be trusted/],
+    ['a binding that only warns', { spec: { policyName: 'sluice-syncapproval-identity', validationActions: ['Warn'] } }, /does not deny \(validationActions: Warn\)/],
+    ['a binding of another policy', { spec: { policyName: 'allow-all', validationActions: ['Deny'] } }, /binds allow-all, not sluice-syncapproval-identity/],
+  ])('approvers are trusted only behind the admission policy: %s', (_name, binding, expected) => {
+    const problem = admissionProblem(binding);
+    if (expected) expect(problem).toMatch(expected);
+    else expect(problem).toBeUndefined();
   });
 
   test('the status says what came of it', () => {
