@@ -13,6 +13,7 @@ import { applicationManifest } from '../fixtures/gitops';
 import { E2eRun } from '../support/e2e';
 import { eventually, kubeConfig } from '../support/kube';
 import { repoRoot } from '../support/stack';
+import { approveUpdate } from '../../workflows/approval';
 
 const PORT = 18990;
 const run = new E2eRun(PORT);
@@ -151,4 +152,23 @@ test('a SyncApproval counts only as the caller: forged claims are refused at adm
   const summary = records.map((r) => [r.spec.approver, r.status.outcome]).sort();
   expect(summary).toEqual([[alice.username, 'Refused'], [carol.username, 'Accepted'], [carol.username, 'Refused'], [carol.username, 'Refused'], [mallory.username, 'Refused']].sort());
   expect(records.find((r) => r.status.outcome === 'Accepted')?.status.approverGroups).toEqual(expect.arrayContaining([`system:serviceaccounts:${team}`]));
+});
+
+test('a decision sent twice with the same id (a worker that died before writing the status, or a second replica) is accepted once, never refused as already decided', async () => {
+  const { name, namespace: ns } = await run.scenario('approvals-once', { 'app/settings.yaml': configMap('two') }, { approval: { approvers: [`group:system:serviceaccounts:${team}`] } });
+  await kube.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'approver-carol', namespace: ns },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'sluice-approver' }, subjects: [{ kind: 'ServiceAccount', name: 'carol', namespace: team }],
+  } as unknown as KubeObject);
+  const { revision, diffDigest } = (await run.pendingApproval(ns, name)).status.approval;
+  const created = await carol.kube.create(syncApproval(ns, { application: name, revision, diffDigest, decision: 'Approve', approver: carol.username, approverGroups: groupsOf(carol) }));
+  // What the worker sends for this object, sent again by someone else: whichever comes second gets the first's answer.
+  const app = await run.application(ns, name);
+  const syncId = `sluice-sync/${ns}/${name}/${app.status.operationState.operation.operationId}`;
+  const again = await run.temporal.workflow.getHandle(syncId).executeUpdate(approveUpdate, {
+    args: [{ approve: true, revision, diffDigest, user: carol.username, groups: groupsOf(carol) }], updateId: `syncapproval/${created.metadata.uid}`,
+  });
+  expect(again).toMatchObject({ state: 'Approved', decidedBy: carol.username });
+  expect(await outcome(ns, created.metadata.name!)).toMatchObject({ outcome: 'Accepted', message: `Approved by ${carol.username}` });
+  await run.waitForOperation(ns, name, 'Succeeded', revision);
 });
