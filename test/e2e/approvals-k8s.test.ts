@@ -169,6 +169,15 @@ test('a decision sent twice with the same id (a worker that died before writing 
     args: [{ approve: true, revision, diffDigest, user: carol.username, groups: groupsOf(carol) }], updateId: `syncapproval/${created.metadata.uid}`,
   });
   expect(again).toMatchObject({ state: 'Approved', decidedBy: carol.username });
-  expect(await outcome(ns, created.metadata.name!)).toMatchObject({ outcome: 'Accepted', message: `Approved by ${carol.username}` });
+  const first = await outcome(ns, created.metadata.name!);
+  expect(first).toMatchObject({ outcome: 'Accepted', message: `Approved by ${carol.username}` });
   await run.waitForOperation(ns, name, 'Succeeded', revision);
+
+  // A restarted worker lists every SyncApproval again and leaves the decided ones alone: once a decision made
+  // after the restart has its outcome, the earlier one (listed before it) is untouched and was not sent again.
+  await run.restartWorker();
+  const marker = await carol.kube.create(syncApproval(ns, { application: 'no-such-app', revision, diffDigest, decision: 'Approve', approver: carol.username, approverGroups: groupsOf(carol) }));
+  expect(await outcome(ns, marker.metadata.name!)).toMatchObject({ outcome: 'Refused', message: `no Application no-such-app in namespace ${ns}` });
+  expect(await outcome(ns, created.metadata.name!)).toEqual(first);
+  expect(run.worker.output().match(/sync approval decided/g)).toHaveLength(1);
 });
