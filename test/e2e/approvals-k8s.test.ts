@@ -180,4 +180,8 @@ test('a decision sent twice with the same id (a worker that died before writing 
   expect(await outcome(ns, marker.metadata.name!)).toMatchObject({ outcome: 'Refused', message: `no Application no-such-app in namespace ${ns}` });
   expect(await outcome(ns, created.metadata.name!)).toEqual(first);
   expect(run.worker.output().match(/sync approval decided/g)).toHaveLength(1);
+
+  // A second decision on the same request: refused, whether the sync still runs or is over.
+  const late = await carol.kube.create(syncApproval(ns, { application: name, revision, diffDigest, decision: 'Reject', approver: carol.username, approverGroups: groupsOf(carol) }));
+  expect(await outcome(ns, late.metadata.name!)).toMatchObject({ outcome: 'Refused', message: expect.stringMatching(/^(the request is already approved by |no approval is pending \(sync .* is over\))/) });
 });
