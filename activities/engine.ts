@@ -14,7 +14,7 @@ import { KubeClient } from './cluster/kube-client';
 import { LiveReader } from './cluster/live-cache';
 import { prepareManifests } from './cluster/prepare';
 import { confirmOrphans, findOrphans, KindRef } from './cluster/prune';
-import { RepoCache, ResolvedRevision } from './git/repository';
+import { CommitAuthor, RepoCache, ResolvedRevision } from './git/repository';
 import { renderDigest, RenderedStore, renderSource } from './render';
 import { metrics, timed } from './metrics';
 
@@ -105,6 +105,13 @@ export class Engine {
     const source = spec.source!;
     const credentials = await repoCredentials(this.secrets, source.repoURL, this.controlNamespace);
     return timed(metrics.gitDuration, {}, () => this.repos.resolve(source.repoURL, revision, credentials));
+  }
+
+  /** Who wrote the commits from `since` (excluded) to `sha`, in the app's source: separation of duties. */
+  async commitAuthors(spec: ApplicationSpec, sha: string, since: string | undefined): Promise<CommitAuthor[]> {
+    const source = spec.source!;
+    const credentials = () => repoCredentials(this.secrets, source.repoURL, this.controlNamespace);
+    return this.repos.commitsSince(source.repoURL, sha, since, credentials);
   }
 
   /** The desired objects at a resolved commit; rendered once per digest, then read from the cache. */

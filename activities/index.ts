@@ -18,7 +18,7 @@ import type { Client } from '@temporalio/client';
 import { refreshApplication } from './refresh';
 import { deliverNotification, notificationTargets, NotificationTarget } from './notify';
 import { NotificationEvent } from '../domain/notifications';
-import { asActivityFailure, awaitStepHealthy, cleanupHooks, dryRunSync, prepareSync, runSyncStep, SyncContext } from './sync';
+import { asActivityFailure, awaitStepHealthy, cleanupHooks, dryRunSync, prepareSync, runSyncStep, separationOfDuties, SyncContext } from './sync';
 import { KindRef } from '../domain/operation/types';
 import { SyncTask } from '../domain/plan/plan';
 
@@ -66,7 +66,10 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
     ...promotionActivities(engine, temporal),
     refreshApplication: guarded((input: { app: AppRef; revisions?: string[] }) => refreshApplication(engine, input.app, input.revisions)),
     // A sync acts on its app's destination cluster (activities/cluster/cluster-clients.ts); CR writes stay here.
-    prepareSync: guarded(async (ctx: SyncContext & { dryRun?: boolean }) => prepareSync(await target(ctx), ctx)),
+    prepareSync: guarded(async (ctx: SyncContext & { dryRun?: boolean }) => {
+      const [prepared, authors] = await Promise.all([prepareSync(await target(ctx), ctx), separationOfDuties(engine, ctx)]);
+      return authors ? { ...prepared, authors } : prepared;
+    }),
     dryRunSync: guarded(async (ctx: SyncContext) => dryRunSync(await target(ctx), ctx)),
     runSyncStep: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[]; first: boolean }) => runSyncStep(await target(input.ctx), input)),
     awaitStepHealthy: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[]; stepStartedAt?: string }) => awaitStepHealthy(await target(input.ctx), input)),

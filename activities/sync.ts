@@ -8,7 +8,9 @@ import { InputError } from '../domain/errors';
 import { healthOf } from '../domain/health';
 import { keyOf, keyString, subjectOf } from '../domain/resource/identity';
 import { KubeObject } from '../domain/resource/types';
-import { PreparedSync, SyncRequest, TaskProgress } from '../domain/operation/types';
+import { CommitIdentity, PreparedSync, SyncRequest, TaskProgress } from '../domain/operation/types';
+import { commitIdentities } from '../domain/operation/approval';
+import { APPLICATION_VERSION } from '../domain/application/types';
 import { isManagedResource, nameHooks, planSync, summarisePlan, SyncTask } from '../domain/plan/plan';
 import { resourceSyncOptions } from '../domain/plan/annotations';
 import { otherOwner, sharedResourceError, SharedResourceError } from '../domain/plan/shared-resource';
@@ -123,6 +125,19 @@ export async function prepareSync(engine: Engine, ctx: SyncContext & { dryRun?: 
     if (!(failure instanceof ApplicationFailure) || !failure.nonRetryable) throw error;
     return { ...prepared, dryRun: { passed: false, message: failure.message } };
   }
+}
+
+/**
+ * With spec.syncPolicy.approval.separationOfDuties: the authors of the commits this sync deploys, from the
+ * revision last deployed (the app's newest history entry) to the pending one; just the pending commit when the
+ * app has deployed nothing yet. `engine` is the control cluster's (the Application is there), acting as the worker.
+ */
+export async function separationOfDuties(engine: Engine, ctx: SyncContext): Promise<CommitIdentity[] | undefined> {
+  const policy = ctx.spec.syncPolicy?.approval;
+  if (!policy?.separationOfDuties) return undefined;
+  const app = (await engine.client.get(`${ctx.app.group}/${APPLICATION_VERSION}`, 'Application', ctx.app.namespace, ctx.app.name)) as { status?: { history?: Array<{ revision?: string }> } } | undefined;
+  const deployed = app?.status?.history?.at(-1)?.revision;
+  return commitIdentities(await engine.commitAuthors(ctx.spec, ctx.revision, deployed === ctx.revision ? undefined : deployed), policy);
 }
 
 /** Dry-runs everything the sync would apply; one rejected object fails the sync before anything is applied. */

@@ -7,10 +7,11 @@ import { validateApplication } from '../domain/application/validate';
 import { AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain/operation/types';
 import { KubeObject } from '../domain/resource/types';
 import { refreshSignal, rollbackUpdate, StartedOperation, syncUpdate, terminateUpdate } from '../workflows/application';
-import { approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../workflows/sync';
+import { syncProgressQuery, syncWorkflow } from '../workflows/sync';
 import { listClusters } from './clusters';
 import { APP_HEADER, GeneratedApp, generatedRows, promotionLines, SET_HEADER, SetObject, setRow } from './appsets';
-import { CliError, GlobalOptions, kubeClient, openSession, Session, whoAmI } from './connection';
+import { CliError, GlobalOptions, kubeClient, KubeSession, openKubeSession, openSession, Session, whoAmI } from './connection';
+import { decideThroughKubernetes, decideThroughTemporal, PendingApp } from './approvals';
 import { LiveView } from './live-view';
 import { colourDiff, Format, render } from './output';
 
@@ -24,17 +25,17 @@ const ARGO_API = 'argoproj.io/v1alpha1';
 const inArgoGroup = <T>(read: () => Promise<T>, fallback: T) => read().catch(() => fallback);
 
 /** A resource of either group, sluice.dev first. */
-async function getEither(s: Session, kind: string, name: string): Promise<unknown> {
+async function getEither(s: KubeSession, kind: string, name: string): Promise<unknown> {
   return (await s.kube.get(API, kind, s.namespace, name)) ?? (await inArgoGroup(() => s.kube.get(ARGO_API, kind, s.namespace, name), undefined));
 }
 
 /** Every resource of a kind in both groups. */
-async function listBoth(s: Session, kind: string, allNamespaces?: boolean): Promise<unknown[]> {
+async function listBoth(s: KubeSession, kind: string, allNamespaces?: boolean): Promise<unknown[]> {
   const options = allNamespaces ? {} : { namespace: s.namespace };
   return [...(await s.kube.list(API, kind, options)), ...(await inArgoGroup(() => s.kube.list(ARGO_API, kind, options), []))];
 }
 
-async function getApp(s: Session, name: string): Promise<AppObject> {
+async function getApp(s: KubeSession, name: string): Promise<AppObject> {
   const app = (await getEither(s, 'Application', name)) as AppObject | undefined;
   if (!app) throw new CliError(`no Application ${name} in namespace ${s.namespace}`, 'try `sluice app list -A`');
   return app;
@@ -118,7 +119,10 @@ function syncRows(syncs: Array<{ workflowId: string; status: { name: string }; s
   });
 }
 
-async function decide(s: Session, name: string, approve: boolean, opts: { comment?: string; as?: string; yes?: boolean }): Promise<void> {
+interface DecideOptions { comment?: string; as?: string; yes?: boolean; timeout: string }
+
+/** Shows what is pending and asks to confirm; the decision then goes through Kubernetes, or with --as through Temporal. */
+async function decide(s: KubeSession, name: string, approve: boolean, opts: DecideOptions, temporal?: Session): Promise<void> {
   const app = await getApp(s, name);
   const approval = app.status?.approval;
   if (approval?.state !== 'Pending') throw new CliError(`Application ${name} has no pending approval${approval?.state ? ` (the last request is ${approval.state})` : ''}`);
@@ -130,14 +134,10 @@ async function decide(s: Session, name: string, approve: boolean, opts: { commen
     const answer = await new Promise<string>((resolve) => process.stdin.once('data', (d) => resolve(String(d).trim())));
     if (!/^y(es)?$/i.test(answer)) throw new CliError('cancelled');
   }
-  const syncId = `sluice-sync/${s.namespace}/${name}/${app.status.operationState.operation.operationId}`;
-  const decision = { approve, revision: approval.revision, diffDigest: approval.diffDigest, user: who.user, groups: who.groups, comment: opts.comment };
-  try {
-    const result = await s.temporal.workflow.getHandle(syncId).executeUpdate(approve ? approveUpdate : rejectUpdate, { args: [decision] });
-    console.log(`${result.state} by ${result.decidedBy}`);
-  } catch (error) {
-    throw new CliError(`refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
-  }
+  const decision = { approve, user: who.user, groups: who.groups, comment: opts.comment };
+  const pending = app as AppObject & PendingApp;
+  if (temporal) await decideThroughTemporal(temporal, pending, decision);
+  else await decideThroughKubernetes(s, pending, decision, Number(opts.timeout) * 1000);
 }
 
 export function program(): Command {
@@ -255,9 +255,21 @@ export function program(): Command {
     }
   }));
 
+  // A SyncApproval by default (Kubernetes authenticates the approver); --as takes the privileged Temporal path.
   for (const [verb, approve] of [['approve', true], ['reject', false]] as const) {
-    app.command(`${verb} <name>`).addOption(ns).option('--comment <text>').option('--as <user>', 'decide as this user when the cluster has no SelfSubjectReview').option('-y, --yes', 'do not ask for confirmation')
-      .action(withSession(async (s, name: string, opts: { comment?: string; as?: string; yes?: boolean }) => decide(s, name, approve, opts)));
+    app.command(`${verb} <name>`).addOption(ns).option('--comment <text>')
+      .option('--as <user>', 'decide as this user through Temporal directly, for clusters with no SelfSubjectReview (needs Temporal access: privileged)')
+      .option('--timeout <seconds>', 'how long to wait for the worker\'s outcome', '60').option('-y, --yes', 'do not ask for confirmation')
+      .action(async (name: string, opts: DecideOptions, command: Command) => {
+        const global = { ...(root.opts() as GlobalOptions), namespace: command.opts().namespace };
+        if (!opts.as) return decide(openKubeSession(global), name, approve, opts);
+        const s = await openSession(global);
+        try {
+          await decide(s, name, approve, opts, s);
+        } finally {
+          await s.close();
+        }
+      });
   }
 
   app.command('create').requiredOption('-f, --file <file>').addOption(ns).action(withSession(async (s, opts: { file: string }) => {

@@ -16,10 +16,14 @@ export class CliError extends Error {
   }
 }
 
-export interface Session {
+/** Kubernetes alone, in the namespace the command acts on. */
+export interface KubeSession {
   kube: KubeClient;
-  temporal: Client;
   namespace: string;
+}
+
+export interface Session extends KubeSession {
+  temporal: Client;
   close(): Promise<void>;
 }
 
@@ -34,6 +38,16 @@ function kubeConfig(options: GlobalOptions): k8s.KubeConfig {
 /** Kubernetes alone, for commands that need no Temporal. */
 export function kubeClient(options: GlobalOptions): KubeClient {
   return new KubeClient(kubeConfig(options));
+}
+
+/** The namespace a command acts on: -n, else the kubeconfig context's, else default. */
+function namespaceOf(kc: k8s.KubeConfig, options: GlobalOptions): string {
+  return options.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+}
+
+export function openKubeSession(options: GlobalOptions): KubeSession {
+  const kc = kubeConfig(options);
+  return { kube: new KubeClient(kc), namespace: namespaceOf(kc, options) };
 }
 
 export async function openSession(options: GlobalOptions): Promise<Session> {
@@ -51,11 +65,10 @@ export async function openSession(options: GlobalOptions): Promise<Session> {
     const cause = (error as { cause?: Error }).cause?.message;
     throw new CliError(`cannot reach Temporal at ${describeTemporal(target)}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`, 'check --temporal-address, --temporal-tls-* and --temporal-api-key (or TEMPORAL_ADDRESS, TEMPORAL_TLS_*, TEMPORAL_API_KEY), or start the local stack with `npm run stack:up`');
   }
-  const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
   return {
     kube: new KubeClient(kc),
     temporal: new Client({ connection, namespace: target.namespace }),
-    namespace: options.namespace ?? contextNamespace ?? 'default',
+    namespace: namespaceOf(kc, options),
     close: () => connection.close(),
   };
 }

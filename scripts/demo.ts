@@ -11,12 +11,12 @@ import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer, Server } from 'node:http';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { applyObjects } from '../activities/cluster/apply';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { KubeObject } from '../domain/resource/types';
 import { applicationWorkflowId } from '../domain/operation/types';
 import { ensureClusters } from '../test/support/clusters';
+import { installCrds } from '../test/support/projects';
 import { eventually } from '../test/support/kube';
 import { repoRoot, stackEnv } from '../test/support/stack';
 import { startWorker, WorkerProcess } from '../test/support/worker';
@@ -262,8 +262,8 @@ async function main(): Promise<void> {
   const kube = KubeClient.fromFile(stack.KUBECONFIG);
   fs.mkdirSync(DEMO_DIR, { recursive: true });
 
-  const crdDir = path.join(repoRoot, 'deploy/crds');
-  await applyObjects(kube, fs.readdirSync(crdDir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(crdDir, f), 'utf8')).map((d) => d.toJS() as KubeObject)));
+  // The CRDs, and the admission policy that authenticates `sluice app approve`'s SyncApprovals.
+  await installCrds(kube);
   await applyObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: APPS_NAMESPACE } }]);
   // A re-run starts clean: earlier sets, Applications and what they deployed (on every cluster) are removed first.
   for (const name of ['web', 'web-prod']) await kube.request('DELETE', `/apis/sluice.dev/v1alpha1/namespaces/${APPS_NAMESPACE}/applicationsets/${name}`).catch(() => undefined);

@@ -1,5 +1,5 @@
-// The Sluice worker: runs the workflows and activities on task queue "sluice", and the controller that
-// watches Application CRs. Configuration from the environment:
+// The Sluice worker: runs the workflows and activities on task queue "sluice", and the controllers that
+// watch Application, ApplicationSet and SyncApproval CRs. Configuration from the environment:
 //   TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TLS*, TEMPORAL_API_KEY (as the
 //   Temporal CLI reads them; see config/temporal.ts), KUBECONFIG, SLUICE_NAMESPACE (sluice),
 //   SLUICE_WATCH_ARGOCD=true to also reconcile argoproj.io Applications (compatibility mode),
@@ -30,6 +30,7 @@ import { ClusterWatches } from './cluster-watches';
 import { DriftWatcher } from './drift-watcher';
 import { ApplicationController } from './controller';
 import { ApplicationSetController, SetReads } from './appset-controller';
+import { ApprovalController } from './approval-controller';
 import { ClusterSecretWatch } from './cluster-secrets';
 import type { SetRef } from '../activities/appset';
 import { applicationSetWorkflowId } from '../workflows/appset';
@@ -131,6 +132,8 @@ export async function main(): Promise<void> {
       }
     },
   });
+  // SyncApprovals carry their Application's labels, so a label-scoped worker sees its own apps' decisions only.
+  const approvals = new ApprovalController({ kubeConfig: engine.client.kubeConfig, kube: engine.client, client, groups, logger, labelSelector: process.env.SLUICE_APP_SELECTOR });
   const http = await startHttpServer({
     port: Number(process.env.SLUICE_HTTP_PORT ?? 8080), host: process.env.SLUICE_HTTP_HOST ?? '127.0.0.1',
     webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh,
@@ -139,11 +142,13 @@ export async function main(): Promise<void> {
   });
   await controller.start();
   await setController.start();
+  await approvals.start();
   logger.info({ temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning }, 'sluice worker started');
 
   const shutdown = () => {
     controller.stop();
     setController.stop();
+    approvals.stop();
     clusterSecrets.stop();
     watches.stop();
     drift.stop();

@@ -37,12 +37,13 @@ export function acceptDecisions(progress: SyncProgress): void {
     approval.comment = decision.comment;
     return approval;
   };
-  const validator = (decision: ApprovalDecision) => {
-    const reason = refusalReason(progress.approval, decision);
+  // Which Update was sent decides approve or reject, whatever the decision's own flag says.
+  const validator = (approve: boolean) => (decision: ApprovalDecision) => {
+    const reason = refusalReason(progress.approval, { ...decision, approve });
     if (reason) throw new Error(reason);
   };
-  setHandler(approveUpdate, (d) => decide({ ...d, approve: true }, 'update'), { validator });
-  setHandler(rejectUpdate, (d) => decide({ ...d, approve: false }, 'update'), { validator });
+  setHandler(approveUpdate, (d) => decide({ ...d, approve: true }, 'update'), { validator: validator(true) });
+  setHandler(rejectUpdate, (d) => decide({ ...d, approve: false }, 'update'), { validator: validator(false) });
   const onSignal = (approve: boolean) => (d: ApprovalDecision) => {
     const decision = { ...d, approve };
     const reason = refusalReason(progress.approval, decision);
@@ -60,7 +61,7 @@ export async function awaitApproval(gate: ApprovalGate): Promise<ApprovalOutcome
   const payload = JSON.stringify({ revision: request.revision, diffDigest: prepared.diffDigest, user: '<you>', comment: 'looks good' });
   const approval: ApprovalRequest = {
     state: 'Pending', revision: request.revision, diffDigest: prepared.diffDigest, requestedAt: new Date().toISOString(),
-    approvers: policy.approvers ?? [], summary: prepared.summary, refused: [],
+    approvers: policy.approvers ?? [], summary: prepared.summary, refused: [], ...(prepared.authors ? { authors: prepared.authors } : {}),
     commands: [
       `sluice app approve ${request.app.name} -n ${request.app.namespace}`,
       `sluice app reject ${request.app.name} -n ${request.app.namespace} --comment "..."`,

@@ -58,6 +58,12 @@ function httpStatus(error: unknown): number | undefined {
   return data?.statusCode;
 }
 
+export interface CommitAuthor {
+  commit: string;
+  email: string;
+  name: string;
+}
+
 export interface TreeEntry {
   path: string;
   oid: string;
@@ -271,6 +277,22 @@ export class RepoCache {
       },
       text: async (repoPath) => Buffer.from((await git.readBlob({ fs, gitdir, oid: sha, filepath: treePath(repoPath), cache })).blob).toString('utf8'),
     };
+  }
+
+  /**
+   * The commits from `sha` back to `since` (excluded), newest first, at most `limit` (the walk stops there when
+   * `since` is not an ancestor); only `sha` itself without `since`. For separation of duties.
+   */
+  async commitsSince(url: string, sha: string, since: string | undefined, credentials?: Credentials, limit = 100): Promise<CommitAuthor[]> {
+    const gitdir = await this.open(url);
+    await this.ensureCommit(gitdir, url, sha, credentials);
+    const log = await git.log({ fs, gitdir, ref: sha, depth: since ? limit : 1, cache: this.cache(gitdir) });
+    const commits: CommitAuthor[] = [];
+    for (const entry of log) {
+      if (entry.oid === since) break;
+      commits.push({ commit: entry.oid, email: entry.commit.author.email, name: entry.commit.author.name });
+    }
+    return commits;
   }
 
   /** The whole tree at `sha`, on disk once and shared; release the lease when done. Never write into it. */

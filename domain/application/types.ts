@@ -85,6 +85,10 @@ export interface ApprovalPolicy {
   approvers?: string[];
   /** How long a request stays open, as a duration ("1h", "30m"). */
   timeout?: string;
+  /** Separation of duties: nobody approves a sync of commits they authored (matched by domain/operation/approval.ts). */
+  separationOfDuties?: boolean;
+  /** Commit author email → the Kubernetes user name that person approves as, where the two differ. */
+  authorIdentities?: Record<string, string>;
 }
 
 export interface SyncPolicy {

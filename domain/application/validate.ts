@@ -191,6 +191,11 @@ function checkSyncPolicy(problems: Problems, policy: unknown): void {
         problems.invalid('spec.syncPolicy.approval.approvers', 'at least one approver is required when approval is required');
       }
       checkDuration(problems, 'spec.syncPolicy.approval.timeout', approval.timeout);
+      if (approval.separationOfDuties !== undefined && typeof approval.separationOfDuties !== 'boolean') problems.invalid('spec.syncPolicy.approval.separationOfDuties', 'must be true or false');
+      const identities = approval.authorIdentities;
+      if (identities !== undefined && (!isObject(identities) || Object.values(identities).some((u) => typeof u !== 'string' || u.trim() === ''))) {
+        problems.invalid('spec.syncPolicy.approval.authorIdentities', 'must map commit author emails to Kubernetes user names');
+      }
     }
   }
 }

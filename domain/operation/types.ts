@@ -87,6 +87,15 @@ export interface PreparedSync {
   summary: { apply: number; prune: number; hook: number; steps: number; outOfSync: number };
   /** Asked for with the plan (a sync with no approval to wait for): whether the dry-run passed, and if not, why. */
   dryRun?: { passed: true } | { passed: false; message: string };
+  /** With separation of duties: who wrote the commits being synced, as the users who may not approve them. */
+  authors?: CommitIdentity[];
+}
+
+/** A commit's author and the Kubernetes user that person is (the email, or the app's authorIdentities entry). */
+export interface CommitIdentity {
+  commit: string;
+  email: string;
+  user: string;
 }
 
 export interface ApprovalDecision {
@@ -113,6 +122,8 @@ export interface ApprovalRequest {
   decidedAt?: string;
   comment?: string;
   refused: Array<{ user: string; reason: string; at: string }>;
+  /** Separation of duties: these commits' authors may not approve (absent when the app does not ask for it). */
+  authors?: CommitIdentity[];
 }
 
 export type TaskStatus = 'Pending' | 'Running' | 'Synced' | 'Pruned' | 'Healthy' | 'Degraded' | 'Failed' | 'Skipped';

@@ -10,11 +10,11 @@ import { KubeObject } from '../../domain/resource/types';
 import { eventually } from './kube';
 import { repoRoot } from './stack';
 
-/** deploy/crds, as an operator installs them. */
+/** deploy/crds and deploy/admission (the SyncApproval policy the worker insists on), as an operator installs them. */
 export async function installCrds(kube: KubeClient): Promise<void> {
-  const crdDir = path.join(repoRoot, 'deploy/crds');
-  const crds = fs.readdirSync(crdDir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(crdDir, f), 'utf8')).map((d) => d.toJS() as KubeObject));
-  await applyObjects(kube, crds);
+  const read = (dir: string) => fs.readdirSync(path.join(repoRoot, dir)).filter((f) => f !== 'kustomization.yaml')
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(repoRoot, dir, f), 'utf8')).map((d) => d.toJS() as KubeObject));
+  await applyObjects(kube, [...read('deploy/crds'), ...read('deploy/admission')]);
 }
 
 export function permissiveProject(name: string, namespace: string, group = 'sluice.dev'): KubeObject {

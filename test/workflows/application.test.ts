@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppRef, SyncRequest } from '../../domain/operation/types';
 import { applicationWorkflow, refreshSignal, statusQuery, syncUpdate, terminateUpdate } from '../../workflows/application';
-import { approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../../workflows/sync';
+import { approveSignal, approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../../workflows/sync';
 import { workflowTestEnv } from '../support/workflow-env';
 import { Script, script } from './stub-activities';
 
@@ -112,6 +112,29 @@ test('stale and unauthorised decisions are refused by the validator; a rejection
     expect(result.outcome).toBe('Rejected');
     expect(result.message).toBe('rejected by alice: not today');
     expect(s.steps).toBe(0);
+  });
+});
+
+test('separation of duties: the author of a pending commit may not approve it, by Update or by Signal; another approver may', async () => {
+  const s = script();
+  s.authors = [{ commit: s.revision, email: 'alice@example.com', user: 'alice' }];
+  await withWorker(s, async (taskQueue) => {
+    const request = syncRequest(s);
+    request.spec.syncPolicy!.approval!.approvers = ['alice', 'bob'];
+    const handle = await t.env.client.workflow.start(syncWorkflow, { taskQueue, workflowId: `sod-${randomUUID()}`, args: [request] });
+    const pending = await until('the approval request', async () => (await handle.query(syncProgressQuery)).approval);
+    expect(pending.authors).toEqual(s.authors);
+    const decision = { approve: true, revision: pending.revision, diffDigest: pending.diffDigest, user: 'alice' };
+    const own = await handle.executeUpdate(approveUpdate, { args: [decision] }).then(() => 'accepted', (e) => e.cause?.message ?? e.message);
+    expect(own).toBe(`separation of duties: alice authored commit ${s.revision.slice(0, 12)} (alice@example.com) and may not approve it`);
+    await handle.signal(approveSignal, decision);
+    const recorded = await until('the refused signal', async () => {
+      const p = await handle.query(syncProgressQuery);
+      return p.approval?.refused.length ? p.approval : undefined;
+    });
+    expect(recorded).toMatchObject({ state: 'Pending', refused: [{ user: 'alice', reason: expect.stringMatching(/^separation of duties/) }] });
+    expect(await handle.executeUpdate(approveUpdate, { args: [{ ...decision, user: 'bob' }] })).toMatchObject({ state: 'Approved', decidedBy: 'bob' });
+    expect((await handle.result()).outcome).toBe('Succeeded');
   });
 });
 

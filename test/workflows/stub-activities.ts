@@ -23,6 +23,8 @@ export interface Script {
   holdStep: boolean;
   /** Set once a step is being held: the sync is really applying. */
   holding: boolean;
+  /** What prepareSync reports of the commits' authors (separation of duties). */
+  authors?: PreparedSync['authors'];
 }
 
 export function script(spec: Partial<ApplicationSpec> = {}): Script {
@@ -51,6 +53,7 @@ export function stubActivities(s: Script, client?: Client): Partial<SluiceActivi
       const prepared: PreparedSync = { revision: ctx.revision, digest: 'render-digest', diffDigest: `sha256:${ctx.revision.slice(0, 8)}`, plan, summary: { apply: 1, prune: 0, hook: 0, steps: 1, outOfSync: 1 } };
       // Asked to dry-run with the plan, a failing dry-run is answered the way the real activity answers it.
       if (ctx.dryRun) prepared.dryRun = s.dryRunFails ? { passed: false, message: DRY_RUN_REJECTION } : { passed: true };
+      if (s.authors) prepared.authors = s.authors;
       return prepared;
     },
     async dryRunSync() {

@@ -43,6 +43,8 @@ test.each([
   ['an unknown spec field', (a: any) => (a.spec.sourcez = {}), 'spec.sourcez'],
   ['approval with nobody to approve', (a: any) => (a.spec.syncPolicy.approval.approvers = []), 'spec.syncPolicy.approval.approvers'],
   ['a bad approval timeout', (a: any) => (a.spec.syncPolicy.approval.timeout = 'tomorrow'), 'spec.syncPolicy.approval.timeout'],
+  ['separationOfDuties that is not a boolean', (a: any) => (a.spec.syncPolicy.approval.separationOfDuties = 'yes'), 'spec.syncPolicy.approval.separationOfDuties'],
+  ['an authorIdentities entry that names no user', (a: any) => (a.spec.syncPolicy.approval.authorIdentities = { 'alice@example.com': '' }), 'spec.syncPolicy.approval.authorIdentities'],
   ['a JSON pointer without a slash', (a: any) => (a.spec.ignoreDifferences[0].jsonPointers = ['spec/replicas']), 'spec.ignoreDifferences[0].jsonPointers'],
   ['a wrong apiVersion', (a: any) => (a.apiVersion = 'sluice.dev/v1'), 'apiVersion'],
 ])('%s is refused naming the field', (_name, mutate, field) => {
