@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { describeTemporal, TemporalFlags, temporalOptions } from '../config/temporal';
 import { identifyAs } from '../config/user-agent';
+import { payloadDataConverter } from '../config/payload-codec';
 
 export interface GlobalOptions extends TemporalFlags {
   context?: string;
@@ -39,8 +40,11 @@ export function kubeClient(options: GlobalOptions): KubeClient {
 export async function openSession(options: GlobalOptions): Promise<Session> {
   const kc = kubeConfig(options);
   let target: ReturnType<typeof temporalOptions>;
+  let dataConverter: ReturnType<typeof payloadDataConverter>;
   try {
     target = temporalOptions(options);
+    // The worker's payload keys (SLUICE_PAYLOAD_KEYS or _FILE): what the CLI sends is encrypted, and it reads memos.
+    dataConverter = payloadDataConverter();
   } catch (error) {
     throw new CliError((error as Error).message);
   }
@@ -54,7 +58,7 @@ export async function openSession(options: GlobalOptions): Promise<Session> {
   const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
   return {
     kube: new KubeClient(kc),
-    temporal: new Client({ connection, namespace: target.namespace }),
+    temporal: new Client({ connection, namespace: target.namespace, dataConverter }),
     namespace: options.namespace ?? contextNamespace ?? 'default',
     close: () => connection.close(),
   };
