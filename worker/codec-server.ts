@@ -1,16 +1,18 @@
 // The codec endpoint the Temporal UI and CLI call to show encrypted payloads (their "codec server" protocol):
 // POST /codec/encode and /codec/decode with `{"payloads": [{"metadata": {k: base64}, "data": base64}]}` and the
-// header X-Namespace, answered in the same shape. It is on only when payload keys AND SLUICE_CODEC_AUTH_TOKEN are
-// set: every request needs `Authorization: Bearer <that token>`. SLUICE_CODEC_CORS_ORIGINS lists the UI origins
-// (comma-separated, e.g. http://localhost:8233) a browser may call it from.
+// header X-Namespace, answered in the same shape. It is on only when payload keys and an auth mode are set
+// (worker/codec-auth.ts): every request needs `Authorization: Bearer <token>`. SLUICE_CODEC_CORS_ORIGINS lists the
+// UI origins (comma-separated, e.g. http://localhost:8233) a browser may call it from.
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { readBody, safeEqual, WebhookError } from './webhook';
+import type { KubeClient } from '../activities/cluster/kube-client';
+import { codecAuthFromEnv, CodecAuthorizer } from './codec-auth';
+import { readBody, WebhookError } from './webhook';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
-  token: string;
+  authorize: CodecAuthorizer;
   corsOrigins: string[];
 }
 
@@ -23,11 +25,11 @@ interface JsonPayload {
 const MAX_CODEC_BYTES = 16 * 1024 * 1024;
 const ALLOWED_HEADERS = 'X-Namespace, Content-Type, Authorization';
 
-/** The endpoint's settings, or undefined (the endpoint is off: 404) when no token is configured: it is never open. */
-export function codecServerOptions(codec: PayloadCodec, env: NodeJS.ProcessEnv): CodecServerOptions | undefined {
-  const token = env.SLUICE_CODEC_AUTH_TOKEN?.trim();
-  if (!token) return undefined;
-  return { codec, token, corsOrigins: (env.SLUICE_CODEC_CORS_ORIGINS ?? '').split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean) };
+/** The endpoint's settings, or undefined (the endpoint is off: 404) when no auth is configured: it is never open. */
+export function codecServerOptions(codec: PayloadCodec, env: NodeJS.ProcessEnv, kube: Pick<KubeClient, 'request'>): CodecServerOptions | undefined {
+  const authorize = codecAuthFromEnv(env, kube);
+  if (!authorize) return undefined;
+  return { codec, authorize, corsOrigins: (env.SLUICE_CODEC_CORS_ORIGINS ?? '').split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean) };
 }
 
 const fromJson = ({ metadata, data }: JsonPayload): Payload => ({
@@ -77,12 +79,19 @@ export function serveCodec(req: IncomingMessage, res: ServerResponse, options: C
   }
   if (req.method !== 'POST') return reply(405, { error: 'use POST' }, { Allow: 'POST, OPTIONS' });
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (!bearer || !safeEqual(bearer, options.token)) return reply(401, { error: 'a valid Authorization: Bearer token is required' }, { 'WWW-Authenticate': 'Bearer realm="sluice-codec"' });
   void (async () => {
+    let auth: Awaited<ReturnType<CodecAuthorizer>>;
+    try {
+      auth = await options.authorize(bearer, operation);
+    } catch (error) {
+      logger.warn({ err: String(error) }, 'codec request: cannot review the caller');
+      return reply(503, { error: 'cannot review the caller\'s token now' });
+    }
+    if (!auth.ok) return reply(auth.status, { error: auth.reason }, auth.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="sluice-codec"' } : {});
     try {
       const payloads = parsePayloads(await readBody(req, MAX_CODEC_BYTES));
       const result = await options.codec[operation](payloads);
-      logger.info({ operation, payloads: payloads.length, temporalNamespace: req.headers['x-namespace'] }, 'codec request');
+      logger.info({ operation, payloads: payloads.length, user: auth.user, temporalNamespace: req.headers['x-namespace'] }, 'codec request');
       reply(200, { payloads: result.map(toJson) });
     } catch (error) {
       const status = error instanceof WebhookError ? error.status : 400;

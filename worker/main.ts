@@ -10,7 +10,8 @@
 //   SLUICE_REVISION_TTL (10s) how long a repository's listed refs answer resolutions (a webhook clears them),
 //   SLUICE_CHECKOUT_CACHE / SLUICE_CHECKOUT_CACHE_SIZE (1Gi) where per-commit checkouts live and their total size,
 //   SLUICE_PAYLOAD_KEYS / SLUICE_PAYLOAD_KEYS_FILE to encrypt payloads (config/payload-keys.ts), and then
-//   SLUICE_CODEC_AUTH_TOKEN and SLUICE_CODEC_CORS_ORIGINS for the codec endpoint (worker/codec-server.ts).
+//   SLUICE_CODEC_AUTH_TOKEN or SLUICE_CODEC_AUTH=kubernetes, and SLUICE_CODEC_CORS_ORIGINS, for the codec
+//   endpoint (worker/codec-server.ts, worker/codec-auth.ts).
 import * as k8s from '../activities/cluster/k8s';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -146,7 +147,7 @@ export async function main(): Promise<void> {
     webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh,
     sets: () => sets.values(), refreshSet: (set) => setController.refresh(set), invalidate: (repoURL) => engine.repos.invalidate(repoURL), logger,
     metrics: registry, onWebhook: (provider, result) => metrics.webhookRequests.inc({ provider, result }),
-    codec: codec && codecServerOptions(codec, process.env),
+    codec: codec && codecServerOptions(codec, process.env, kube),
   });
   await controller.start();
   await setController.start();

@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { Server } from 'node:http';
 import pino from 'pino';
 import { EncryptionCodec } from '../../../config/payload-codec';
+import { codecAuthFromEnv } from '../../../worker/codec-auth';
 import { codecServerOptions } from '../../../worker/codec-server';
 import { startHttpServer } from '../../../worker/http-server';
 
@@ -12,7 +13,7 @@ const plain = { metadata: { encoding: b64('json/plain') }, data: b64('{"x":1}') 
 let servers: Server[] = [];
 
 async function serve(env: NodeJS.ProcessEnv) {
-  const server = await startHttpServer({ port: 0, apps: () => [], refresh: async () => undefined, logger: pino({ level: 'silent' }), codec: codecServerOptions(codec, env) });
+  const server = await startHttpServer({ port: 0, apps: () => [], refresh: async () => undefined, logger: pino({ level: 'silent' }), codec: codecServerOptions(codec, env, { request: async () => { throw new Error('no Kubernetes here'); } }) });
   servers.push(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/codec`;
   return (path: string, init: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {}) => fetch(`${url}${path}`, {
@@ -66,4 +67,25 @@ test.each([
   expect(res.status).toBe(204);
   expect(res.headers.get('access-control-allow-origin')).toBe(allowed);
   expect(res.headers.get('access-control-allow-headers')).toBe(allowed ? 'X-Namespace, Content-Type, Authorization' : null);
+});
+
+describe('codecAuthFromEnv', () => {
+  const kube = { request: async () => ({}) as never };
+  test.each([
+    [{}, undefined],
+    [{ SLUICE_CODEC_AUTH_TOKEN: ' ' }, undefined],
+    [{ SLUICE_CODEC_AUTH_TOKEN: 't' }, 'function'],
+    [{ SLUICE_CODEC_AUTH: 'token', SLUICE_CODEC_AUTH_TOKEN: 't' }, 'function'],
+    [{ SLUICE_CODEC_AUTH: 'kubernetes' }, 'function'],
+  ])('%j', (env, type) => {
+    expect(typeof codecAuthFromEnv(env, kube)).toBe(type ?? 'undefined');
+  });
+
+  test.each([
+    [{ SLUICE_CODEC_AUTH: 'oidc' }, 'SLUICE_CODEC_AUTH=oidc: expected kubernetes or token'],
+    [{ SLUICE_CODEC_AUTH: 'kubernetes', SLUICE_CODEC_AUTH_TOKEN: 't' }, 'SLUICE_CODEC_AUTH=kubernetes reviews each caller\'s own token: unset SLUICE_CODEC_AUTH_TOKEN'],
+    [{ SLUICE_CODEC_AUTH: 'token' }, 'SLUICE_CODEC_AUTH=token needs SLUICE_CODEC_AUTH_TOKEN'],
+  ])('%j is refused', (env, message) => {
+    expect(() => codecAuthFromEnv(env, kube)).toThrow(message);
+  });
 });
