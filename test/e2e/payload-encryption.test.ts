@@ -3,6 +3,7 @@
 // reads its memos; the worker's codec endpoint decodes those payloads back for a caller with the token (the
 // Temporal CLI through --codec-endpoint, as the UI would), refuses one without it, and answers the UI's CORS
 // preflight. Rotation: the worker restarted with keys [B, A] replays the app's A-encrypted history, writes B.
+// With SLUICE_CODEC_AUTH=kubernetes, a ServiceAccount's token is reviewed and RBAC on payloads.sluice.dev decides.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { KubeObject } from '../../domain/resource/types';
@@ -22,8 +23,13 @@ const CODEC = `http://127.0.0.1:${PORT}/codec`;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 
+const decoders = `sluice-codec-e2e-${runId}`;
 beforeAll(() => run.start());
-afterAll(() => run.stop());
+afterAll(async () => {
+  await run.stop();
+  await kube.delete('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, decoders).catch(() => undefined);
+  await kube.delete('rbac.authorization.k8s.io/v1', 'ClusterRole', undefined, decoders).catch(() => undefined);
+});
 
 const chart = (greeting: string) => ({
   'chart/Chart.yaml': 'apiVersion: v2\nname: marked\nversion: 0.1.0\n',
@@ -66,8 +72,8 @@ const syncedRevisions = (namespace: string) => {
 };
 
 const codec = (path: string, init: RequestInit = {}) => fetch(`${CODEC}${path}`, { method: 'POST', ...init, headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default', ...(init.headers ?? {}) } });
-const decodeThrough = async (payloads: unknown[]) => {
-  const res = await codec('/decode', { body: JSON.stringify({ payloads }), headers: { Authorization: `Bearer ${TOKEN}` } });
+const decodeThrough = async (payloads: unknown[], token = TOKEN) => {
+  const res = await codec('/decode', { body: JSON.stringify({ payloads }), headers: { Authorization: `Bearer ${token}` } });
   expect(res.status).toBe(200);
   return ((await res.json()) as { payloads: Array<{ data: string }> }).payloads.map((p) => unb64(p.data)).join('\n');
 };
@@ -101,7 +107,9 @@ test('encrypted payloads: the marker is never in the raw history; the codec endp
   const syncPayloads = payloadsIn(JSON.parse(rawHistory(syncId)));
   expect(await decodeThrough(syncPayloads)).toContain(`${MARKER}-object`);
   // ... and so does the Temporal CLI pointed at it, as the UI would be.
-  expect(rawHistory(syncId, '--codec-endpoint', CODEC, '--codec-auth', `Bearer ${TOKEN}`)).toContain(`${MARKER}-info`);
+  const shown = plainText(rawHistory(syncId, '--codec-endpoint', CODEC, '--codec-auth', `Bearer ${TOKEN}`));
+  expect(shown).toContain(`${MARKER}-object`);
+  expect(shown).toContain(`${MARKER}-info`);
 
   // No token, a wrong one, or a GET: refused.
   const body = JSON.stringify({ payloads: syncPayloads.slice(0, 1) });
@@ -136,4 +144,32 @@ test('encrypted payloads: the marker is never in the raw history; the codec endp
   // The endpoint, now with [B, A], still decodes the first sync's A-encrypted payloads.
   expect(await decodeThrough(syncPayloads)).toContain(`${MARKER}-object`);
   expect(syncedRevisions(namespace)).toEqual([first, second]);
+});
+
+test('SLUICE_CODEC_AUTH=kubernetes: RBAC on payloads.sluice.dev decides who may use the endpoint', async () => {
+  const namespace = await run.namespace('enc-rbac');
+  await kube.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: decoders }, rules: [{ apiGroups: ['sluice.dev'], resources: ['payloads'], verbs: ['encode', 'decode'] }] } as unknown as KubeObject);
+  await kube.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: decoders },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: decoders }, subjects: [{ kind: 'ServiceAccount', name: 'operator', namespace }],
+  } as unknown as KubeObject);
+  const tokenFor = async (name: string) => {
+    await kube.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } } as KubeObject);
+    return (await kube.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } } })).status.token;
+  };
+  const [operator, stranger] = [await tokenFor('operator'), await tokenFor('stranger')];
+  delete run.workerEnv.SLUICE_CODEC_AUTH_TOKEN;
+  run.workerEnv.SLUICE_CODEC_AUTH = 'kubernetes';
+  await run.restartWorker();
+
+  const payloads = [{ metadata: { encoding: b64('json/plain') }, data: b64(`"${MARKER}"`) }];
+  const encoded = await codec('/encode', { body: JSON.stringify({ payloads }), headers: { Authorization: `Bearer ${operator}` } });
+  expect(encoded.status).toBe(200);
+  const sealed = ((await encoded.json()) as { payloads: unknown[] }).payloads;
+  expect(await decodeThrough(sealed, operator)).toBe(`"${MARKER}"`);
+  const refused = await codec('/decode', { body: JSON.stringify({ payloads: sealed }), headers: { Authorization: `Bearer ${stranger}` } });
+  expect(refused.status).toBe(403);
+  expect(((await refused.json()) as { error: string }).error).toBe(`system:serviceaccount:${namespace}:stranger may not decode payloads (RBAC: verb decode on payloads.sluice.dev)`);
+  // The shared token of the other mode is no Kubernetes credential.
+  expect((await codec('/decode', { body: JSON.stringify({ payloads: sealed }), headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(401);
 });
