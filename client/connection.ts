@@ -5,6 +5,7 @@ import { KubeClient } from '../activities/cluster/kube-client';
 import { describeTemporal, TemporalFlags, temporalOptions } from '../config/temporal';
 import { identifyAs } from '../config/user-agent';
 import { payloadDataConverter } from '../config/payload-codec';
+import { payloadKeysFromEnv } from '../config/payload-keys';
 
 export interface GlobalOptions extends TemporalFlags {
   context?: string;
@@ -44,7 +45,7 @@ export async function openSession(options: GlobalOptions): Promise<Session> {
   try {
     target = temporalOptions(options);
     // The worker's payload keys (SLUICE_PAYLOAD_KEYS or _FILE): what the CLI sends is encrypted, and it reads memos.
-    dataConverter = payloadDataConverter();
+    dataConverter = payloadDataConverter(payloadKeysFromEnv());
   } catch (error) {
     throw new CliError((error as Error).message);
   }

@@ -6,7 +6,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DataConverter, METADATA_ENCODING_KEY, Payload, PayloadCodec, ValueError } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { PayloadKey, PayloadKeys, payloadKeysFromEnv } from './payload-keys';
+import { PayloadKey, PayloadKeys } from './payload-keys';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const METADATA_KEY_ID = 'encryption-key-id';
@@ -64,7 +64,10 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
-/** The data converter for a Temporal Client or Worker: the codec when keys are configured, the SDK's default otherwise. */
-export function payloadDataConverter(keys: PayloadKeys | undefined = payloadKeysFromEnv()): DataConverter | undefined {
-  return keys ? { payloadCodecs: [new EncryptionCodec(keys)] } : undefined;
+/**
+ * The data converter for a Temporal Client or Worker: with keys, the codec, and failure messages encoded so that it
+ * encrypts them (config/failure-converter.ts); without, the SDK's default.
+ */
+export function payloadDataConverter(keys: PayloadKeys | undefined, codec = keys && new EncryptionCodec(keys)): DataConverter | undefined {
+  return codec ? { payloadCodecs: [codec], failureConverterPath: require.resolve('./failure-converter') } : undefined;
 }

@@ -20,7 +20,7 @@ import { createActivities } from '../activities';
 import { createLogger, installLogger } from '../activities/log';
 import { describeTemporal, temporalOptions } from '../config/temporal';
 import { payloadKeysFromEnv } from '../config/payload-keys';
-import { EncryptionCodec } from '../config/payload-codec';
+import { EncryptionCodec, payloadDataConverter } from '../config/payload-codec';
 import { identifyAs } from '../config/user-agent';
 import { workerTuning, workflowStackTraces } from '../config/worker-tuning';
 import { logFieldsFromWorkflowId } from '../domain/logging';
@@ -83,7 +83,7 @@ export async function main(): Promise<void> {
   // One codec for the client and the worker; the Worker runs it on the main thread, outside the workflow sandbox.
   const keys = payloadKeysFromEnv();
   const codec = keys ? new EncryptionCodec(keys) : undefined;
-  const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
+  const dataConverter = payloadDataConverter(keys, codec);
   const client = new Client({ connection: await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }), namespace, dataConverter });
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }),

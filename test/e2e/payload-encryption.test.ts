@@ -146,6 +146,27 @@ test('encrypted payloads: the marker is never in the raw history; the codec endp
   expect(syncedRevisions(namespace)).toEqual([first, second]);
 });
 
+test('an API server refusal quoting a Helm value stays encrypted in history, and the app still reports it', async () => {
+  const namespace = await run.namespace('enc-fail');
+  const repo = await run.repo('enc-fail');
+  repo.commit('chart', {
+    'chart/Chart.yaml': 'apiVersion: v2\nname: refused\nversion: 0.1.0\n',
+    'chart/templates/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: refused\n  labels:\n    tier: {{ .Values.tier | quote }}\n',
+  });
+  const manifest = applicationManifest({ name: namespace, namespace, repoURL: repo.url, path: 'chart', destination: namespace, runId }) as { spec: Record<string, any> };
+  // Not a valid label value: the API server's refusal quotes it.
+  manifest.spec.source.helm = { valuesObject: { tier: `${MARKER}-failure!` } };
+  await kube.create(manifest as unknown as KubeObject);
+  const reported = await eventually('the refusal in the app\'s status', async () => {
+    const status = (await run.application(namespace, namespace))?.status;
+    return [status?.operationState?.message, ...(status?.conditions ?? []).map((c: { message: string }) => c.message)].find((m) => typeof m === 'string' && m.includes(`${MARKER}-failure!`));
+  }, 90_000);
+  expect(reported).toContain('is invalid: metadata.labels');
+  const ids = workflowIds(namespace);
+  expect(ids.some(isSync)).toBe(true);
+  for (const id of ids) expect(plainText(rawHistory(id))).not.toContain(MARKER);
+});
+
 test('SLUICE_CODEC_AUTH=kubernetes: RBAC on payloads.sluice.dev decides who may use the endpoint', async () => {
   const namespace = await run.namespace('enc-rbac');
   await kube.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: decoders }, rules: [{ apiGroups: ['sluice.dev'], resources: ['payloads'], verbs: ['encode', 'decode'] }] } as unknown as KubeObject);

@@ -1,4 +1,5 @@
-import { defaultPayloadConverter, METADATA_ENCODING_KEY, Payload } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter, METADATA_ENCODING_KEY, Payload } from '@temporalio/common';
+import { decodeOptionalFailureToOptionalError, encodeErrorToFailure, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { ENCRYPTED_ENCODING, EncryptionCodec, METADATA_KEY_ID, payloadDataConverter } from '../../../config/payload-codec';
 import { PayloadKeys } from '../../../config/payload-keys';
 
@@ -59,7 +60,18 @@ describe('payloadDataConverter', () => {
     expect(payloadDataConverter(undefined)).toBeUndefined();
   });
 
-  test('keys: one encryption codec', () => {
-    expect(payloadDataConverter([A])?.payloadCodecs).toEqual([expect.any(EncryptionCodec)]);
+  test('keys: one encryption codec, and failure messages encoded for it', () => {
+    const converter = payloadDataConverter([A]);
+    expect(converter?.payloadCodecs).toEqual([expect.any(EncryptionCodec)]);
+  });
+
+  test('a failure message travels encrypted and comes back whole', async () => {
+    const converter = loadDataConverter(payloadDataConverter([A]));
+    const failure = await encodeErrorToFailure(converter, ApplicationFailure.nonRetryable(`helm value ${marker} refused`, 'InvalidManifest'));
+    expect(failure.message).toBe('Encoded failure');
+    expect(JSON.stringify(failure)).not.toContain(marker);
+    expect(text(failure.encodedAttributes?.metadata?.[METADATA_KEY_ID])).toBe('a');
+    const error = await decodeOptionalFailureToOptionalError(converter, failure);
+    expect(error).toMatchObject({ message: `helm value ${marker} refused`, type: 'InvalidManifest' });
   });
 });
