@@ -84,6 +84,8 @@ export async function main(): Promise<void> {
   const keys = payloadKeysFromEnv();
   const codec = keys ? new EncryptionCodec(keys) : undefined;
   const dataConverter = payloadDataConverter(keys, codec);
+  const codecServer = codec && codecServerOptions(codec, process.env, kube);
+  if (!codec && (process.env.SLUICE_CODEC_AUTH || process.env.SLUICE_CODEC_AUTH_TOKEN)) logger.warn('the codec endpoint is off: no SLUICE_PAYLOAD_KEYS or SLUICE_PAYLOAD_KEYS_FILE');
   const client = new Client({ connection: await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }), namespace, dataConverter });
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }),
@@ -147,11 +149,11 @@ export async function main(): Promise<void> {
     webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh,
     sets: () => sets.values(), refreshSet: (set) => setController.refresh(set), invalidate: (repoURL) => engine.repos.invalidate(repoURL), logger,
     metrics: registry, onWebhook: (provider, result) => metrics.webhookRequests.inc({ provider, result }),
-    codec: codec && codecServerOptions(codec, process.env, kube),
+    codec: codecServer,
   });
   await controller.start();
   await setController.start();
-  logger.info({ temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning, payloadEncryption: codec ? { currentKey: codec.currentKeyId, keys: keys!.length } : false }, 'sluice worker started');
+  logger.info({ temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning, payloadEncryption: codec ? { currentKey: codec.currentKeyId, keys: keys!.length, codecEndpoint: !!codecServer } : false }, 'sluice worker started');
 
   const shutdown = () => {
     controller.stop();
