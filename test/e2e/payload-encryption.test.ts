@@ -101,6 +101,8 @@ test('encrypted payloads: the marker is never in the raw history; the codec endp
   }
   // The CLI decodes memos (app history reads each sync's revision from its memo) with the same keys.
   expect(syncedRevisions(namespace)).toEqual([first]);
+  const keyless = await run.sluiceAsync({ SLUICE_PAYLOAD_KEYS: '' }, 'app', 'history', namespace, '-n', namespace);
+  expect(keyless).toMatchObject({ code: 2, out: expect.stringContaining('Temporal holds encrypted payloads and this CLI has no key') });
 
   // The codec endpoint: the sync's input decodes to the spec, marker and all.
   const syncId = ids.find(isSync)!;
