@@ -2,10 +2,13 @@
 // in the raw history the Temporal CLI shows (`temporal workflow show -o json`), while the app syncs and the CLI
 // reads its memos; the worker's codec endpoint decodes those payloads back for a caller with the token (the
 // Temporal CLI through --codec-endpoint, as the UI would), refuses one without it, and answers the UI's CORS
-// preflight. Rotation: the worker restarted with keys [B, A] replays the app's A-encrypted history, writes B.
+// preflight. Rotation: the worker restarted with keys [B, A] (from a file) replays the app's A-encrypted history,
+// and writes B.
 // With SLUICE_CODEC_AUTH=kubernetes, a ServiceAccount's token is reviewed and RBAC on payloads.sluice.dev decides.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { KubeObject } from '../../domain/resource/types';
 import { applicationManifest } from '../fixtures/gitops';
 import { E2eRun } from '../support/e2e';
@@ -133,8 +136,11 @@ test('encrypted payloads: the marker is never in the raw history; the codec endp
   expect(await decodeThrough([sealed])).toBe('"hello"');
 
   // Rotation: B is current, A still decrypts. The restarted worker replays the A-encrypted app workflow and syncs
-  // the next commit with B.
-  run.workerEnv.SLUICE_PAYLOAD_KEYS = `${keyB},${keyA}`;
+  // the next commit with B. The keys now come from a file, as from a mounted Secret.
+  const keysFile = path.join(run.scratch, 'payload-keys');
+  fs.writeFileSync(keysFile, `# B is current since the rotation\n${keyB}\n${keyA}\n`, { mode: 0o600 });
+  delete run.workerEnv.SLUICE_PAYLOAD_KEYS;
+  run.workerEnv.SLUICE_PAYLOAD_KEYS_FILE = keysFile;
   await run.restartWorker();
   const second = await run.push(repo, namespace, namespace, 'second', { 'chart/templates/second.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\ndata:\n  from: git\n' });
   await run.waitForOperation(namespace, namespace, 'Succeeded', second);
