@@ -158,6 +158,10 @@ export function program(): Command {
     const s = await openSession({ ...(root.opts() as GlobalOptions), namespace: command.opts().namespace });
     try {
       await fn(s, ...args);
+    } catch (error) {
+      // The SDK's words for a payload this CLI holds no key for.
+      if (/Unknown encoding: binary\/encrypted/.test((error as Error).message)) throw new CliError('Temporal holds encrypted payloads and this CLI has no key', 'set SLUICE_PAYLOAD_KEYS or SLUICE_PAYLOAD_KEYS_FILE as the worker has them');
+      throw error;
     } finally {
       await s.close();
     }

@@ -4,6 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { describeTemporal, TemporalFlags, temporalOptions } from '../config/temporal';
 import { identifyAs } from '../config/user-agent';
+import { payloadDataConverter } from '../config/payload-codec';
+import { payloadKeysFromEnv } from '../config/payload-keys';
 
 export interface GlobalOptions extends TemporalFlags {
   context?: string;
@@ -53,8 +55,11 @@ export function openKubeSession(options: GlobalOptions): KubeSession {
 export async function openSession(options: GlobalOptions): Promise<Session> {
   const kc = kubeConfig(options);
   let target: ReturnType<typeof temporalOptions>;
+  let dataConverter: ReturnType<typeof payloadDataConverter>;
   try {
     target = temporalOptions(options);
+    // The worker's payload keys (SLUICE_PAYLOAD_KEYS or _FILE): what the CLI sends is encrypted, and it reads memos.
+    dataConverter = payloadDataConverter(payloadKeysFromEnv());
   } catch (error) {
     throw new CliError((error as Error).message);
   }
@@ -67,7 +72,7 @@ export async function openSession(options: GlobalOptions): Promise<Session> {
   }
   return {
     kube: new KubeClient(kc),
-    temporal: new Client({ connection, namespace: target.namespace }),
+    temporal: new Client({ connection, namespace: target.namespace, dataConverter }),
     namespace: namespaceOf(kc, options),
     close: () => connection.close(),
   };

@@ -1,9 +1,11 @@
-// The worker's HTTP endpoint: git webhooks (POST /api/webhook) and a health check.
+// The worker's HTTP endpoint: git webhooks (POST /api/webhook), a health check, /metrics, and the payload codec
+// for the Temporal UI (/codec/*, worker/codec-server.ts) when it is configured.
 import { createServer, Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AppRef } from '../domain/operation/types';
 import { parsePush, pushMatches, readBody, WebhookError } from './webhook';
+import { CodecServerOptions, serveCodec } from './codec-server';
 
 export interface TrackedApp {
   app: AppRef;
@@ -28,6 +30,8 @@ export interface HttpOptions {
   refreshSet?: (set: { namespace: string; name: string }) => Promise<void>;
   /** Counts webhook requests by provider and result (metrics). */
   onWebhook?: (provider: string, result: string) => void;
+  /** Serves /codec/encode and /codec/decode; absent, they are 404. */
+  codec?: CodecServerOptions;
 }
 
 export function startHttpServer(options: HttpOptions): Promise<Server> {
@@ -44,6 +48,7 @@ export function startHttpServer(options: HttpOptions): Promise<Server> {
       });
       return;
     }
+    if (req.url?.startsWith('/codec/') && options.codec) return serveCodec(req, res, options.codec, options.logger);
     if (req.url !== '/api/webhook' || req.method !== 'POST') return reply(404, { error: 'not found' });
     void (async () => {
       try {

@@ -8,7 +8,10 @@
 //   SLUICE_HTTP_PORT (8080) and SLUICE_HTTP_HOST (127.0.0.1) for webhooks and /metrics, SLUICE_WEBHOOK_SECRET,
 //   SLUICE_TEMPORAL_METRICS_ADDRESS (host:port) for the Temporal SDK's own Prometheus metrics,
 //   SLUICE_REVISION_TTL (10s) how long a repository's listed refs answer resolutions (a webhook clears them),
-//   SLUICE_CHECKOUT_CACHE / SLUICE_CHECKOUT_CACHE_SIZE (1Gi) where per-commit checkouts live and their total size.
+//   SLUICE_CHECKOUT_CACHE / SLUICE_CHECKOUT_CACHE_SIZE (1Gi) where per-commit checkouts live and their total size,
+//   SLUICE_PAYLOAD_KEYS / SLUICE_PAYLOAD_KEYS_FILE to encrypt payloads (config/payload-keys.ts), and then
+//   SLUICE_CODEC_AUTH_TOKEN or SLUICE_CODEC_AUTH=kubernetes, and SLUICE_CODEC_CORS_ORIGINS, for the codec
+//   endpoint (worker/codec-server.ts, worker/codec-auth.ts).
 import * as k8s from '../activities/cluster/k8s';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -16,6 +19,8 @@ import { metrics, registry } from '../activities/metrics';
 import { createActivities } from '../activities';
 import { createLogger, installLogger } from '../activities/log';
 import { describeTemporal, temporalOptions } from '../config/temporal';
+import { payloadKeysFromEnv } from '../config/payload-keys';
+import { EncryptionCodec, payloadDataConverter } from '../config/payload-codec';
 import { identifyAs } from '../config/user-agent';
 import { workerTuning, workflowStackTraces } from '../config/worker-tuning';
 import { logFieldsFromWorkflowId } from '../domain/logging';
@@ -25,6 +30,7 @@ import { Engine } from '../activities/engine';
 import { parseDuration } from '../domain/duration';
 import { AppGroup, AppRef, applicationWorkflowId, TASK_QUEUE } from '../domain/operation/types';
 import { startHttpServer, TrackedApp } from './http-server';
+import { codecServerOptions } from './codec-server';
 import { refreshSignal } from '../workflows/application';
 import { ClusterWatches } from './cluster-watches';
 import { DriftWatcher } from './drift-watcher';
@@ -75,10 +81,17 @@ export async function main(): Promise<void> {
   const tuning = workerTuning(process.env);
   // Read by the (patched) SDK in the workflow thread, which takes its copy of the environment when it starts.
   process.env.SLUICE_WORKFLOW_STACK_TRACES = workflowStackTraces(process.env) ? '1' : '0';
-  const client = new Client({ connection: await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }), namespace });
+  // One codec for the client and the worker; the Worker runs it on the main thread, outside the workflow sandbox.
+  const keys = payloadKeysFromEnv();
+  const codec = keys ? new EncryptionCodec(keys) : undefined;
+  const dataConverter = payloadDataConverter(keys, codec);
+  const codecServer = codec && codecServerOptions(codec, process.env, kube);
+  if (!codec && (process.env.SLUICE_CODEC_AUTH || process.env.SLUICE_CODEC_AUTH_TOKEN)) logger.warn('the codec endpoint is off: no SLUICE_PAYLOAD_KEYS or SLUICE_PAYLOAD_KEYS_FILE');
+  const client = new Client({ connection: await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }), namespace, dataConverter });
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }),
     namespace,
+    dataConverter,
     taskQueue,
     ...tuning,
     ...workflowSource(logger),
@@ -139,11 +152,12 @@ export async function main(): Promise<void> {
     webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh,
     sets: () => sets.values(), refreshSet: (set) => setController.refresh(set), invalidate: (repoURL) => engine.repos.invalidate(repoURL), logger,
     metrics: registry, onWebhook: (provider, result) => metrics.webhookRequests.inc({ provider, result }),
+    codec: codecServer,
   });
   await controller.start();
   await setController.start();
   await approvals.start();
-  logger.info({ temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning }, 'sluice worker started');
+  logger.info({ temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning, payloadEncryption: codec ? { currentKey: codec.currentKeyId, keys: keys!.length, codecEndpoint: !!codecServer } : false }, 'sluice worker started');
 
   const shutdown = () => {
     controller.stop();

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { E2eRun } from '../support/e2e';
+import { eventually } from '../support/kube';
 import { repoRoot } from '../support/stack';
 
 // Inside the repository (not the system temp dir), so the compiled modules resolve node_modules as dist/ does.
@@ -60,10 +61,13 @@ test('workflow stack traces are off unless SLUICE_WORKFLOW_STACK_TRACES=1, which
   run.workerEnv.SLUICE_WORKFLOW_STACK_TRACES = '1';
   try {
     await run.restartWorker();
-    // The new worker replays the app workflow to answer: it waits in the refresh loop's condition.
-    const answer = await stackTrace();
+    // The new worker replays the app workflow to answer: it waits in the refresh loop's condition, once the refresh
+    // the restart asked for (a local activity, which a query can land in) is done.
+    const answer = await eventually('the app workflow waiting in its condition', async () => {
+      const trace = await stackTrace();
+      return trace.includes('condition') ? trace : undefined;
+    }, 30_000);
     expect(answer).toContain('applicationWorkflow');
-    expect(answer).toContain('condition');
   } finally {
     delete run.workerEnv.SLUICE_WORKFLOW_STACK_TRACES;
   }

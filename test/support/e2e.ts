@@ -10,6 +10,8 @@ import path from 'node:path';
 import { KubeClient } from '../../activities/cluster/kube-client';
 import { applicationWorkflowId } from '../../domain/operation/types';
 import { KubeObject } from '../../domain/resource/types';
+import { payloadDataConverter } from '../../config/payload-codec';
+import { payloadKeysFromEnv } from '../../config/payload-keys';
 import { applicationManifest } from '../fixtures/gitops';
 import { TestRepo } from './git';
 import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from './kube';
@@ -54,12 +56,19 @@ export class E2eRun {
     await ensureTestProjects(this.kube, this.workerEnv.SLUICE_NAMESPACE);
     this.worker = await startWorker(this.workerEnv, this.workerNodeArgs);
     this.connection = await Connection.connect({ address: this.env.TEMPORAL_ADDRESS });
-    this.temporal = new Client({ connection: this.connection });
+    this.temporal = this.temporalClient();
   }
 
+  /** A client with the worker's payload keys (SLUICE_PAYLOAD_KEYS in workerEnv or this process's environment), as the CLI has. */
+  private temporalClient(): Client {
+    return new Client({ connection: this.connection!, dataConverter: payloadDataConverter(payloadKeysFromEnv({ ...process.env, ...this.workerEnv })) });
+  }
+
+  /** Restarts the worker with the current workerEnv (the client takes its payload keys too). */
   async restartWorker(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.worker.stop(signal);
     this.worker = await startWorker(this.workerEnv, this.workerNodeArgs);
+    this.temporal = this.temporalClient();
   }
 
   async stop(): Promise<void> {
@@ -149,7 +158,8 @@ export class E2eRun {
     });
 
   private cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return { ...process.env, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, ...jsonnetEnv(this.env), NO_COLOR: '1', ...extra };
+    const payloadKeys = Object.fromEntries(Object.entries(this.workerEnv).filter(([k]) => k.startsWith('SLUICE_PAYLOAD_KEYS')));
+    return { ...process.env, ...payloadKeys, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, ...jsonnetEnv(this.env), NO_COLOR: '1', ...extra };
   }
 
   /**
