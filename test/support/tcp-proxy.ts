@@ -1,0 +1,45 @@
+// A loopback TCP proxy that can be taken down and brought back on the same port: what a server that dies and
+// returns looks like to its clients (connections refused while down, open connections cut when it goes down).
+import net from 'node:net';
+
+export interface SwitchableProxy {
+  port: number;
+  /** Cuts every open connection and stops listening: new connections are refused. */
+  down(): Promise<void>;
+  /** Listens again on the same port. */
+  up(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSwitchableProxy(upstream: { host: string; port: number }): Promise<SwitchableProxy> {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let port = 0;
+  const listen = () => new Promise<void>((resolve, reject) => {
+    const s = net.createServer((client) => {
+      const target = net.connect(upstream.port, upstream.host);
+      for (const socket of [client, target]) {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(target).pipe(client);
+      client.on('close', () => target.destroy());
+      target.on('close', () => client.destroy());
+    });
+    s.once('error', reject);
+    s.listen(port, '127.0.0.1', () => {
+      port = (s.address() as net.AddressInfo).port;
+      server = s;
+      resolve();
+    });
+  });
+  const down = () => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    if (!server) return resolve();
+    server.close(() => resolve());
+    server = undefined;
+  });
+  await listen();
+  return { get port() { return port; }, down, up: listen, close: down };
+}
