@@ -16,7 +16,7 @@ const marker = (what: string) => `leak-${what}-${randomBytes(9).toString('hex')}
 const markers = {
   secretV1: marker('secret-v1'), secretV1Data: marker('secret-v1-data'), secretV2: marker('secret-v2'),
   helmParameter: marker('helm-parameter'), helmValues: marker('helm-values'), helmValuesObject: marker('helm-values-object'),
-  repoPassword: marker('repo-password'), webhookSecret: marker('webhook-secret'),
+  repoPassword: marker('repo-password'), wrongRepoPassword: marker('wrong-repo-password'), webhookSecret: marker('webhook-secret'),
   notificationToken: marker('notification-token'), deadReceiverToken: marker('dead-receiver-token'),
 };
 const CONTROL = `leaks-control-${randomBytes(3).toString('hex')}`;
@@ -56,8 +56,6 @@ const chart = {
 };
 
 test('no Secret value, Helm value, repo password, webhook secret or notification token appears in histories, logs, CLI output, diffs, metrics, notifications, Application status or Events', async () => {
-  // The CLI's `app diff` renders locally and reads the repository Secret from the control namespace.
-  process.env.SLUICE_NAMESPACE = CONTROL;
   const port = (receiver.address() as { port: number }).port;
   await kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sluice-notifications', namespace: CONTROL }, stringData: {
     'webhook.receiver.url': `http://127.0.0.1:${port}/hook/${markers.notificationToken}`,
@@ -71,9 +69,14 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
   await kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `repo-${repo.name}`, namespace: CONTROL, labels: { 'argocd.argoproj.io/secret-type': 'repository' } }, stringData: { url: repo.url, ...credentials } } as unknown as KubeObject);
 
   const subscribe = Object.fromEntries(['on-sync-running', 'on-sync-succeeded', 'on-deployed', 'on-approval-requested', 'on-sync-failed'].map((t) => [`notifications.argoproj.io/subscribe.${t}.webhook`, 'receiver;down']));
-  const create = async (prefix: string, extra: Partial<Parameters<typeof applicationManifest>[0]>, helm?: Record<string, unknown>) => {
+  // A second private repository whose Secret holds the wrong password: the refusal must not repeat it.
+  const denied = await run.repo('leaks-denied', { username: 'deployer', password: `right-${runId}` });
+  denied.commit('app', { 'app/deployment.yaml': deploymentYaml('web', 1) });
+  await kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `repo-${denied.name}`, namespace: CONTROL, labels: { 'argocd.argoproj.io/secret-type': 'repository' } }, stringData: { url: denied.url, username: 'deployer', password: markers.wrongRepoPassword } } as unknown as KubeObject);
+
+  const create = async (prefix: string, extra: Partial<Parameters<typeof applicationManifest>[0]>, helm?: Record<string, unknown>, repoURL = repo.url) => {
     const namespace = await run.namespace(prefix);
-    const manifest = applicationManifest({ name: prefix, namespace, repoURL: repo.url, destination: namespace, runId, ...extra }) as any;
+    const manifest = applicationManifest({ name: prefix, namespace, repoURL, destination: namespace, runId, ...extra }) as any;
     manifest.metadata.annotations = subscribe;
     if (helm) manifest.spec.source = { ...manifest.spec.source, path: 'chart', helm };
     await kube.create(manifest);
@@ -84,12 +87,14 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
   const helm = await create('helm', {}, {
     parameters: [{ name: 'password', value: markers.helmParameter }], values: `token: ${markers.helmValues}\n`, valuesObject: { apiKey: markers.helmValuesObject },
   });
-  const apps = [manual, gated, helm];
+  const refused = await create('refused', {}, undefined, denied.url);
+  const apps = [manual, gated, helm, refused];
   // Every CLI output, by command; each names the app it was about. Not run.sluice: a synchronous CLI would
-  // block this process, and with it the notification receiver.
+  // block this process, and with it the notification receiver. The CLI's `app diff` renders locally and reads
+  // the repository Secret from the control namespace.
   const cli: Record<string, { outputs: string[]; names: string[] }> = {};
   const sluice = async (label: string, app: { namespace: string; name: string }, ...args: string[]) => {
-    const r = await run.sluiceAsync({}, ...args, '-n', app.namespace);
+    const r = await run.sluiceAsync({ SLUICE_NAMESPACE: CONTROL }, ...args, '-n', app.namespace);
     cli[label] ??= { outputs: [], names: [] };
     cli[label].outputs.push(r.out);
     cli[label].names.push(app.name);
@@ -102,7 +107,12 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
   expect((await sluice('sync', manual, 'app', 'sync', manual.name)).code).toBe(0);
   await run.pendingApproval(gated.namespace, gated.name);
   expect((await sluice('app approve', gated, 'app', 'approve', gated.name, '--yes')).code).toBe(0);
-  for (const app of apps) await run.waitForOperation(app.namespace, app.name, 'Succeeded', first);
+  for (const app of [manual, gated, helm]) await run.waitForOperation(app.namespace, app.name, 'Succeeded', first);
+  const refusal = await eventually('the wrong password to be refused', async () => {
+    const conditions: Array<{ message: string }> = (await run.application(refused.namespace, refused.name))?.status?.conditions ?? [];
+    return conditions.find((c) => c.message.includes('authentication failed'));
+  });
+  expect(refusal.message).toContain('for user deployer');
 
   // The second commit changes the Secret: announced by a signed webhook (after a badly signed one is refused).
   const second = repo.commit('rotate the token', { 'app/secret.yaml': secretFile(markers.secretV2, markers.secretV1Data) });
@@ -132,9 +142,11 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
   for (const app of apps) {
     await sluice('app get', app, 'app', 'get', app.name);
     await sluice('app get -o json', app, 'app', 'get', app.name, '-o', 'json');
+    await sluice('app list -o json', app, 'app', 'list', '-o', 'json');
+    // A table of syncs names the app in its Temporal links: the refused app has none.
+    if (app === refused) continue;
     await sluice('app history', app, 'app', 'history', app.name);
     await sluice('app history -o json', app, 'app', 'history', app.name, '-o', 'json');
-    await sluice('app list -o json', app, 'app', 'list', '-o', 'json');
   }
   await eventually('the notifications of both commits', async () => (received.filter((r) => r.body.includes(second)).length >= 2 ? true : undefined), 30_000);
 
@@ -147,7 +159,7 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
     histories: { text: recorded.text, mustName: apps.map((a) => a.name) },
     'worker logs (debug)': { text: run.worker.output(), mustName: apps.map((a) => a.name) },
     metrics: { text: await (await fetch(`http://127.0.0.1:${run.httpPort}/metrics`)).text() + await (await fetch(`http://127.0.0.1:${run.httpPort + 1}/metrics`)).text(), mustName: apps.map((a) => a.name) },
-    notifications: { text: received.map((r) => r.body).join('\n'), mustName: apps.map((a) => a.name) },
+    notifications: { text: received.map((r) => r.body).join('\n'), mustName: [manual, gated, helm].map((a) => a.name) },
     'approval (status.approval)': { text: approvalSummary, mustName: [second] },
     // Not Sluice's (it writes none): the API server's controllers', about the objects the apps deployed.
     'Events': { text: JSON.stringify(kubeEvents), mustName: ['web'] },
