@@ -3,6 +3,7 @@
 // `webhook.<name>.url` (a generic JSON webhook, subscribed as service `webhook` with recipient <name>).
 // URLs are never logged or recorded: they carry tokens.
 import fetch from 'node-fetch';
+import { concealUrl } from '../domain/logging';
 import { NotificationEvent, subscriptions } from '../domain/notifications';
 import { AppRef } from '../domain/operation/types';
 import { readApplication } from './application-resource';
@@ -38,7 +39,16 @@ export async function deliverNotification(engine: Engine, input: { event: Notifi
   const url = service === 'slack' ? decode(data['slack.url']) : decode(data[`webhook.${recipient}.url`]);
   if (!url) throw new Error(`notification service ${service === 'slack' ? 'slack' : `webhook ${recipient}`} has no URL in Secret ${engine.controlNamespace}/sluice-notifications`);
   const body = service === 'slack' ? { channel: recipient, text: slackText(input.event) } : { ...input.event, recipient };
-  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), timeout: 10_000 });
+  const log = activityLog({ app: input.event.app, revision: input.event.revision });
+  const endpoint = `<${service === 'slack' ? 'slack' : `webhook ${recipient}`} URL>`;
+  // A new error, not the client's: its message and stack name the URL, and the URL is the credential.
+  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), timeout: 10_000 })
+    .catch((error: Error) => {
+      const failure = new Error(`${service} delivery failed: ${concealUrl(error.message, url, endpoint)}`);
+      // The SDK logs a plain Error's failure as {}: say why here, once per attempt.
+      log.warn({ trigger: input.event.trigger, service, recipient, err: failure.message }, 'notification delivery failed');
+      throw failure;
+    });
   if (!response.ok) throw new Error(`${service} delivery answered HTTP ${response.status}`);
-  activityLog({ app: input.event.app, revision: input.event.revision }).info({ trigger: input.event.trigger, service, recipient }, 'notification delivered');
+  log.info({ trigger: input.event.trigger, service, recipient }, 'notification delivered');
 }

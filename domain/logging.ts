@@ -26,3 +26,23 @@ const SLACK_HOOK = /https:\/\/hooks\.slack\.com\/[^\s"']+/gi;
 export function scrubSecrets(text: string): string {
   return text.replace(URL_CREDENTIALS, '$1$2:***@').replace(BEARER, '$1 ***').replace(SLACK_HOOK, 'https://hooks.slack.com/***');
 }
+
+/**
+ * `text` with every spelling of a secret URL replaced by `name`. A notification service's URL is its credential
+ * (a token in the path or query, as Slack's and most webhooks' are), and HTTP clients put the URL in their errors
+ * ("request to <url> failed", "network timeout at: <url>"), which would reach history, logs and status.
+ */
+export function concealUrl(text: string, url: string, name: string): string {
+  const spellings = new Set([url]);
+  try {
+    const parsed = new URL(url);
+    spellings.add(parsed.href);
+    spellings.add(`${parsed.origin}${parsed.pathname}`);
+  } catch {
+    // Not a URL: only its literal text is concealed.
+  }
+  let result = text;
+  // Longest first, so a URL's prefix does not leave its query behind.
+  for (const spelling of [...spellings].filter((s) => s.length > 0).sort((a, b) => b.length - a.length)) result = result.split(spelling).join(name);
+  return result;
+}

@@ -2,6 +2,7 @@
 // the tool, the app's path and the tool's own message.
 import { execFile } from 'node:child_process';
 import { InputError, InputLocation } from '../../domain/errors';
+import { toolFailureDetail } from '../../domain/tool-failure';
 
 /** A renderer refused the app's source; `file` is the app's path in the repository. */
 export class RenderError extends InputError {
@@ -23,7 +24,8 @@ export function run(tool: Tool, args: string[], cwd: string, what: string, env: 
   return new Promise((resolve, reject) => {
     execFile(toolPath(tool), args, { cwd, timeout: 120_000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       if (error) {
-        const detail = (stderr || error.message).trim().split('\n').slice(-5).join('\n');
+        // Not error.message: it repeats the arguments, values included (see toolFailureDetail).
+        const detail = toolFailureDetail({ stderr, code: (error as { code?: number | string | null }).code, signal: error.signal });
         reject(new RenderError(`${what}: ${tool} failed: ${detail}`, location));
       } else {
         resolve(stdout);

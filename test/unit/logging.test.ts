@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { logFieldsFromWorkflowId, scrubSecrets } from '../../domain/logging';
+import { concealUrl, logFieldsFromWorkflowId, scrubSecrets } from '../../domain/logging';
 import { createLogger } from '../../activities/log';
 
 test('workflow ids give the app, namespace and sync id', () => {
@@ -29,4 +29,16 @@ test('the logger writes JSON lines with the fields given, redacts secret-bearing
   expect(first.msg).toBe('cloning https://bob:***@git.example.com/r.git');
   expect(second.err).toBe('token *** rejected');
   expect(lines.join('\n')).not.toMatch(/hunter2|Ym9iOmh1bnRlcjI|Zm9vYmFyYmF6cXV4|T\/B\/C/);
+});
+
+test.each([
+  ['network timeout at: https://hooks.example.com/T0/B0/s3cret', 'https://hooks.example.com/T0/B0/s3cret', 'network timeout at: <webhook URL>'],
+  ['request to https://h.example.com/a?token=s3cret failed, reason: ECONNREFUSED', 'https://h.example.com/a?token=s3cret', 'request to <webhook URL> failed, reason: ECONNREFUSED'],
+  // The client may print the normalised URL (lower-case host, a path of /), or drop the query.
+  ['request to https://hooks.example.com/ failed', 'https://HOOKS.example.com', 'request to <webhook URL> failed'],
+  ['at https://h.example.com/a/s3cret: refused', 'https://h.example.com/a/s3cret?x=1', 'at <webhook URL>: refused'],
+  ['nothing to hide', 'https://h.example.com/s3cret', 'nothing to hide'],
+  ['not a url: s3cret-value', 's3cret-value', 'not a url: <webhook URL>'],
+])('concealUrl(%j) hides the URL', (text, url, expected) => {
+  expect(concealUrl(text, url, '<webhook URL>')).toBe(expected);
 });
