@@ -146,6 +146,14 @@ export class Engine {
   }
 
   /**
+   * Everything of these kinds the app owns on this cluster, hooks included (what deleting the app deletes), each
+   * confirmed against the API server.
+   */
+  async owned(app: AppRef, kinds: KindRef[]): Promise<KubeObject[]> {
+    return confirmOrphans(this.live, this.client, app, [], kinds);
+  }
+
+  /**
    * Sync status as Argo CD computes it (hooks and skipped objects do not count), with the desired and
    * orphaned objects for the caller's own use. Holds Secret data: never return this outside the worker.
    */

@@ -54,6 +54,13 @@ function guarded<I, O>(fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
   };
 }
 
+/**
+ * Kinds looked for, besides the app's managed kinds, when deleting an app: hooks are nearly always Jobs or Pods,
+ * and a hook left by a sync (BeforeHookCreation keeps the last one; a cancelled sync may leave a running one) is
+ * the app's too, as Argo CD's cascading delete removes it.
+ */
+const HOOK_KINDS: KindRef[] = [{ apiVersion: 'batch/v1', kind: 'Job' }, { apiVersion: 'v1', kind: 'Pod' }];
+
 /** `temporal` is the worker's own client, for the activities that act on sync workflows. */
 export function createActivities(engine: Engine, temporal: () => Client = () => {
   throw new Error('this worker has no Temporal client for its activities');
@@ -92,7 +99,7 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
           return undefined;
         }) : undefined;
         const destination = spec && grant ? actingEngine(await engine.forDestination(spec.destination), grant) : undefined;
-        const doomed = spec && grant && destination ? prunable(grant, spec, await destination.orphans(input.app, [], input.managedKinds)).filter((obj) => deletedWithApp(obj, appOptions)) : [];
+        const doomed = spec && grant && destination ? prunable(grant, spec, await destination.owned(input.app, [...input.managedKinds, ...HOOK_KINDS])).filter((obj) => deletedWithApp(obj, appOptions)) : [];
         if (destination) {
           await pruneObjects(destination.client, doomed, 'foreground');
           // As Argo CD does, the finalizer stays until the objects are really gone.

@@ -251,7 +251,8 @@ export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext
       syncLog(input.ctx, input.tasks).info({ resources: watched.length }, 'sync step healthy');
       return watched.map(({ task }) => ({ subject: task.subject, action: task.action, phase: task.phase, wave: task.wave, status: 'Healthy' }));
     }
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    // Cancellable: a cancelled sync (terminated, or its app deleted) stops waiting at once instead of at its deadline.
+    await Context.current().sleep(delay);
   }
 }
 

@@ -5,7 +5,7 @@
 // while one runs (an approval may wait for days); the sync tells the app when it ends.
 import {
   allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle,
-  isCancellation, log, ParentClosePolicy, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertSearchAttributes, uuid4, workflowInfo,
+  isCancellation, log, ParentClosePolicy, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { ApplicationSpec } from '../domain/application/types';
@@ -319,7 +319,18 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     if (!result.exists || result.deleting) {
       for (const o of [...requests, ...pending]) answers.set(o.id, { refused: 'the Application is being deleted' });
       if (!result.exists) return 'deleted';
-      if (state.running) await getExternalWorkflowHandle(state.running.workflowId).cancel().catch(() => undefined);
+      if (state.running) {
+        const { workflowId, operation } = state.running;
+        await getExternalWorkflowHandle(workflowId).cancel().catch(() => undefined);
+        // Prune only once the sync has stopped writing (its running step, its SyncFail hooks), or it could apply
+        // after the prune and leave objects behind a released CR; one that will not stop is terminated.
+        if (patched('finalize-after-sync')) {
+          const over = () => endings.some((e) => e.operationId === operation.id);
+          if (!(await condition(over, TERMINATE_GRACE_MS))) {
+            await activities.terminateSync({ workflowId, reason: `the Application is being deleted: not stopped ${TERMINATE_GRACE_MS / 1000}s after cancel` });
+          }
+        }
+      }
       const finalizers = (result.finalizers ?? []).filter((f) => RESOURCE_FINALIZERS.includes(f));
       await finalizing.finalizeApplication({ app, managedKinds: state.managedKinds, prune: finalizers.length > 0, finalizers });
       return 'finalized';
