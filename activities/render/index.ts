@@ -12,6 +12,7 @@ import { Credentials, GitError, RepoCache } from '../git/repository';
 import { renderDirectory } from './directory';
 import { renderHelm } from './helm';
 import { renderKustomize } from './kustomize';
+import { refuseOutOfBoundsSymlinks } from './symlinks';
 
 export { renderDigest } from './key';
 
@@ -66,6 +67,7 @@ export async function renderSource(repos: RepoCache, input: RenderInput): Promis
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
       throw new GitError('PathNotFound', `repository ${source.repoURL}: path ${JSON.stringify(appPath)} does not exist at revision ${input.revision.slice(0, 12)}`);
     }
+    await refuseOutOfBoundsSymlinks(await repos.at(source.repoURL, input.revision, input.credentials), appPath);
     const sourceType = detectSourceType(source, await fs.promises.readdir(dir));
     let manifests: KubeObject[];
     if (sourceType === 'Helm') {
