@@ -8,6 +8,7 @@ import { ApplicationSource, SourceType } from '../../domain/application/types';
 import { detectSourceType } from '../../domain/manifests/source-type';
 import { KubeObject } from '../../domain/resource/types';
 import { cleanRepoPath } from '../../domain/manifests/render-key';
+import { InputError } from '../../domain/errors';
 import { Credentials, GitError, RepoCache } from '../git/repository';
 import { renderDirectory } from './directory';
 import { renderHelm } from './helm';
@@ -78,6 +79,10 @@ export async function renderSource(repos: RepoCache, input: RenderInput): Promis
       manifests = await renderDirectory(root, dir, appPath, source.directory);
     }
     return { sourceType, manifests };
+  } catch (error) {
+    // A renderer names files by their path on this machine; the user knows them by their path in the repository.
+    if (error instanceof InputError) error.message = error.message.split(`${checkout.dir}/`).join('');
+    throw error;
   } finally {
     checkout.release();
   }

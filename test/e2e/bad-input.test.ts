@@ -157,6 +157,8 @@ test('every bad input is refused with an error naming its file, resource or fiel
     const refused = c.outcome !== 'synced';
     const [keep, fresh] = [await exists('v1', 'ConfigMap', app.ctx.namespace, 'keep'), await exists('v1', 'ConfigMap', app.ctx.namespace, 'fresh')];
     if (!c.expected.test(message)) failures.push(`${c.id}: ${message}`);
+    // Paths on the worker's machine mean nothing to whoever reads the app: errors name files in the repository.
+    if (message.includes(run.scratch)) failures.push(`${c.id}: names a path on the worker's machine: ${message}`);
     if (keep !== refused) failures.push(`${c.id}: keep ${keep ? 'still runs' : 'was deleted'}`);
     if (fresh === refused) failures.push(`${c.id}: fresh ${fresh ? 'was applied' : 'was not applied'}`);
     for (const [apiVersion, kind, ns, name] of c.objects?.(app.ctx) ?? []) if ((await exists(apiVersion, kind, ns, name)) === refused) failures.push(`${c.id}: ${kind}/${name} ${refused ? 'was applied' : 'was not applied'}`);
