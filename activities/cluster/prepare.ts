@@ -4,11 +4,12 @@
 import { DEFAULT_SYNC_OPTIONS, SyncOptions } from '../../domain/application/sync-options';
 import { resourceSyncOptions } from '../../domain/plan/annotations';
 import { InputError } from '../../domain/errors';
-import { AppIdentity, groupOf, prepareDesired } from '../../domain/resource/identity';
+import { AppIdentity, groupOf, prepareDesired, repeatedResources } from '../../domain/resource/identity';
 import { KubeObject } from '../../domain/resource/types';
 import { KubeApiError, KubeClient } from './kube-client';
 
 export class UnknownKindError extends InputError {}
+export class RepeatedResourceError extends InputError {}
 
 function crdScopes(manifests: KubeObject[]): Map<string, boolean> {
   const scopes = new Map<string, boolean>();
@@ -24,7 +25,7 @@ function crdScopes(manifests: KubeObject[]): Map<string, boolean> {
  * The desired set. A kind the cluster does not serve, with no CRD in the app, is refused unless the object
  * has SkipDryRunOnMissingResource (its own or the app's): then it is taken as namespaced, as Argo CD does,
  * for a CRD that something else installs before it is applied. Every sync-options annotation is checked here,
- * so a refused option shows on the app at refresh.
+ * so a refused option shows on the app at refresh. A resource defined twice is refused (see repeatedResources).
  */
 export async function prepareManifests(client: KubeClient, manifests: KubeObject[], app: AppIdentity, destinationNamespace: string, appOptions: SyncOptions = DEFAULT_SYNC_OPTIONS): Promise<KubeObject[]> {
   const fromCrds = crdScopes(manifests);
@@ -45,7 +46,7 @@ export async function prepareManifests(client: KubeClient, manifests: KubeObject
       unknown.add(key);
     }
   }
-  return manifests.map((m) => {
+  const desired = manifests.map((m) => {
     const prepared = prepareDesired(m, app, destinationNamespace, (group, kind) => scopes.get(`${group}/${kind}`) ?? true);
     const options = resourceSyncOptions(prepared, appOptions);
     if (unknown.has(`${groupOf(m.apiVersion)}/${m.kind}`) && !options.skipDryRunOnMissingResource) {
@@ -53,4 +54,9 @@ export async function prepareManifests(client: KubeClient, manifests: KubeObject
     }
     return prepared;
   });
+  const repeated = repeatedResources(desired);
+  if (repeated.length) {
+    throw new RepeatedResourceError(`${repeated.map((r) => `${r.subject} is defined ${r.count} times`).join('; ')}: an app must define each resource once`);
+  }
+  return desired;
 }

@@ -6,13 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { DirectorySource, JsonnetSource } from '../../domain/application/types';
-import { manifestsOf, parseManifests } from '../../domain/manifests/parse';
+import { manifestsOf, parseJsonManifests, parseManifests } from '../../domain/manifests/parse';
 import { KubeObject } from '../../domain/resource/types';
 import { run } from './exec';
 import { resolveRepoFile } from './repo-paths';
 
 const MANIFEST_FILE = /\.(ya?ml|json|jsonnet)$/i;
 const JSONNET_FILE = /\.jsonnet$/i;
+const JSON_FILE = /\.json$/i;
 
 function matches(pattern: string | undefined, file: string): boolean {
   if (!pattern) return false;
@@ -71,7 +72,7 @@ export async function renderDirectory(root: string, dir: string, appPath: string
       continue;
     }
     const text = await fs.promises.readFile(path.join(dir, file), 'utf8');
-    objects.push(...parseManifests(text, repoFile));
+    objects.push(...(JSON_FILE.test(file) ? parseJsonManifests(text, repoFile) : parseManifests(text, repoFile)));
   }
   return objects;
 }

@@ -8,10 +8,12 @@ import { ApplicationSource, SourceType } from '../../domain/application/types';
 import { detectSourceType } from '../../domain/manifests/source-type';
 import { KubeObject } from '../../domain/resource/types';
 import { cleanRepoPath } from '../../domain/manifests/render-key';
+import { InputError } from '../../domain/errors';
 import { Credentials, GitError, RepoCache } from '../git/repository';
 import { renderDirectory } from './directory';
 import { renderHelm } from './helm';
 import { renderKustomize } from './kustomize';
+import { refuseOutOfBoundsSymlinks } from './symlinks';
 
 export { renderDigest } from './key';
 
@@ -66,6 +68,7 @@ export async function renderSource(repos: RepoCache, input: RenderInput): Promis
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
       throw new GitError('PathNotFound', `repository ${source.repoURL}: path ${JSON.stringify(appPath)} does not exist at revision ${input.revision.slice(0, 12)}`);
     }
+    await refuseOutOfBoundsSymlinks(await repos.at(source.repoURL, input.revision, input.credentials), appPath);
     const sourceType = detectSourceType(source, await fs.promises.readdir(dir));
     let manifests: KubeObject[];
     if (sourceType === 'Helm') {
@@ -76,6 +79,10 @@ export async function renderSource(repos: RepoCache, input: RenderInput): Promis
       manifests = await renderDirectory(root, dir, appPath, source.directory);
     }
     return { sourceType, manifests };
+  } catch (error) {
+    // A renderer names files by their path on this machine; the user knows them by their path in the repository.
+    if (error instanceof InputError) error.message = error.message.split(`${checkout.dir}/`).join('');
+    throw error;
   } finally {
     checkout.release();
   }

@@ -44,6 +44,23 @@ export function manifestsOf(value: unknown, file: string, line?: number): KubeOb
 }
 
 /**
+ * A `.json` file is JSON, strictly, as Argo CD reads it (a trailing comma or a comment is an error), where the
+ * YAML parser would accept it as a flow mapping. One value per file: an object, a `List` kind, or an array.
+ */
+export function parseJsonManifests(text: string, file: string): KubeObject[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message)?.[1];
+    const line = position === undefined ? undefined : text.slice(0, Number(position)).split('\n').length;
+    throw new InvalidManifestError(file, line, `invalid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`);
+  }
+  return manifestsOf(value, file, 1);
+}
+
+/**
  * `chartDir`, for `helm template` output: a document under a "# Source: <chart>/templates/x.yaml" comment is
  * reported as `<chartDir>/templates/x.yaml`, the file in the repository, rather than a line of the output.
  */

@@ -46,6 +46,15 @@ export function repoPathOf(from: string, target: string): string | undefined {
   return cleanRepoPath(joined);
 }
 
+/**
+ * Whether the symlink at repository path `link`, pointing at `target`, leaves the repository (an absolute
+ * target always does: it is a path on the machine). Argo CD refuses such "out-of-bounds symlinks"; checkouts
+ * never follow a symlink (they write its target as text), so refusing it is what makes the error clear.
+ */
+export function symlinkLeavesRepository(link: string, target: string): boolean {
+  return target === '' || target.startsWith('/') || repoPathOf(link.split('/').slice(0, -1).join('/') || '.', target) === undefined;
+}
+
 /** Whether repository path `candidate` is `dir` or below it. */
 export function isUnder(dir: string, candidate: string): boolean {
   return dir === '.' || candidate === dir || candidate.startsWith(`${dir}/`);

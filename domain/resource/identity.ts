@@ -59,6 +59,24 @@ export function keyString(key: ResourceKey): string {
   return `${key.group}/${key.kind}/${key.namespace}/${key.name}`;
 }
 
+/**
+ * The resources (by group, kind, namespace and name, after the destination namespace is applied) that the
+ * desired set defines more than once, each with its count. Argo CD applies the last copy with a
+ * RepeatedResourceWarning; Sluice refuses the app, since which copy wins would depend on file order.
+ * Objects named only by generateName are distinct by construction.
+ */
+export function repeatedResources(desired: KubeObject[]): Array<{ subject: string; count: number }> {
+  const counts = new Map<string, { subject: string; count: number }>();
+  for (const obj of desired) {
+    if (!obj.metadata.name) continue;
+    const key = keyOf(obj);
+    const entry = counts.get(keyString(key)) ?? { subject: `${key.group ? `${key.group}/` : ''}${subjectOf(key)}`, count: 0 };
+    entry.count += 1;
+    counts.set(keyString(key), entry);
+  }
+  return [...counts.values()].filter((e) => e.count > 1);
+}
+
 /** Argo CD's tracking-id format: `<instance>:<group>/<Kind>:<namespace>/<name>`, instance from appInstanceName. */
 export function trackingId(instance: string, key: ResourceKey): string {
   return `${instance}:${key.group}/${key.kind}:${key.namespace}/${key.name}`;

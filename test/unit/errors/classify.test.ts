@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ApplyRejectedError } from '../../../activities/cluster/apply';
 import { KubeApiError } from '../../../activities/cluster/kube-client';
-import { UnknownKindError } from '../../../activities/cluster/prepare';
+import { RepeatedResourceError, UnknownKindError } from '../../../activities/cluster/prepare';
 import { GitError } from '../../../activities/git/repository';
 import { RenderError } from '../../../activities/render/exec';
 import { describeInputError, isInputError } from '../../../activities/refresh';
@@ -12,7 +12,7 @@ import { asActivityFailure } from '../../../activities/sync';
 import { parseSyncOptions } from '../../../domain/application/sync-options';
 import { jqPaths } from '../../../domain/diff/paths';
 import { InputError } from '../../../domain/errors';
-import { parseManifests } from '../../../domain/manifests/parse';
+import { parseJsonManifests, parseManifests } from '../../../domain/manifests/parse';
 import { syncWave } from '../../../domain/plan/annotations';
 
 const thrown = (fn: () => unknown): unknown => {
@@ -31,6 +31,8 @@ const cases: Array<[string, unknown, 'InvalidSource' | 'InvalidManifest' | 'Perm
   ['an unknown sync option', thrown(() => parseSyncOptions(['Frobnicate=true'])), 'InvalidSource'],
   ['an unsupported jq expression', thrown(() => jqPaths({}, '.metadata | keys')), 'InvalidSource'],
   ['a malformed manifest', thrown(() => parseManifests('a: [', 'app/x.yaml')), 'InvalidSource'],
+  ['a .json file that is not strict JSON', thrown(() => parseJsonManifests('{"kind": "ConfigMap",}', 'app/x.json')), 'InvalidSource'],
+  ['a resource defined twice', new RepeatedResourceError('ConfigMap/ns/c is defined 2 times'), 'InvalidSource'],
   ['an unknown revision', new GitError('RevisionNotFound', 'no such branch'), 'InvalidSource'],
   ['a failing renderer', new RenderError('helm chart app: helm failed: parse error'), 'InvalidSource'],
   ['an unknown kind', new UnknownKindError('Widget/w: the cluster does not serve kind Widget'), 'InvalidSource'],
@@ -80,4 +82,21 @@ test('helm output is located by its "# Source:" comment, as the file in the repo
   expect(thrown(() => parseManifests(output, 'charts/demo (helm template)', { chartDir: 'charts/demo' }))).toMatchObject({
     file: 'charts/demo/templates/config.yaml', field: 'metadata.annotations["helm.sh/hook-weight"]',
   });
+});
+
+test.each([
+  ['a trailing comma', '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},}\n', 'app/x.json:1: invalid JSON: '],
+  ['a comment on line 2', '{\n// no comments in JSON\n"kind": "ConfigMap"}', 'app/x.json:2: invalid JSON: '],
+  ['YAML in a .json file', 'apiVersion: v1\nkind: ConfigMap\n', 'app/x.json: invalid JSON: '],
+])('a .json file is read as strict JSON, as Argo CD reads it: %s is refused naming the file (and the line, when the parser gives a position)', (_what, text, prefix) => {
+  const error = thrown(() => parseJsonManifests(text, 'app/x.json')) as InputError;
+  expect(error).toBeInstanceOf(InputError);
+  expect(error.message.startsWith(prefix)).toBe(true);
+  expect(error.message).not.toMatch(/position/);
+});
+
+test('a valid .json file gives its object, a List its items', () => {
+  expect(parseJsonManifests('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}', 'x.json')).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }]);
+  const list = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b' } }] };
+  expect(parseJsonManifests(JSON.stringify(list), 'x.json').map((o) => o.metadata.name)).toEqual(['a', 'b']);
 });

@@ -1,5 +1,5 @@
 // The render cache's key follows the git objects a render reads and its options, never the commit.
-import { cleanRepoPath, kustomizationReachesOutside, renderKeyText, repoPathOf, valueFilesOutside } from '../../../domain/manifests/render-key';
+import { cleanRepoPath, kustomizationReachesOutside, renderKeyText, repoPathOf, symlinkLeavesRepository, valueFilesOutside } from '../../../domain/manifests/render-key';
 
 const base = { repo: 'http://git/r', appName: 'a', destinationNamespace: 'ns', source: { repoURL: 'http://git/r', path: 'apps/a', targetRevision: 'main' }, inputs: { 'apps/a': 'tree1' } };
 
@@ -47,4 +47,18 @@ test('Helm value files outside the chart are named by their repository path; URL
   expect(valueFilesOutside('charts/web', ['values-prod.yaml', '../../env/prod.yaml', '/env/common.yaml', 'https://x/values.yaml'])).toEqual(['env/prod.yaml', 'env/common.yaml']);
   expect(cleanRepoPath('./apps/a/')).toBe('apps/a');
   expect(cleanRepoPath('')).toBe('.');
+});
+
+test.each([
+  ['apps/a/x.yaml', 'y.yaml', false],
+  ['apps/a/x.yaml', '../b/y.yaml', false],
+  ['apps/a/x.yaml', '../../top.yaml', false],
+  ['x.yaml', './y.yaml', false],
+  ['apps/a/x.yaml', '../../../etc/passwd', true],
+  ['x.yaml', '..', true],
+  ['apps/a/x.yaml', 'sub/../../../../out', true],
+  ['apps/a/x.yaml', '/etc/hostname', true],
+  ['apps/a/x.yaml', '', true],
+])('the symlink %s -> %s leaves the repository: %s', (link, target, leaves) => {
+  expect(symlinkLeavesRepository(link, target)).toBe(leaves);
 });

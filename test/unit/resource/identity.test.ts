@@ -1,4 +1,4 @@
-import { appInstanceName, ownership, owningApp, parseTrackingId, prepareDesired, trackingId, TRACKING_ANNOTATION, TRACKING_LABEL, trackingLabelValue } from '../../../domain/resource/identity';
+import { appInstanceName, repeatedResources, ownership, owningApp, parseTrackingId, prepareDesired, trackingId, TRACKING_ANNOTATION, TRACKING_LABEL, trackingLabelValue } from '../../../domain/resource/identity';
 import { KubeObject } from '../../../domain/resource/types';
 
 const namespaced = (_group: string, kind: string) => !['Namespace', 'ClusterRole', 'CustomResourceDefinition'].includes(kind);
@@ -75,4 +75,20 @@ test('a legacy object the app still declares is re-stamped with the new id by pr
   const desired = prepareDesired({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } }, app, 'dest', namespaced);
   expect(ownership(legacy, app)).toBe('legacy');
   expect(ownership(desired, app)).toBe('owned');
+});
+
+const object = (kind: string, name: string | undefined, namespace?: string, apiVersion = 'v1', data?: string): KubeObject =>
+  ({ apiVersion, kind, metadata: { ...(name ? { name } : { generateName: 'job-' }), ...(namespace ? { namespace } : {}) }, ...(data ? { data: { x: data } } : {}) }) as KubeObject;
+
+test.each([
+  ['distinct objects', [object('ConfigMap', 'a', 'ns'), object('ConfigMap', 'b', 'ns')], []],
+  ['the same name in two namespaces', [object('ConfigMap', 'a', 'x'), object('ConfigMap', 'a', 'y')], []],
+  ['the same name in two kinds', [object('ConfigMap', 'a', 'ns'), object('Secret', 'a', 'ns')], []],
+  ['the same kind in two groups', [object('Widget', 'a', 'ns', 'one.example/v1'), object('Widget', 'a', 'ns', 'two.example/v1')], []],
+  ['generateName objects', [object('Job', undefined, 'ns', 'batch/v1'), object('Job', undefined, 'ns', 'batch/v1')], []],
+  ['two copies that differ', [object('ConfigMap', 'a', 'ns', 'v1', '1'), object('ConfigMap', 'a', 'ns', 'v1', '2')], [{ subject: 'ConfigMap/ns/a', count: 2 }]],
+  ['three identical copies, two versions of a group', [object('Deployment', 'w', 'ns', 'apps/v1'), object('Deployment', 'w', 'ns', 'apps/v1beta1'), object('Deployment', 'w', 'ns', 'apps/v1')], [{ subject: 'apps/Deployment/ns/w', count: 3 }]],
+  ['a cluster-scoped object twice', [object('ClusterRole', 'r', undefined, 'rbac.authorization.k8s.io/v1'), object('ClusterRole', 'r', undefined, 'rbac.authorization.k8s.io/v1')], [{ subject: 'rbac.authorization.k8s.io/ClusterRole/r', count: 2 }]],
+])('repeated resources: %s', (_what, desired, expected) => {
+  expect(repeatedResources(desired)).toEqual(expected);
 });
