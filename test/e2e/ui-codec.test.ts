@@ -77,17 +77,21 @@ async function pageText(url: string, ready: (text: string) => boolean, screensho
   const page = await browser!.newPage();
   try {
     await page.setViewport({ width: 1400, height: 2000 });
-    await page.goto(url, { waitUntil: 'networkidle2', timeout: 30_000 });
-    const text = await eventually(`the UI page ${url}`, async () => {
+    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    await eventually(`the UI page ${url}`, async () => {
       const t = await visibleText(page);
       return ready(t) ? t : undefined;
     }, 30_000).catch(async (error) => {
       await page.screenshot({ path: screenshot, fullPage: true });
       throw new Error(`${(error as Error).message}\nthe page said:\n${(await visibleText(page)).slice(0, 3000)}`);
     });
+    // Settled: every codec call the page made has been answered (or refused), so this is what it keeps showing.
+    await page.waitForNetworkIdle({ idleTime: 1000, timeout: 30_000 });
+    const settled = await visibleText(page);
+    expect(ready(settled)).toBe(true);
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`screenshot ${screenshot}: ${fs.statSync(screenshot).size} bytes`);
-    return text;
+    return settled;
   } finally {
     await page.close();
   }
