@@ -70,20 +70,24 @@ SH
   rm -rf "$work"
 }
 
-# Prometheus and promtool from Debian's package (the version Debian ships): the monitoring rules are checked
-# with promtool, and one e2e test scrapes the worker with a real Prometheus.
-install_prometheus() {
-  command -v prometheus >/dev/null && command -v promtool >/dev/null && return 0
+# install_debian PACKAGE COMMAND...: Debian's PACKAGE (the version Debian ships), unless every COMMAND is on PATH.
+install_debian() {
+  local package=$1 missing="" cmd; shift
+  for cmd in "$@"; do command -v "$cmd" >/dev/null || missing=1; done
+  [ -z "$missing" ] && return 0
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  log "installing Debian's prometheus package (prometheus, promtool)"
+  log "installing Debian's $package package ($*)"
   export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -q --no-install-recommends prometheus >/dev/null \
-    || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q --no-install-recommends prometheus >/dev/null; } \
-    || die "could not install Debian's prometheus package"
+  $sudo apt-get install -y -q --no-install-recommends "$package" >/dev/null \
+    || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q --no-install-recommends "$package" >/dev/null; } \
+    || die "could not install Debian's $package package"
 }
 
 cmd_install() {
-  install_prometheus
+  # The monitoring rules are checked with promtool, and one e2e test scrapes the worker with a real Prometheus.
+  install_debian prometheus prometheus promtool
+  # A headless browser: test/e2e/ui-codec.test.ts opens the real Temporal UI.
+  install_debian chromium chromium
   install_temporal_cli
   install_test_server
   bash "$here/build-tools.sh" all

@@ -37,6 +37,8 @@ export class E2eRun {
   /** Arguments for the worker's node (before the script), e.g. a benchmark's `--cpu-prof`. */
   workerNodeArgs: string[] = [];
   temporal!: Client;
+  /** The Temporal server this harness's client and CLI use (plain gRPC); a test running its own server sets it, and the worker's TEMPORAL_ADDRESS. */
+  temporalAddress = this.env.TEMPORAL_ADDRESS;
   private connection?: Connection;
 
   constructor(readonly httpPort: number, extraEnv: Record<string, string> = {}) {
@@ -55,7 +57,7 @@ export class E2eRun {
   async start(): Promise<void> {
     await ensureTestProjects(this.kube, this.workerEnv.SLUICE_NAMESPACE);
     this.worker = await startWorker(this.workerEnv, this.workerNodeArgs);
-    this.connection = await Connection.connect({ address: this.env.TEMPORAL_ADDRESS });
+    this.connection = await Connection.connect({ address: this.temporalAddress });
     this.temporal = this.temporalClient();
   }
 
@@ -159,7 +161,7 @@ export class E2eRun {
 
   private cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     const payloadKeys = Object.fromEntries(Object.entries(this.workerEnv).filter(([k]) => k.startsWith('SLUICE_PAYLOAD_KEYS')));
-    return { ...process.env, ...payloadKeys, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.env.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, ...jsonnetEnv(this.env), NO_COLOR: '1', ...extra };
+    return { ...process.env, ...payloadKeys, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.temporalAddress, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, ...jsonnetEnv(this.env), NO_COLOR: '1', ...extra };
   }
 
   /**
