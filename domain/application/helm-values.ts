@@ -69,7 +69,7 @@ export function rehydrateHelmValues(app: { namespace: string; name: string }, ca
     if (digest === undefined) return source;
     const now = currentSource(field)?.helm;
     if (!current || helmValuesDigest(now, hash) !== digest) {
-      const why = current ? 'changed since this sync started; the next refresh syncs the new values' : 'cannot be read: the Application is gone';
+      const why = current ? 'changed since this sync started: nothing more of it is applied; sync again to deploy the new values' : 'cannot be read: the Application is gone';
       throw new HelmValuesChangedError(`Application ${app.namespace}/${app.name}: ${field}.helm values ${why}`, { field: `${field}.helm` });
     }
     const values = Object.fromEntries(HELM_VALUE_FIELDS.filter((f) => (now as Helm)[f] !== undefined).map((f) => [f, (now as Helm)[f]]));

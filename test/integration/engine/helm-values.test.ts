@@ -60,18 +60,22 @@ test('the refresh result carries a digest, not the values; the sync renders the 
   expect(Buffer.from(deployed.data.password, 'base64').toString()).toBe(secret);
   expect(Buffer.from(deployed.data.token, 'base64').toString()).toBe(`${secret}-token`);
 
-  // Changing the values changes the digest (and the render), so the next refresh sees them.
+  // Changing the values changes the digest (and the render): the next refresh sees them, and a new sync deploys them.
   await applyApp('creds', { parameters: [{ name: 'password', value: `${secret}-rotated` }], values: `token: ${secret}-token\n` });
   const error = await activities.prepareSync(ctx).then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(ApplicationFailure);
   expect(error).toMatchObject({
     nonRetryable: true, type: 'HelmValuesChanged',
-    message: `Application ${namespace}/creds: spec.source.helm values changed since this sync started; the next refresh syncs the new values`,
+    message: `Application ${namespace}/creds: spec.source.helm values changed since this sync started: nothing more of it is applied; sync again to deploy the new values`,
   });
   const again = await activities.refreshApplication({ app });
   expect(again.syncStatus).toBe('OutOfSync');
   expect(again.spec!.source!.helm!.valuesDigest).not.toBe(refreshed.spec!.source!.helm!.valuesDigest);
   expect(JSON.stringify(again)).not.toContain(secret);
+  const next: SyncContext = { ...ctx, spec: again.spec!, operationId: 'op-2' };
+  for (const [index, step] of (await activities.prepareSync(next)).plan.steps.entries()) await activities.runSyncStep({ ctx: next, tasks: step.tasks, first: index === 0 });
+  const rotated = (await engine.client.get('v1', 'Secret', namespace, 'creds-creds')) as unknown as { data: Record<string, string> };
+  expect(Buffer.from(rotated.data.password, 'base64').toString()).toBe(`${secret}-rotated`);
 });
 
 test('a spec with values but no digest (a sync started by a worker before this change) still renders them', async () => {

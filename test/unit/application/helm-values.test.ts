@@ -64,8 +64,8 @@ test('every source of a multi-source spec is redacted and rehydrated by its posi
 test.each<[string, ApplicationSpec | undefined, string | undefined]>([
   ['the CR unchanged', spec(secretHelm), undefined],
   ['the CR changed elsewhere (syncPolicy, releaseName)', spec({ ...secretHelm, releaseName: 'new' }, { syncPolicy: { automated: {} } }), undefined],
-  ['a value changed', spec({ ...secretHelm, values: 'token: rotated\n' }), 'Application team/creds: spec.source.helm values changed since this sync started; the next refresh syncs the new values'],
-  ['the values removed', spec({ releaseName: 'r' }), 'Application team/creds: spec.source.helm values changed since this sync started; the next refresh syncs the new values'],
+  ['a value changed', spec({ ...secretHelm, values: 'token: rotated\n' }), 'Application team/creds: spec.source.helm values changed since this sync started: nothing more of it is applied; sync again to deploy the new values'],
+  ['the values removed', spec({ releaseName: 'r' }), 'Application team/creds: spec.source.helm values changed since this sync started: nothing more of it is applied; sync again to deploy the new values'],
   ['the CR gone', undefined, 'Application team/creds: spec.source.helm values cannot be read: the Application is gone'],
 ])('rehydrating with %s', (_what, current, error) => {
   const carried = redactHelmValues(spec(secretHelm), sha256);
