@@ -3,6 +3,7 @@
 // Activities and tests call these; workflows orchestrate them.
 import { parseSyncOptions } from '../domain/application/sync-options';
 import { ApplicationSpec } from '../domain/application/types';
+import { hasRedactedHelmValues } from '../domain/application/helm-values';
 import { IN_CLUSTER_SERVER } from '../domain/cluster/clusters';
 import { isManagedResource } from '../domain/plan/plan';
 import { KubeObject } from '../domain/resource/types';
@@ -117,6 +118,8 @@ export class Engine {
   /** The desired objects at a resolved commit; rendered once per digest, then read from the cache. */
   async desired(app: AppRef, spec: ApplicationSpec, revision?: ResolvedRevision): Promise<DesiredState> {
     const source = spec.source!;
+    // A workflow's spec holds a digest in place of Helm values: rendering it as is would deploy without them.
+    if (hasRedactedHelmValues(spec)) throw new Error(`Application ${app.namespace}/${app.name}: spec.source.helm holds a values digest, not values: rehydrate the spec (activities/helm-values.ts) before rendering`);
     const resolved = revision ?? (await this.resolve(spec));
     // Credentials are looked up only if git must ask the remote (the commit is normally here since resolve).
     const credentials = () => repoCredentials(this.secrets, source.repoURL, this.controlNamespace);

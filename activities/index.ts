@@ -16,6 +16,7 @@ import { OperationEnd, recordOperation, recordOperationEnd, OperationRecord } fr
 import { temporalActivities } from './temporal';
 import type { Client } from '@temporalio/client';
 import { refreshApplication } from './refresh';
+import { specToRender } from './helm-values';
 import { deliverNotification, notificationTargets, NotificationTarget } from './notify';
 import { NotificationEvent } from '../domain/notifications';
 import { asActivityFailure, awaitStepHealthy, cleanupHooks, dryRunSync, prepareSync, runSyncStep, separationOfDuties, SyncContext } from './sync';
@@ -67,20 +68,36 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
 }) {
   // Each step acts on the destination as the app's project says: the worker itself, or the project's account.
   const target = async (ctx: SyncContext) => actingEngine(await engine.forDestination(ctx.spec.destination), await admitApplication(engine, ctx.app, ctx.spec));
+  // The sync's spec comes from history without its Helm values: each step reads them from the CR (they must match).
+  const hydrated = <C extends SyncContext>(ctx: C) => specToRender(engine.client, ctx);
+  const withCtx = async <I extends { ctx: SyncContext }>(input: I): Promise<I> => ({ ...input, ctx: await hydrated(input.ctx) });
   return {
     ...temporalActivities(temporal),
     reconcileApplicationSet: guarded((ref: SetRef) => reconcileApplicationSet(engine, ref)),
     ...promotionActivities(engine, temporal),
     refreshApplication: guarded((input: { app: AppRef; revisions?: string[] }) => refreshApplication(engine, input.app, input.revisions)),
     // A sync acts on its app's destination cluster (activities/cluster/cluster-clients.ts); CR writes stay here.
-    prepareSync: guarded(async (ctx: SyncContext & { dryRun?: boolean }) => {
+    prepareSync: guarded(async (carried: SyncContext & { dryRun?: boolean }) => {
+      const ctx = await hydrated(carried);
       const [prepared, authors] = await Promise.all([prepareSync(await target(ctx), ctx), separationOfDuties(engine, ctx)]);
       return authors ? { ...prepared, authors } : prepared;
     }),
-    dryRunSync: guarded(async (ctx: SyncContext) => dryRunSync(await target(ctx), ctx)),
-    runSyncStep: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[]; first: boolean }) => runSyncStep(await target(input.ctx), input)),
-    awaitStepHealthy: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[]; stepStartedAt?: string }) => awaitStepHealthy(await target(input.ctx), input)),
-    cleanupHooks: guarded(async (input: { ctx: SyncContext; tasks: SyncTask[]; outcome: 'Succeeded' | 'Failed' }) => cleanupHooks(await target(input.ctx), input)),
+    dryRunSync: guarded(async (carried: SyncContext) => {
+      const ctx = await hydrated(carried);
+      return dryRunSync(await target(ctx), ctx);
+    }),
+    runSyncStep: guarded(async (carried: { ctx: SyncContext; tasks: SyncTask[]; first: boolean }) => {
+      const input = await withCtx(carried);
+      return runSyncStep(await target(input.ctx), input);
+    }),
+    awaitStepHealthy: guarded(async (carried: { ctx: SyncContext; tasks: SyncTask[]; stepStartedAt?: string }) => {
+      const input = await withCtx(carried);
+      return awaitStepHealthy(await target(input.ctx), input);
+    }),
+    cleanupHooks: guarded(async (carried: { ctx: SyncContext; tasks: SyncTask[]; outcome: 'Succeeded' | 'Failed' }) => {
+      const input = await withCtx(carried);
+      return cleanupHooks(await target(input.ctx), input);
+    }),
     recordOperation: guarded((record: OperationRecord) => recordOperation(engine, record)),
     recordOperationEnd: guarded((end: OperationEnd) => recordOperationEnd(engine, end)),
     notificationTargets: (input: { app: AppRef; event: NotificationEvent }) => notificationTargets(engine, input),

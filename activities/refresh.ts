@@ -14,6 +14,7 @@ import { KubeApiError, KubeClient } from './cluster/kube-client';
 import { describeClusterError, DestinationError } from './cluster/cluster-clients';
 import { Engine } from './engine';
 import { patchStatus, readApplication } from './application-resource';
+import { specForWorkflow } from './helm-values';
 import { statusPatch } from '../domain/application/status-write';
 import { metrics, recordAppStatus, timed } from './metrics';
 import { countRequests } from './request-count';
@@ -63,7 +64,8 @@ export async function refreshApplication(engine: Engine, app: AppRef, revisions:
   else if (result.invalid || result.comparisonError) log.warn({ syncStatus: result.syncStatus, problem: result.invalid ?? result.comparisonError, durationMs: Date.now() - started }, 'refreshed: cannot compare');
   else log.info({ syncStatus: result.syncStatus, health: result.health, resources: result.desiredCount, durationMs: Date.now() - started, kubeRequests: requests }, 'refreshed');
   if (result.exists) recordAppStatus({ name: app.name, namespace: app.namespace, project: result.project ?? 'default', sync_status: result.syncStatus, health_status: result.health });
-  return result;
+  // The spec goes into workflow history: its Helm values stay in the CR, a digest stands for them.
+  return result.spec ? { ...result, spec: specForWorkflow(result.spec) } : result;
 }
 
 /** The explicit revisions of manual syncs and rollbacks, each resolved to a commit or given the reason it cannot be. */

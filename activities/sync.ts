@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { parseSyncOptions, SyncOptions } from '../domain/application/sync-options';
 import { InputError } from '../domain/errors';
+import { HelmValuesChangedError } from '../domain/application/helm-values';
 import { healthOf } from '../domain/health';
 import { keyOf, keyString, subjectOf } from '../domain/resource/identity';
 import { KubeObject } from '../domain/resource/types';
@@ -33,6 +34,7 @@ export type SyncContext = Pick<SyncRequest, 'app' | 'spec' | 'revision' | 'opera
 /** Turns engine errors into Temporal failures: the app's own mistakes are not retried. */
 export function asActivityFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
+  if (error instanceof HelmValuesChangedError) return ApplicationFailure.create({ message: error.message, type: 'HelmValuesChanged', nonRetryable: true, details: [{ field: error.field }] });
   if (error instanceof SharedResourceError) return ApplicationFailure.nonRetryable(error.message, 'SharedResource');
   if (error instanceof ProjectViolationError) return ApplicationFailure.create({ message: error.message, type: 'ProjectViolation', nonRetryable: true, details: [{ field: error.field }] });
   if (error instanceof KubeApiError && (error.code === 403 || error.code === 401)) return ApplicationFailure.nonRetryable(`permission denied: ${error.message}`, 'PermissionDenied');

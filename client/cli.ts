@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { Engine } from '../activities/engine';
 import { validateApplication } from '../domain/application/validate';
+import { maskShownHelmValues } from '../domain/application/helm-values';
 import { AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain/operation/types';
 import { KubeObject } from '../domain/resource/types';
 import { refreshSignal, rollbackUpdate, StartedOperation, syncUpdate, terminateUpdate } from '../workflows/application';
@@ -172,12 +173,12 @@ export function program(): Command {
 
   app.command('list').addOption(ns).option('-A, --all-namespaces', 'every namespace').addOption(output).action(withSession(async (s, opts: { allNamespaces?: boolean; output: Format }) => {
     const apps = (await listBoth(s, 'Application', opts.allNamespaces)) as AppObject[];
-    console.log(render(apps, opts.output, () => [header, ...apps.map(row)]));
+    console.log(render(apps.map(maskShownHelmValues), opts.output, () => [header, ...apps.map(row)]));
   }));
 
   app.command('get <name>').addOption(ns).addOption(output).action(withSession(async (s, name: string, opts: { output: Format }) => {
     const a = await getApp(s, name);
-    console.log(render(a, opts.output, () => [header, row(a)]));
+    console.log(render(maskShownHelmValues(a), opts.output, () => [header, row(a)]));
   }));
 
   app.command('diff <name>').description('exit code 1 when out of sync').addOption(ns).action(withSession(async (s, name: string) => {
@@ -298,14 +299,14 @@ export function program(): Command {
   const appset = root.command('appset').description('ApplicationSets and the Applications they generate');
   appset.command('list').addOption(ns).option('-A, --all-namespaces', 'every namespace').addOption(output).action(withSession(async (s, opts: { allNamespaces?: boolean; output: Format }) => {
     const sets = (await listBoth(s, 'ApplicationSet', opts.allNamespaces)) as SetObject[];
-    console.log(render(sets, opts.output, () => [SET_HEADER, ...sets.map(setRow)]));
+    console.log(render(sets.map(maskShownHelmValues), opts.output, () => [SET_HEADER, ...sets.map(setRow)]));
   }));
   appset.command('get <name>').description('the set\'s state, and each generated Application with its cluster, sync and health').addOption(ns).addOption(output)
     .action(withSession(async (s, name: string, opts: { output: Format }) => {
       const set = (await getEither(s, 'ApplicationSet', name)) as SetObject | undefined;
       if (!set) throw new CliError(`ApplicationSet ${name} not found in namespace ${s.namespace}`);
       const apps = (await listBoth(s, 'Application')) as GeneratedApp[];
-      if (opts.output !== 'table') return console.log(render({ ...set, applications: apps.filter((a) => generatedRows(set, [a]).length) }, opts.output, () => []));
+      if (opts.output !== 'table') return console.log(render({ ...maskShownHelmValues(set), applications: apps.filter((a) => generatedRows(set, [a]).length).map(maskShownHelmValues) }, opts.output, () => []));
       console.log(render(set, 'table', () => [SET_HEADER, setRow(set)]));
       console.log('');
       console.log(render(apps, 'table', () => [APP_HEADER, ...generatedRows(set, apps)]));

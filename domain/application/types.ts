@@ -65,6 +65,11 @@ export interface HelmSource {
   parameters?: Array<{ name: string; value: string; forceString?: boolean }>;
   namespace?: string;
   skipCrds?: boolean;
+  /**
+   * Sluice's own, never in a CR: in the spec a workflow holds, the digest of the values above, which stay in the
+   * Application (domain/application/helm-values.ts). Activities put them back before rendering.
+   */
+  valuesDigest?: string;
 }
 
 export interface ApplicationDestination {

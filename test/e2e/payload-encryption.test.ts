@@ -90,7 +90,7 @@ test('encrypted payloads: the marker is never in the raw history; the codec endp
   manifest.spec.info = [{ name: 'owner', value: `${MARKER}-info` }];
   await kube.create(manifest as unknown as KubeObject);
 
-  // It syncs, with the values Helm got through the encrypted history.
+  // It syncs, with the Helm values the worker read back from the CR (history carries their digest, not them).
   await run.waitForOperation(namespace, namespace, 'Succeeded', first);
   const config = await kube.get('v1', 'ConfigMap', namespace, 'marked-config') as unknown as { data: Record<string, string> };
   expect(config.data).toEqual({ greeting: `${MARKER}-object`, note: `${MARKER}-values` });
@@ -107,14 +107,15 @@ test('encrypted payloads: the marker is never in the raw history; the codec endp
   const keyless = await run.sluiceAsync({ SLUICE_PAYLOAD_KEYS: '' }, 'app', 'history', namespace, '-n', namespace);
   expect(keyless).toMatchObject({ code: 2, out: expect.stringContaining('Temporal holds encrypted payloads and this CLI has no key') });
 
-  // The codec endpoint: the sync's input decodes to the spec, marker and all.
+  // The codec endpoint: the sync's input decodes to the spec, marker and all (spec.info; Helm values never travel).
   const syncId = ids.find(isSync)!;
   const syncPayloads = payloadsIn(JSON.parse(rawHistory(syncId)));
-  expect(await decodeThrough(syncPayloads)).toContain(`${MARKER}-object`);
+  expect(await decodeThrough(syncPayloads)).toContain(`${MARKER}-info`);
   // ... and so does the Temporal CLI pointed at it, as the UI would be.
   const shown = plainText(rawHistory(syncId, '--codec-endpoint', CODEC, '--codec-auth', `Bearer ${TOKEN}`));
-  expect(shown).toContain(`${MARKER}-object`);
   expect(shown).toContain(`${MARKER}-info`);
+  expect(shown).toContain('"valuesDigest":"sha256:');
+  expect(shown).not.toContain(`${MARKER}-object`);
 
   // No token, a wrong one, or a GET: refused.
   const body = JSON.stringify({ payloads: syncPayloads.slice(0, 1) });
@@ -150,7 +151,7 @@ test('encrypted payloads: the marker is never in the raw history; the codec endp
   const newSync = await eventually('the second sync workflow', async () => workflowIds(namespace).find((id) => isSync(id) && id !== syncId));
   expect(encryptedWith(rawHistory(newSync))).toEqual(new Set(['key-b']));
   // The endpoint, now with [B, A], still decodes the first sync's A-encrypted payloads.
-  expect(await decodeThrough(syncPayloads)).toContain(`${MARKER}-object`);
+  expect(await decodeThrough(syncPayloads)).toContain(`${MARKER}-info`);
   expect(syncedRevisions(namespace)).toEqual([first, second]);
 });
 

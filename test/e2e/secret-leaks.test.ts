@@ -156,8 +156,6 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
   const recorded = await histories();
   const kubeEvents = await events([CONTROL, ...apps.map((a) => a.namespace)]);
   expect(recorded.workflows).toBeGreaterThan(6);
-  // Payloads were decoded: the Helm app's spec, values and all, travels in its workflows' inputs.
-  expect(recorded.specEchoes).toBeGreaterThan(0);
   const surfaces: Record<string, { text: string; mustName: string[] }> = {
     histories: { text: recorded.text, mustName: apps.map((a) => a.name) },
     'worker logs (debug)': { text: run.worker.output(), mustName: apps.map((a) => a.name) },
@@ -166,12 +164,9 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
     'approval (status.approval)': { text: approvalSummary, mustName: [second] },
     // Not Sluice's (it writes none): the API server's controllers', about the objects the apps deployed.
     'Events': { text: JSON.stringify(kubeEvents), mustName: ['web'] },
-    // Helm values are part of the Application's spec, readable by whoever may read the app (as in Argo CD):
-    // where the spec is echoed, only the status is searched for them.
-    'Application CRs': { text: withoutHelmSource(await Promise.all(apps.map((a) => run.application(a.namespace, a.name)))), mustName: apps.map((a) => a.name) },
-    ...Object.fromEntries(Object.entries(cli).map(([label, { outputs, names }]) => [`CLI ${label}`, {
-      text: label.includes('json') ? outputs.map((o) => withoutHelmSource(JSON.parse(o))).join('\n') : outputs.join('\n'), mustName: names,
-    }])),
+    // The Helm values are the Application's own spec: everything else of the CR (its status above all) is searched.
+    'Application CRs': { text: withoutOwnHelmValues(await Promise.all(apps.map((a) => run.application(a.namespace, a.name)))), mustName: apps.map((a) => a.name) },
+    ...Object.fromEntries(Object.entries(cli).map(([label, { outputs, names }]) => [`CLI ${label}`, { text: outputs.join('\n'), mustName: names }])),
   };
   const report: string[] = [];
   const leaks: string[] = [];
@@ -182,8 +177,13 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
       for (const form of [value, b64(value)]) if (text.includes(form)) leaks.push(`${what} in ${surface}: …${context(text, form)}…`);
     }
   }
-  console.log(`searched for ${Object.keys(markers).length} markers:\n${report.join('\n')}\n(${recorded.workflows} workflow histories, ${recorded.raw} chars as \`temporal workflow show -o json\` writes them; the Helm parameter appears ${recorded.specEchoes} times in them, all in the app's spec)`);
+  console.log(`searched for ${Object.keys(markers).length} markers:\n${report.join('\n')}\n(${recorded.workflows} workflow histories, ${recorded.raw} chars as \`temporal workflow show -o json\` writes them; the Helm app's values digest appears ${recorded.valuesDigests} times in them)`);
   expect(leaks).toEqual([]);
+  // Payloads were decoded: the Helm app's spec travels in its workflows' inputs, a digest in place of its values.
+  expect(recorded.valuesDigests).toBeGreaterThan(0);
+  // The CLI shows the Helm app's values masked, names and structure kept.
+  const shownHelm = JSON.parse(cli['app get -o json'].outputs[cli['app get -o json'].names.indexOf(helm.name)]).spec.source.helm;
+  expect(shownHelm).toMatchObject({ parameters: [{ name: 'password', value: '++++++++' }], values: '++++++++', valuesObject: { apiKey: '++++++++' } });
   // The dead receiver's deliveries failed and are being retried: the failure names the service, not its URL.
   expect(recorded.text.includes('webhook delivery failed: request to <webhook down URL> failed')).toBe(true);
   expect(surfaces['worker logs (debug)'].text.includes('"err":"webhook delivery failed: request to <webhook down URL> failed')).toBe(true);
@@ -196,21 +196,21 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
  * `temporal workflow show -o json`, where a marker inside a larger JSON value would not be found) and parsed, so
  * Helm sources can be told apart.
  */
-async function histories(): Promise<{ text: string; workflows: number; raw: number; specEchoes: number }> {
+async function histories(): Promise<{ text: string; workflows: number; raw: number; valuesDigests: number }> {
   const texts: string[] = [];
   let raw = 0;
-  let specEchoes = 0;
+  let valuesDigests = 0;
   for await (const wf of run.temporal.workflow.list({ query: `TaskQueue = '${run.workerEnv.SLUICE_TASK_QUEUE}'` })) {
     const handle = run.temporal.workflow.getHandle(wf.workflowId, wf.runId);
     const history = await handle.fetchHistory();
     raw += historyToJson(history).length;
     // The description too: a retrying activity's last failure is there (and in the UI), not yet in history.
     const recorded = { history, description: (await handle.describe()).raw };
-    const decoded = (keepHelm: boolean) => JSON.stringify(decodePayloads(recorded), (key, v) => (key === 'helm' && !keepHelm ? '<helm source>' : v));
-    texts.push(decoded(false));
-    specEchoes += decoded(true).split(markers.helmParameter).length - 1;
+    const decoded = JSON.stringify(decodePayloads(recorded));
+    texts.push(decoded);
+    valuesDigests += decoded.split('"valuesDigest":"sha256:').length - 1;
   }
-  return { text: texts.join('\n'), workflows: texts.length, raw, specEchoes };
+  return { text: texts.join('\n'), workflows: texts.length, raw, valuesDigests };
 }
 
 /**
@@ -236,12 +236,9 @@ async function events(namespaces: string[]): Promise<KubeObject[]> {
   return all.flat();
 }
 
-/**
- * JSON with every `helm` source block replaced: Helm values are part of the Application's spec (and of the
- * sources Argo CD echoes in status.sync.comparedTo and status.history), readable by whoever may read the app.
- */
-function withoutHelmSource(value: unknown): string {
-  return JSON.stringify(value, (key, v) => (key === 'helm' ? '<helm source>' : v));
+/** The Applications as JSON without their own `spec.source.helm` (where the values belong); their status in full. */
+function withoutOwnHelmValues(apps: any[]): string {
+  return JSON.stringify(apps.map((a) => (a?.spec?.source?.helm ? { ...a, spec: { ...a.spec, source: { ...a.spec.source, helm: '<the Application\'s own Helm values>' } } } : a)));
 }
 
 function context(text: string, found: string): string {
