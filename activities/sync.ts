@@ -234,7 +234,7 @@ export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext
   const unchanged = await noopApplies(engine, input.ctx, watched.map((w) => w.obj!), options);
   const read = (obj: KubeObject) => (unchanged.has(keyString(keyOf(obj))) ? engine.live : engine.client).get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
   for (let delay = 200; ; delay = Math.min(delay * 1.5, 2000)) {
-    const report = await mapLimit(waiting, 16, async ({ task, obj }) => ({ task, obj, health: healthOf(await read(obj!)) }));
+    const report = await mapLimit(waiting, 16, async ({ task, obj }) => ({ task, obj, health: await readHealth(() => read(obj!)) }));
     const degraded = report.find((r) => r.health.status === 'Degraded');
     if (degraded) {
       syncLog(input.ctx, input.tasks).warn({ subject: degraded.task.subject, health: degraded.health.message }, 'resource degraded');
@@ -255,6 +255,20 @@ export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext
     }
     // Cancellable: a cancelled sync (terminated, or its app deleted) stops waiting at once instead of at its deadline.
     await Context.current().sleep(delay);
+  }
+}
+
+/**
+ * A resource's health, or Unknown while the API server cannot be reached or answers with a server-side error: an
+ * outage is waited out within the step's deadline, heartbeating, instead of failing the sync (issue 14). What the
+ * API server refuses (a 4xx other than 429) is not an outage, and fails the step.
+ */
+async function readHealth(read: () => Promise<KubeObject | undefined>): Promise<ReturnType<typeof healthOf>> {
+  try {
+    return healthOf(await read());
+  } catch (error) {
+    if (error instanceof KubeApiError && error.code < 500 && error.code !== 429) throw error;
+    return { status: 'Unknown', message: `cannot read it: ${(error as Error).message}` };
   }
 }
 

@@ -47,7 +47,8 @@ const waiting = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '30 minutes',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  // Eight attempts, as for every other step: about 90 s of back-off, so an API server outage is waited out.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
 
 export const syncProgressQuery = defineQuery<SyncProgress>('progress');

@@ -8,7 +8,7 @@ import { parseDuration } from '../duration';
 
 /** Without spec.syncPolicy.stepTimeout: long enough for a slow rollout, far below the old 2.5 h of retries. */
 export const DEFAULT_STEP_TIMEOUT = '15m';
-/** The most a step may be given: the wait activity's 5 attempts of 30 minutes, less one attempt's margin. */
+/** The most a step may be given: well within the wait activity's 8 attempts of up to 30 minutes each. */
 export const MAX_STEP_TIMEOUT_MS = 2 * 3_600_000;
 /** Time for the Job controller to mark a Job past its activeDeadlineSeconds Failed (then it is Degraded). */
 export const ACTIVE_DEADLINE_GRACE_MS = 30_000;

@@ -7,6 +7,7 @@
 // The seed is printed; SLUICE_KILL_SEED repeats a run.
 import { Watch } from '../../activities/cluster/k8s';
 import { KubeObject } from '../../domain/resource/types';
+import { hookJob } from '../fixtures/gitops';
 import { E2eRun } from '../support/e2e';
 import { eventually } from '../support/kube';
 import { startWorker, WorkerProcess } from '../support/worker';
@@ -31,18 +32,7 @@ afterAll(async () => {
 });
 
 const OPERATION = 'sluice.dev/operation-id';
-const hook = (name: string, phase: string) => `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: ${name}
-  annotations: {argocd.argoproj.io/hook: ${phase}, argocd.argoproj.io/hook-delete-policy: BeforeHookCreation}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{name: main, image: busybox, command: ["true"]}]
-`;
+const hook = (name: string, phase: string) => hookJob(name, phase, { deletePolicy: 'BeforeHookCreation' });
 const configMap = (name: string, wave: number) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  annotations: {argocd.argoproj.io/sync-wave: "${wave}"}\ndata: {wave: "${wave}"}\n`;
 const deployment = (name: string) => `apiVersion: apps/v1
 kind: Deployment

@@ -8,6 +8,10 @@ export interface SwitchableProxy {
   down(): Promise<void>;
   /** Listens again on the same port. */
   up(): Promise<void>;
+  /** The next `n` connections are cut as soon as the client has sent its first bytes (a flaky network). */
+  cutNext(n: number): void;
+  /** How many connections were cut that way. */
+  cuts(): number;
   close(): Promise<void>;
 }
 
@@ -15,8 +19,19 @@ export async function startSwitchableProxy(upstream: { host: string; port: numbe
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
   let port = 0;
+  let toCut = 0;
+  let cut = 0;
   const listen = () => new Promise<void>((resolve, reject) => {
     const s = net.createServer((client) => {
+      if (toCut > 0) {
+        toCut -= 1;
+        client.once('data', () => {
+          cut += 1;
+          client.destroy();
+        });
+        client.on('error', () => undefined);
+        return;
+      }
       const target = net.connect(upstream.port, upstream.host);
       for (const socket of [client, target]) {
         sockets.add(socket);
@@ -41,5 +56,9 @@ export async function startSwitchableProxy(upstream: { host: string; port: numbe
     server = undefined;
   });
   await listen();
-  return { get port() { return port; }, down, up: listen, close: down };
+  return {
+    get port() { return port; }, down, up: listen, close: down,
+    cutNext: (n: number) => { toCut = n; },
+    cuts: () => cut,
+  };
 }
