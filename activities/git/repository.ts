@@ -53,6 +53,24 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A connection cut mid-request (not refused: a server that is down is reported at once, and polled again later). */
+export function isConnectionCut(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' || /socket hang up/.test(describe(error));
+}
+
+/** Runs a git request again, twice at most, after a connection cut mid-request: a flaky network is not an outage. */
+async function retryCuts<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await request();
+    } catch (error) {
+      if (attempt >= 3 || !isConnectionCut(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 4 ** (attempt - 1)));
+    }
+  }
+}
+
 function httpStatus(error: unknown): number | undefined {
   const data = (error as { data?: { statusCode?: number } }).data;
   return data?.statusCode;
@@ -169,7 +187,7 @@ export class RepoCache {
   private async listRefs(url: string, credentials?: RepoCredentials): Promise<ServerRef[]> {
     metrics.gitLsRemotes.inc({ repo: normaliseRepoURL(url) });
     try {
-      return await git.listServerRefs({ http, url, headers: { 'User-Agent': userAgent() }, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }), symrefs: true, peelTags: true, protocolVersion: 2 });
+      return await retryCuts(() => git.listServerRefs({ http, url, headers: { 'User-Agent': userAgent() }, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }), symrefs: true, peelTags: true, protocolVersion: 2 }));
     } catch (error) {
       const status = httpStatus(error);
       if (status === 401 || status === 403 || (error as { code?: string }).code === 'UserCanceledError') {
@@ -242,7 +260,7 @@ export class RepoCache {
   private async fetch(gitdir: string, url: string, credentials?: RepoCredentials): Promise<void> {
     metrics.gitFetches.inc({ repo: normaliseRepoURL(url) });
     try {
-      await git.fetch({ fs, http, gitdir, url, headers: { 'User-Agent': userAgent() }, remote: 'origin', singleBranch: false, tags: true, prune: true, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }), cache: this.cache(gitdir) });
+      await retryCuts(() => git.fetch({ fs, http, gitdir, url, headers: { 'User-Agent': userAgent() }, remote: 'origin', singleBranch: false, tags: true, prune: true, onAuth: () => credentials ?? {}, onAuthFailure: () => ({ cancel: true }), cache: this.cache(gitdir) }));
     } catch (error) {
       // An empty repository has nothing to fetch; resolution then fails with RevisionNotFound.
       if ((error as { code?: string }).code === 'EmptyServerResponseError') return;
