@@ -1,5 +1,5 @@
 // End to end (issue 13, "Payload encryption"): the real Temporal Web UI, in a headless Chromium, shows a marker of an
-// app's spec and Helm values decoded, and only through the worker's codec endpoint. A second dev server (the
+// app's spec (its info) decoded, and only through the worker's codec endpoint. A second dev server (the
 // stack's binary, its own ports) serves the UI with --ui-codec-endpoint at an authenticating proxy, as the README
 // says to run it: the browser calls the proxy from the UI's page, the proxy adds the bearer token and forwards to
 // the worker's /codec, which answers the UI origin's CORS. With the proxy down, the same page shows the encrypted
@@ -77,16 +77,16 @@ async function pageText(url: string, ready: (text: string) => boolean, screensho
   const page = await browser!.newPage();
   try {
     await page.setViewport({ width: 1400, height: 2000 });
-    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    await page.goto(url, { waitUntil: 'load', timeout: 90_000 });
     await eventually(`the UI page ${url}`, async () => {
       const t = await visibleText(page);
       return ready(t) ? t : undefined;
-    }, 30_000).catch(async (error) => {
+    }, 90_000).catch(async (error) => {
       await page.screenshot({ path: screenshot, fullPage: true });
       throw new Error(`${(error as Error).message}\nthe page said:\n${(await visibleText(page)).slice(0, 3000)}`);
     });
     // Settled: every codec call the page made has been answered (or refused), so this is what it keeps showing.
-    await page.waitForNetworkIdle({ idleTime: 1000, timeout: 30_000 });
+    await page.waitForNetworkIdle({ idleTime: 1000, timeout: 90_000 });
     const settled = await visibleText(page);
     expect(ready(settled)).toBe(true);
     await page.screenshot({ path: screenshot, fullPage: true });
@@ -106,11 +106,12 @@ test('the Temporal UI shows the encrypted spec decoded through the codec endpoin
     'chart/templates/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: marked\ndata:\n  greeting: {{ .Values.greeting | quote }}\n',
   });
   const manifest = applicationManifest({ name: namespace, namespace, repoURL: repo.url, path: 'chart', destination: namespace, runId: run.runId }) as { spec: Record<string, any> };
-  manifest.spec.source.helm = { valuesObject: { greeting: `${MARKER}-object` } };
+  // In spec.info: the spec travels in the sync workflow's input (Helm values do not: a digest stands in for them).
+  manifest.spec.info = [{ name: 'greeting', value: `${MARKER}-object` }];
   await run.kube.create(manifest as unknown as KubeObject);
   await run.waitForOperation(namespace, namespace, 'Succeeded', first);
 
-  // The sync workflow's input holds the app's spec, Helm values and all.
+  // The sync workflow's input holds the app's spec, its info with the marker.
   const syncs: Array<{ workflowId: string; runId: string }> = [];
   for await (const w of run.temporal.workflow.list({ query: `SluiceAppNamespace = '${namespace}' AND SluiceKind = 'Sync'` })) syncs.push(w);
   expect(syncs).toHaveLength(1);

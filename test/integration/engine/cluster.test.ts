@@ -5,7 +5,7 @@ import { ApplicationSpec } from '../../../domain/application/types';
 import { deploymentYaml, helmFiles, kustomizeFiles, plainFiles } from '../../fixtures/sources';
 import { TestRepo } from '../../support/git';
 import { syncOnce, testEngine, waitForHealth } from '../../support/engine';
-import { createTestNamespace, deleteNamespace, kubeConfig } from '../../support/kube';
+import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from '../../support/kube';
 import { stackEnv, useStackTools } from '../../support/stack';
 
 const env = useStackTools();
@@ -70,7 +70,8 @@ test('a change in git is diffed, re-applied, and a file removed from git is prun
     expect(kubectl('get', 'configmap', 'settings', '-n', namespace, '-o', 'name').trim()).toBe('configmap/settings');
     const pruned = await syncOnce(engine, app, spec, true, applied);
     expect(pruned.changes).toContainEqual({ subject: `ConfigMap/${namespace}/settings`, action: 'deleted' });
-    expect(kubectl('get', 'configmaps', '-n', namespace, '-o', 'name')).not.toContain('configmap/settings');
+    // Foreground deletion: the garbage collector removes the object a moment after the DELETE was accepted.
+    await eventually('the pruned ConfigMap to be gone', async () => (kubectl('get', 'configmaps', '-n', namespace, '-o', 'name').includes('configmap/settings') ? undefined : true), 30_000);
     expect((await engine.diff(app, spec, applied)).status).toBe('Synced');
   } finally {
     own.cleanup();
