@@ -11,7 +11,7 @@ import { refreshSignal, rollbackUpdate, StartedOperation, syncUpdate, terminateU
 import { syncProgressQuery, syncWorkflow } from '../workflows/sync';
 import { listClusters } from './clusters';
 import { APP_HEADER, GeneratedApp, generatedRows, promotionLines, SET_HEADER, SetObject, setRow } from './appsets';
-import { CliError, GlobalOptions, kubeClient, KubeSession, openKubeSession, openSession, Session, whoAmI } from './connection';
+import { CliError, GlobalOptions, kubeClient, KubeSession, openKubeSession, openSession, Session, temporalUnreachable, whoAmI } from './connection';
 import { decideThroughKubernetes, decideThroughTemporal, PendingApp } from './approvals';
 import { LiveView } from './live-view';
 import { colourDiff, Format, render } from './output';
@@ -52,14 +52,37 @@ function row(app: AppObject): string[] {
 }
 
 /**
+ * `call`, asked again for as long as Temporal is unreachable: a sync goes on while its server restarts, and so
+ * does the CLI following it (it says so on stderr, and when it is back).
+ */
+async function throughOutages<T>(call: () => Promise<T>): Promise<T> {
+  let lostAt: number | undefined;
+  for (;;) {
+    try {
+      const value = await call();
+      if (lostAt !== undefined) console.error(`Temporal answers again, after ${Math.round((Date.now() - lostAt) / 1000)}s`);
+      return value;
+    } catch (error) {
+      if (!temporalUnreachable(error)) throw error;
+      if (lostAt === undefined) {
+        lostAt = Date.now();
+        console.error(`Temporal is unreachable (${((error as { cause?: Error }).cause ?? (error as Error)).message.split('\n')[0]}); still following, the sync goes on meanwhile`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/**
  * Follows the sync workflow a request started, to its result: the live view is fed from its progress query, and
- * the result itself is awaited, so a sync that is over before the first poll is reported all the same.
+ * the result itself is awaited, so a sync that is over before the first poll is reported all the same. An outage
+ * of Temporal does not end it: the result is asked for again until the server answers.
  */
 async function follow(s: Session, workflowId: string): Promise<SyncProgress> {
   const handle = s.temporal.workflow.getHandle<typeof syncWorkflow>(workflowId);
   const view = new LiveView();
   let over = false;
-  const result = handle.result().finally(() => {
+  const result = throughOutages(() => handle.result()).finally(() => {
     over = true;
   });
   result.catch(() => undefined);

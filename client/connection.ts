@@ -1,6 +1,6 @@
 // How the CLI reaches Temporal and Kubernetes: flags, then the environment, then the local stack's defaults.
 import * as k8s from '../activities/cluster/k8s';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, ServiceError } from '@temporalio/client';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { describeTemporal, TemporalFlags, temporalOptions } from '../config/temporal';
 import { identifyAs } from '../config/user-agent';
@@ -16,6 +16,18 @@ export class CliError extends Error {
   constructor(message: string, readonly hint?: string, readonly exitCode = 2) {
     super(message);
   }
+}
+
+/** gRPC's UNAVAILABLE and DEADLINE_EXCEEDED. */
+const UNREACHABLE_CODES = new Set([14, 4]);
+
+/**
+ * Temporal could not be reached (a server restarting, a network cut) once the client's own retries (about 20 s)
+ * gave up: worth asking again, unlike an answer such as a failed or unknown workflow.
+ */
+export function temporalUnreachable(error: unknown): boolean {
+  const cause = error instanceof ServiceError ? error.cause : error;
+  return isGrpcServiceError(cause) && UNREACHABLE_CODES.has(cause.code);
 }
 
 /** Kubernetes alone, in the namespace the command acts on. */

@@ -1,17 +1,29 @@
-// A second Temporal dev server (the stack's binary, in memory, on free loopback ports) for a test that needs its
-// own server settings, such as the UI's codec endpoint, without touching the shared stack's server.
+// A second Temporal dev server (the stack's binary, on free loopback ports) for a test that needs its own server
+// settings, such as the UI's codec endpoint, or a server it may stop, without touching the shared stack's server.
+// In memory by default; with a SQLite file and the ports of an earlier start, it comes back as the same server.
 import { ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from './kube';
 import { stackEnv } from './stack';
 
+export interface DevServerPorts { port: number; uiPort: number; httpPort: number; metricsPort: number }
+
+export interface DevServerOptions {
+  /** Persist to this SQLite file (`--db-filename`) instead of memory: a later start on it has the same workflows. */
+  dbFilename?: string;
+  /** The ports of an earlier start, so clients find the restarted server where they left it; free ones otherwise. */
+  ports?: DevServerPorts;
+}
+
 export interface DevServer {
   /** host:port of its frontend, for TEMPORAL_ADDRESS. */
   address: string;
   uiUrl: string;
   pid: number;
-  stop(): Promise<void>;
+  ports: DevServerPorts;
+  /** SIGTERM (SIGKILL after 10 s), or `signal` at once, and waits for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** A port nobody listens on now (the server binds it a moment later). */
@@ -25,21 +37,26 @@ export async function freePort(): Promise<number> {
 
 const cliType = (type: string) => type.toLowerCase().replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
 
-/** Starts the server with Sluice's search attributes registered (as scripts/stack.sh does) and `extraArgs`. */
-export async function startDevServer(extraArgs: string[] = []): Promise<DevServer> {
-  const [port, uiPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+/**
+ * Starts the server with Sluice's search attributes registered (as scripts/stack.sh does) and `extraArgs`. The
+ * attributes are registered at every start: on a SQLite file that has them already, the server accepts that.
+ */
+export async function startDevServer(extraArgs: string[] = [], options: DevServerOptions = {}): Promise<DevServer> {
+  const ports = options.ports ?? { port: await freePort(), uiPort: await freePort(), httpPort: await freePort(), metricsPort: await freePort() };
+  const { port, uiPort, httpPort, metricsPort } = ports;
   const searchAttributes = Object.values(SA).flatMap((key) => ['--search-attribute', `${key.name}=${cliType(key.type)}`]);
   const child: ChildProcess = spawn(stackEnv().SLUICE_TEMPORAL_CLI, [
     'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-ip', '127.0.0.1', '--ui-port', String(uiPort),
-    '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'warn', '--ui-disable-news-fetch', ...searchAttributes, ...extraArgs,
+    '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'warn', '--ui-disable-news-fetch', ...searchAttributes,
+    ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []), ...extraArgs,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
+    child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
@@ -54,5 +71,5 @@ export async function startDevServer(extraArgs: string[] = []): Promise<DevServe
     await stop();
     throw error;
   }
-  return { address: `127.0.0.1:${port}`, uiUrl, pid: child.pid!, stop };
+  return { address: `127.0.0.1:${port}`, uiUrl, pid: child.pid!, ports, stop };
 }
