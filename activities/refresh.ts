@@ -167,7 +167,8 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
       sync: { status: diff.status, revision: diff.state.revision.sha },
       health: { status: appHealth, message: healthMessage ?? null },
       resources: listed.items,
-      resourcesCount: listed.total,
+      // Only for a list cut short (or to clear an old count): a no-op refresh of a small app compares nothing new.
+      ...(listed.items.length < listed.total ? { resourcesCount: listed.total } : cr.status?.resourcesCount !== undefined ? { resourcesCount: null } : {}),
       sourceType: diff.state.sourceType,
       conditions,
       observedGeneration: cr.metadata.generation,
