@@ -14,6 +14,9 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
         method.apply(this, args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a)) as Parameters<typeof method>);
       },
     },
+    // The Temporal worker logs a failed activity's error as `error`: a plain object with its message (scrubbed),
+    // or the redaction would copy the Error without its message (it is not enumerable) and log `"message": ""`.
+    serializers: { error: (value: unknown) => (value instanceof Error ? { ...value, name: value.name, message: scrubSecrets(value.message) } : value) },
     formatters: {
       log: (object) => (typeof object.err === 'string' ? { ...object, err: scrubSecrets(object.err) } : object),
     },

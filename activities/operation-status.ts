@@ -1,21 +1,39 @@
 // Writes a sync's state to the Application CR in Argo CD's shape: status.operationState, status.history
 // (kept to revisionHistoryLimit; the full history stays in Temporal) and Sluice's status.approval.
 import { subscribedTriggers, Trigger } from '../domain/notifications';
-import { AppRef, ApprovalRequest, Initiator, SyncProgress } from '../domain/operation/types';
-import { patchStatus, readApplication } from './application-resource';
+import { boundStatusResources, boundTasks, REFUSED_WRITE_BOUND } from '../domain/application/status-bounds';
+import { AppRef, ApprovalRequest, Initiator, SyncProgress, TaskProgress } from '../domain/operation/types';
+import { patchStatus, patchStatusWithin, readApplication } from './application-resource';
 import { Engine } from './engine';
 import { metrics, recordApproval } from './metrics';
 import { activityLog } from './log';
 
 export interface OperationRecord {
   app: AppRef;
+  /** Its tasks may be cut short (domain/application/status-bounds): `taskCount` then says how many there are. */
   progress: SyncProgress;
+  taskCount?: number;
   message?: string;
   initiatedBy: Initiator;
   /** Set when the sync ended successfully: appended to status.history. */
   deployed?: { revision: string; approvedBy?: string };
   approval?: ApprovalRequest | null;
   revisionHistoryLimit?: number;
+}
+
+/**
+ * status.operationState.syncResult: at most SYNC_RESULT_BOUND resources (unsettled ones and hooks first), and
+ * resourcesCount, how many the sync has in all.
+ */
+function syncResult(revision: string, tasks: TaskProgress[], total: number): Record<string, unknown> {
+  return {
+    revision,
+    resources: tasks.map((t) => {
+      const parts = t.subject.split('/');
+      return { kind: parts[0], namespace: parts.length === 3 ? parts[1] : '', name: parts[parts.length - 1], status: t.status, message: t.message ?? '', syncPhase: t.phase, hookPhase: t.action === 'hook' ? t.status : undefined };
+    }),
+    resourcesCount: total,
+  };
 }
 
 /** Writes the operation's state to the CR; returns the triggers the app subscribes to now (read off the write). */
@@ -29,13 +47,7 @@ export async function recordOperation(engine: Engine, record: OperationRecord): 
       finishedAt: progress.finishedAt ?? null,
       retryCount: progress.attempt - 1,
       operation: { sync: { revision: progress.revision }, initiatedBy: record.initiatedBy, operationId: progress.operationId },
-      syncResult: {
-        revision: progress.revision,
-        resources: progress.tasks.map((t) => {
-          const parts = t.subject.split('/');
-          return { kind: parts[0], namespace: parts.length === 3 ? parts[1] : '', name: parts[parts.length - 1], status: t.status, message: t.message ?? '', syncPhase: t.phase, hookPhase: t.action === 'hook' ? t.status : undefined };
-        }),
-      },
+      syncResult: syncResult(progress.revision, boundTasks(progress.tasks).items, record.taskCount ?? progress.tasks.length),
     },
   };
   if (record.approval !== undefined) status.approval = record.approval;
@@ -56,7 +68,16 @@ export async function recordOperation(engine: Engine, record: OperationRecord): 
     history.push({ id, revision: record.deployed.revision, deployedAt: progress.finishedAt ?? new Date().toISOString(), deployStartedAt: progress.startedAt, initiatedBy: record.initiatedBy, ...(record.deployed.approvedBy ? { approvedBy: record.deployed.approvedBy } : {}) } as { id: number });
     status.history = history.slice(-(record.revisionHistoryLimit ?? 10));
   }
-  const written = await patchStatus(engine.client, record.app, status);
+  // Refused for its size (the CR holds status.resources too, written by refreshes, maybe by an older worker):
+  // the unsettled tasks only, and status.resources cut as short, keeping a resource of each kind (the next
+  // refresh looks for orphans of those kinds, and writes the list again).
+  const written = await patchStatusWithin(engine.client, record.app, status, async () => {
+    const operationState = status.operationState as Record<string, unknown>;
+    const tasks = boundTasks(progress.tasks, REFUSED_WRITE_BOUND).items;
+    const stored = ((await readApplication(engine.client, record.app))?.status?.resources as Array<{ kind: string }> | undefined) ?? [];
+    const resources = boundStatusResources(stored, REFUSED_WRITE_BOUND);
+    return { ...status, operationState: { ...operationState, syncResult: syncResult(progress.revision, tasks, record.taskCount ?? progress.tasks.length) }, resources: resources.items, resourcesCount: resources.total };
+  });
   if (!progress.finishedAt) log.info({ step: progress.step, attempt: progress.attempt, ...(record.approval?.state === 'Pending' ? { approval: 'Pending' } : {}) }, 'sync progress');
   return subscribedTriggers(written?.metadata.annotations);
 }

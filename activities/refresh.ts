@@ -13,7 +13,8 @@ import { probeHealth } from './cluster/health';
 import { KubeApiError, KubeClient } from './cluster/kube-client';
 import { describeClusterError, DestinationError } from './cluster/cluster-clients';
 import { Engine } from './engine';
-import { patchStatus, readApplication } from './application-resource';
+import { patchStatusWithin, readApplication } from './application-resource';
+import { boundStatusResources, REFUSED_WRITE_BOUND } from '../domain/application/status-bounds';
 import { specForWorkflow } from './helm-values';
 import { statusPatch } from '../domain/application/status-write';
 import { metrics, recordAppStatus, timed } from './metrics';
@@ -33,7 +34,13 @@ function previousKinds(status: Record<string, unknown> | undefined): KindRef[] {
 /** Writes the refresh's fields only when they differ from the CR's (see domain/application/status-write). */
 async function writeStatus(client: KubeClient, app: AppRef, current: Record<string, unknown> | undefined, next: Record<string, unknown>): Promise<void> {
   const patch = statusPatch(current, next, new Date());
-  if (patch) await patchStatus(client, app, patch);
+  // Refused for its size (status.operationState may be large too, written by an older worker): a shorter list.
+  if (patch) {
+    await patchStatusWithin(client, app, patch, async () => {
+      const resources = boundStatusResources((patch.resources as Array<{ kind: string }> | undefined) ?? [], REFUSED_WRITE_BOUND);
+      return Array.isArray(patch.resources) ? { ...patch, resources: resources.items } : patch;
+    });
+  }
 }
 
 
@@ -155,10 +162,13 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
       }
     })();
     const conditions = refused ? [condition('InvalidSpecError', refused)] : empty ? [condition('EmptySource', `Application ${app.namespace}/${app.name}: path ${JSON.stringify(spec.source?.path ?? '.')} of ${spec.source?.repoURL} at ${diff.state.revision.sha.slice(0, 12)} (${diff.state.sourceType}): ${EMPTY_SOURCE_MESSAGE}; nothing is deployed (set spec.syncPolicy.automated.allowEmpty if that is intended)`)] : [];
+    const listed = boundStatusResources([...resources, ...orphans]);
     await writeStatus(engine.client, app, cr.status, {
       sync: { status: diff.status, revision: diff.state.revision.sha },
       health: { status: appHealth, message: healthMessage ?? null },
-      resources: [...resources, ...orphans],
+      resources: listed.items,
+      // Only for a list cut short (or to clear an old count): a no-op refresh of a small app compares nothing new.
+      ...(listed.items.length < listed.total ? { resourcesCount: listed.total } : cr.status?.resourcesCount !== undefined ? { resourcesCount: null } : {}),
       sourceType: diff.state.sourceType,
       conditions,
       observedGeneration: cr.metadata.generation,

@@ -7,6 +7,7 @@ import {
   isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
+import { boundTasks } from '../domain/application/status-bounds';
 import { notifies } from '../domain/notifications';
 import { PreparedSync, syncMemo, SyncOutcome, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus } from '../domain/operation/types';
 import { SyncStep, SyncTask } from '../domain/plan/plan';
@@ -91,10 +92,15 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
       if (entry) Object.assign(entry, { status, message });
     }
   };
-  const record = (extra: { message?: string; deployed?: { revision: string; approvedBy?: string } } = {}) =>
-    CancellationScope.nonCancellable(() =>
-      status.recordOperation({ app: request.app, progress, initiatedBy: request.initiatedBy, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }),
+  // Each status write is given the tasks syncResult shows (at most SYNC_RESULT_BOUND, failed and unsettled first)
+  // and their count, not all of them: what each write serializes does not grow with the app (a local
+  // activity's input is not in history; its result, the app's subscriptions, is).
+  const record = (extra: { message?: string; deployed?: { revision: string; approvedBy?: string } } = {}) => {
+    const tasks = boundTasks(progress.tasks);
+    return CancellationScope.nonCancellable(() =>
+      status.recordOperation({ app: request.app, progress: { ...progress, tasks: tasks.items }, taskCount: tasks.total, initiatedBy: request.initiatedBy, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }),
     );
+  };
   /** A status write and its notification: together before the local-steps patch; since, the write first, then only a subscribed trigger is notified. */
   const recordAndNotify = async (extra: Parameters<typeof record>[0], event?: Parameters<typeof notify>[1]) => {
     if (!local) {
