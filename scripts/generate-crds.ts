@@ -55,7 +55,11 @@ const status = obj({
   health: obj({ status: str, message: str }),
   operationState: obj({
     phase: str, message: str, startedAt: str, finishedAt: str, retryCount: int, operation: anything,
-    syncResult: obj({ revision: str, resources: { type: 'array', items: obj({ group: str, version: str, kind: str, namespace: str, name: str, status: str, message: str, hookPhase: str, syncPhase: str }) } }),
+    syncResult: obj({
+      revision: str,
+      resourcesCount: { type: 'integer', description: 'How many resources the sync has; resources lists at most 1,000 of them (Sluice).' },
+      resources: { type: 'array', items: obj({ group: str, version: str, kind: str, namespace: str, name: str, status: str, message: str, hookPhase: str, syncPhase: str }) },
+    }),
   }),
   history: { type: 'array', items: obj({ id: int, revision: str, deployedAt: str, deployStartedAt: str, initiatedBy: obj({ username: str, automated: bool }), approvedBy: str, source: anything }) },
   conditions: { type: 'array', items: obj({ type: str, message: str, lastTransitionTime: str }) },
@@ -65,6 +69,7 @@ const status = obj({
     refused: { type: 'array', items: obj({ user: str, reason: str, at: str }) },
     authors: { type: 'array', items: obj({ commit: str, email: str, user: str }) },
   }),
+  resourcesCount: { type: 'integer', description: 'How many resources the app has; resources lists at most 5,000 of them (Sluice).' },
   reconciledAt: str,
   sourceType: str,
   observedGeneration: int,
