@@ -6,8 +6,8 @@
 //   revision whose commit is already here is not fetched at all;
 // - reads of a commit already here (trees, blobs, object ids) never wait behind a fetch;
 // - a commit is checked out once on disk and shared (see checkouts.ts).
-import git, { ServerRef } from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import git, { GitHttpRequest, HttpClient, ServerRef } from 'isomorphic-git';
+import nodeHttp from 'isomorphic-git/http/node';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,6 +48,19 @@ export interface ResolvedRevision {
 import { normaliseRepoURL } from '../../domain/repo-url';
 
 export { normaliseRepoURL };
+
+/**
+ * How long a git server may stay silent within one request (SLUICE_GIT_TIMEOUT, 60s by default, Flux's
+ * GitRepository default). Without it, a kept-alive socket keeps the idle timeout of the server's `Keep-Alive:
+ * timeout=5` hint (Node's agent honours it) into the next request, and a server packing a big repository is silent
+ * longer than that: every fetch of it failed with "aborted".
+ */
+export const gitIdleTimeoutMs = (env: NodeJS.ProcessEnv = process.env): number => parseDuration(env.SLUICE_GIT_TIMEOUT ?? '') ?? 60_000;
+
+/** isomorphic-git's Node client, each request with its own idle timeout. */
+const http: HttpClient = {
+  request: (request: GitHttpRequest) => nodeHttp.request({ ...request, fetchOptions: { timeout: gitIdleTimeoutMs(), ...request.fetchOptions } }),
+};
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -12,6 +12,8 @@ export interface SwitchableProxy {
   cutNext(n: number): void;
   /** How many connections were cut that way. */
   cuts(): number;
+  /** From now on, each answer goes silent for `ms` after its first bytes, then flows on (0: never). */
+  stallAnswers(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export async function startSwitchableProxy(upstream: { host: string; port: numbe
   let port = 0;
   let toCut = 0;
   let cut = 0;
+  let stallMs = 0;
   const listen = () => new Promise<void>((resolve, reject) => {
     const s = net.createServer((client) => {
       if (toCut > 0) {
@@ -38,9 +41,31 @@ export async function startSwitchableProxy(upstream: { host: string; port: numbe
         socket.on('close', () => sockets.delete(socket));
         socket.on('error', () => undefined);
       }
-      client.pipe(target).pipe(client);
+      client.pipe(target);
+      // While stalling: after each request, the answer's first bytes pass, then the rest is held for stallMs (a
+      // server busy between the start of its answer and the rest, as git is, packing a big repository). What the
+      // server sent meanwhile, its close included, reaches the client afterwards, in order.
+      let armed = false;
+      let held: Buffer[] | undefined;
+      let closed = false;
+      client.on('data', () => { armed = stallMs > 0; });
+      target.on('data', (chunk: Buffer) => {
+        if (held) return void held.push(chunk);
+        client.write(chunk);
+        if (!armed) return;
+        armed = false;
+        held = [];
+        setTimeout(() => {
+          for (const rest of held ?? []) client.write(rest);
+          held = undefined;
+          if (closed) client.end();
+        }, stallMs);
+      });
       client.on('close', () => target.destroy());
-      target.on('close', () => client.destroy());
+      target.on('close', () => {
+        closed = true;
+        if (!held) client.destroy();
+      });
     });
     s.once('error', reject);
     s.listen(port, '127.0.0.1', () => {
@@ -60,5 +85,6 @@ export async function startSwitchableProxy(upstream: { host: string; port: numbe
     get port() { return port; }, down, up: listen, close: down,
     cutNext: (n: number) => { toCut = n; },
     cuts: () => cut,
+    stallAnswers: (ms: number) => { stallMs = ms; },
   };
 }

@@ -50,6 +50,20 @@ test('a listing and a fetch whose connections are cut once each still resolve', 
   expect(proxy.cuts() - before).toBe(2);
 });
 
+// Node's default agent drops a kept-alive socket after 5 s without traffic, even mid-answer: a git server that
+// takes longer to pack (a big repository) made every fetch fail with "aborted", retried and failed again.
+test('a server that goes silent for 6 s in the middle of its answers is waited for', async () => {
+  const repos = new RepoCache(path.join(cacheRoot, 'slow'), { revisionTtlMs: 0 });
+  proxy.stallAnswers(6_000);
+  try {
+    const resolved = await repos.resolve(url, 'main');
+    expect(resolved.sha).toBe(repo.git('rev-parse', 'HEAD'));
+    await expect((await repos.at(url, resolved.sha)).text('app/a.yaml')).resolves.toMatch(/name: a/);
+  } finally {
+    proxy.stallAnswers(0);
+  }
+}, 90_000);
+
 test.each([
   [{ code: 'ECONNRESET' }, true],
   [{ code: 'EPIPE' }, true],
