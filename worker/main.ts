@@ -9,6 +9,8 @@
 //   SLUICE_TEMPORAL_METRICS_ADDRESS (host:port) for the Temporal SDK's own Prometheus metrics,
 //   SLUICE_REVISION_TTL (10s) how long a repository's listed refs answer resolutions (a webhook clears them),
 //   SLUICE_CHECKOUT_CACHE / SLUICE_CHECKOUT_CACHE_SIZE (1Gi) where per-commit checkouts live and their total size,
+//   SLUICE_GIT_TIMEOUT (60s) how long a git server may stay silent within a request, SLUICE_MAX_FETCH_SIZE (128Mi)
+//   the most one git fetch may bring (isomorphic-git holds a fetch in memory),
 //   SLUICE_PAYLOAD_KEYS / SLUICE_PAYLOAD_KEYS_FILE to encrypt payloads (config/payload-keys.ts), and then
 //   SLUICE_CODEC_AUTH_TOKEN or SLUICE_CODEC_AUTH=kubernetes, and SLUICE_CODEC_CORS_ORIGINS, for the codec
 //   endpoint (worker/codec-server.ts, worker/codec-auth.ts).

@@ -17,10 +17,10 @@ import { userAgent } from '../../config/user-agent';
 import { isSemverConstraint } from '../../domain/application/validate';
 import { parseDuration } from '../../domain/duration';
 import { InputError } from '../../domain/errors';
-import { CheckoutCache, CheckoutLease } from './checkouts';
+import { CheckoutCache, CheckoutLease, parseSize } from './checkouts';
 import { metrics } from '../metrics';
 
-export type GitErrorCode = 'RepositoryUnreachable' | 'AuthenticationFailed' | 'RevisionNotFound' | 'PathNotFound';
+export type GitErrorCode = 'RepositoryUnreachable' | 'AuthenticationFailed' | 'RevisionNotFound' | 'PathNotFound' | 'RepositoryTooLarge';
 
 export class GitError extends InputError {
   constructor(readonly code: GitErrorCode, message: string) {
@@ -57,9 +57,42 @@ export { normaliseRepoURL };
  */
 export const gitIdleTimeoutMs = (env: NodeJS.ProcessEnv = process.env): number => parseDuration(env.SLUICE_GIT_TIMEOUT ?? '') ?? 60_000;
 
-/** isomorphic-git's Node client, each request with its own idle timeout. */
+/**
+ * The most one fetch may bring (SLUICE_MAX_FETCH_SIZE, 128Mi by default). isomorphic-git holds a whole pack in
+ * memory and indexes it there: a 200 MB repository took the worker to 920 MiB. A bigger fetch is stopped as it
+ * streams, and the app is told which setting allows it.
+ */
+export const maxFetchBytes = (env: NodeJS.ProcessEnv = process.env): number => parseSize(env.SLUICE_MAX_FETCH_SIZE ?? '') ?? 128 * 1024 * 1024;
+
+class FetchTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`a fetch brought more than ${formatSize(limit)}`);
+  }
+}
+
+const formatSize = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)}Mi` : `${bytes} bytes`);
+
+/** Passes the chunks of a pack on, and stops with FetchTooLarge once they add up to more than `limit`. */
+async function* bounded(body: AsyncIterableIterator<Uint8Array>, limit: number): AsyncIterableIterator<Uint8Array> {
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      bytes += chunk.byteLength;
+      if (bytes > limit) throw new FetchTooLarge(limit);
+      yield chunk;
+    }
+  } finally {
+    await body.return?.();
+  }
+}
+
+/** isomorphic-git's Node client: each request with its own idle timeout, and a pack's size bounded. */
 const http: HttpClient = {
-  request: (request: GitHttpRequest) => nodeHttp.request({ ...request, fetchOptions: { timeout: gitIdleTimeoutMs(), ...request.fetchOptions } }),
+  request: async (request: GitHttpRequest) => {
+    const response = await nodeHttp.request({ ...request, fetchOptions: { timeout: gitIdleTimeoutMs(), ...request.fetchOptions } });
+    if (!request.url.endsWith('/git-upload-pack') || !response.body) return response;
+    return { ...response, body: bounded(response.body, maxFetchBytes()) };
+  },
 };
 
 function describe(error: unknown): string {
@@ -277,6 +310,9 @@ export class RepoCache {
     } catch (error) {
       // An empty repository has nothing to fetch; resolution then fails with RevisionNotFound.
       if ((error as { code?: string }).code === 'EmptyServerResponseError') return;
+      if (error instanceof FetchTooLarge) {
+        throw new GitError('RepositoryTooLarge', `repository ${url}: fetch stopped: it brought more than ${formatSize(error.limit)}, the most one fetch may bring (SLUICE_MAX_FETCH_SIZE on the worker; raise it together with the worker's memory limit)`);
+      }
       throw new GitError('RepositoryUnreachable', `repository ${url}: fetch failed: ${describe(error)}`);
     }
   }
