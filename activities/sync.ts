@@ -248,7 +248,9 @@ export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext
       syncLog(input.ctx, input.tasks).warn({ subject: overdue[0].subject, waiting: waiting.length }, 'sync step deadline passed');
       throw ApplicationFailure.nonRetryable(message, 'StepDeadlineExceeded', { subject: overdue[0].subject });
     }
-    Context.current().heartbeat({ waiting: waiting.map((r) => r.task.subject) });
+    // What each resource is waiting on, the first 20: Temporal shows it on the pending activity (`temporal workflow
+    // describe`, the UI), which stays readable when the API server holding the Application's status is not.
+    Context.current().heartbeat({ waiting: waiting.slice(0, 20).map((r) => ({ subject: r.task.subject, health: lastHealth.get(r.task.subject) })), waitingCount: waiting.length });
     if (waiting.length === 0) {
       syncLog(input.ctx, input.tasks).info({ resources: watched.length }, 'sync step healthy');
       return watched.map(({ task }) => ({ subject: task.subject, action: task.action, phase: task.phase, wave: task.wave, status: 'Healthy' }));

@@ -1,6 +1,7 @@
 // End to end (issue 14, "API server down for 30 s"): the worker reaches the API server through a proxy that is
 // taken down for 30 s while a sync waits in its second wave (on a Job whose pod needs a node label the test adds
-// later). When the API server is back: the same sync completes, its later waves and PostSync hook run once, the
+// later). While it is down, the sync's pending health wait in Temporal names the Job and its Unknown health (the
+// Application's status cannot be written: it lives on that API server). When the API server is back: the same sync completes, its later waves and PostSync hook run once, the
 // prunes it owes (PruneLast) happen whole, and the drift watch heals an edit without the worker being restarted.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -82,7 +83,20 @@ test('the API server unreachable for 30 s mid-wave: the sync resumes and complet
 
   await proxy.down();
   const downAt = Date.now();
-  await new Promise((resolve) => setTimeout(resolve, 30_000));
+  // The outage shows where it can be read while the API server holding the Application cannot: on the sync's
+  // pending health wait in Temporal, whose heartbeat names the resource and why its health is Unknown.
+  const handle = run.temporal.workflow.getHandle(`sluice-sync/${namespace}/${namespace}/${operationId}`);
+  const shown = await eventually('the pending health wait to report the API server unreachable', async () => {
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    for (const activity of pending) {
+      const details = await run.temporal.options.loadedDataConverter.payloadConverter.fromPayload<{ waiting?: { subject: string; health?: string }[] } | undefined>(activity.heartbeatDetails?.payloads?.[0] ?? { metadata: {} });
+      const unknown = details?.waiting?.find((w) => w.subject.includes('Job/') && /^Unknown: cannot read it: .*(ECONNREFUSED|ECONNRESET|socket hang up)/.test(w.health ?? ''));
+      if (unknown) return unknown;
+    }
+    return undefined;
+  }, 25_000);
+  console.log(`during the outage, Temporal showed: ${shown.subject}: ${shown.health}`);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, downAt + 30_000 - Date.now())));
   // Nothing moved while the worker could not reach the API server: no later wave, no prune.
   expect(await run.kube.get('v1', 'ConfigMap', namespace, 'three')).toBeUndefined();
   expect(await run.kube.get('v1', 'ConfigMap', namespace, 'old-1')).toBeDefined();
