@@ -3,7 +3,7 @@
 import { reconcileApplicationSet, SetRef } from './appset';
 import { promotionActivities } from './promotion';
 import { Context } from '@temporalio/activity';
-import { AppRef } from '../domain/operation/types';
+import { AppRef, finalizerPropagation } from '../domain/operation/types';
 import { KubeObject } from '../domain/resource/types';
 import { parseSyncOptions } from '../domain/application/sync-options';
 import { deletedWithApp } from '../domain/plan/deletion';
@@ -118,7 +118,7 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
         const destination = spec && grant ? actingEngine(await engine.forDestination(spec.destination), grant) : undefined;
         const doomed = spec && grant && destination ? prunable(grant, spec, await destination.owned(input.app, [...input.managedKinds, ...HOOK_KINDS])).filter((obj) => deletedWithApp(obj, appOptions)) : [];
         if (destination) {
-          await pruneObjects(destination.client, doomed, 'foreground');
+          await pruneObjects(destination.client, doomed, finalizerPropagation(input.finalizers));
           // As Argo CD does, the finalizer stays until the objects are really gone.
           await waitDeleted(destination, doomed);
         }

@@ -186,5 +186,14 @@ export function syncWorkflowId(app: Pick<AppRef, 'namespace' | 'name'>, operatio
 
 export const TASK_QUEUE = 'sluice';
 
-/** Finalizers that make deleting an Application prune what it deployed first (ours and Argo CD's). */
-export const RESOURCE_FINALIZERS = ['sluice.dev/resources-finalizer', 'resources-finalizer.argocd.argoproj.io'];
+/**
+ * Finalizers that make deleting an Application prune what it deployed first (ours and Argo CD's), each also with
+ * Argo CD's `/foreground` and `/background` suffixes (the bare name is foreground).
+ */
+export const RESOURCE_FINALIZERS = ['sluice.dev/resources-finalizer', 'resources-finalizer.argocd.argoproj.io'].flatMap((name) => [name, `${name}/foreground`, `${name}/background`]);
+
+/** How a finalizer's prune deletes: in the background only when every resources finalizer present asks for it. */
+export function finalizerPropagation(finalizers: string[]): 'foreground' | 'background' {
+  const ours = finalizers.filter((f) => RESOURCE_FINALIZERS.includes(f));
+  return ours.length > 0 && ours.every((f) => f.endsWith('/background')) ? 'background' : 'foreground';
+}

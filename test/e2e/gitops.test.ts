@@ -224,10 +224,12 @@ test('two worker replicas at once neither double-start nor double-apply', async 
   }
 });
 
-test("deleting an Application with the resources finalizer prunes what it deployed, then releases the CR", async () => {
+// Argo CD's finalizer also comes as `/background` (and `/foreground`); before, an app with one was never pruned
+// and stayed Terminating.
+test.each(['resources-finalizer.argocd.argoproj.io', 'resources-finalizer.argocd.argoproj.io/background'])("deleting an Application with the resources finalizer %s prunes what it deployed, then releases the CR", async (finalizer) => {
   const { namespace, name } = await scenario('finalizer', wavesApp());
   await waitForOperation(namespace, name, 'Succeeded');
-  await kube.request('PATCH', `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/applications/${name}`, { body: { metadata: { finalizers: ['resources-finalizer.argocd.argoproj.io'] } }, contentType: 'application/merge-patch+json' });
+  await kube.request('PATCH', `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/applications/${name}`, { body: { metadata: { finalizers: [finalizer] } }, contentType: 'application/merge-patch+json' });
   await kube.request('DELETE', `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/applications/${name}`);
   await eventually('the CR to be gone', async () => ((await application(namespace, name)) ? undefined : true));
   expect(await kube.get('apps/v1', 'Deployment', namespace, 'web')).toBeUndefined();
