@@ -42,6 +42,19 @@ const cliType = (type: string) => type.toLowerCase().replace(/(^|_)(\w)/g, (_, _
  * attributes are registered at every start: on a SQLite file that has them already, the server accepts that.
  */
 export async function startDevServer(extraArgs: string[] = [], options: DevServerOptions = {}): Promise<DevServer> {
+  // The server picks free ports for its internal services (history, matching) itself, and another process on a
+  // busy machine can take one between its pick and its bind: it then exits with "address already in use"
+  // (seen in CI, for the history service). That start is tried again; any other failure is not.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(extraArgs, options);
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnce(extraArgs: string[], options: DevServerOptions): Promise<DevServer> {
   const ports = options.ports ?? { port: await freePort(), uiPort: await freePort(), httpPort: await freePort(), metricsPort: await freePort() };
   const { port, uiPort, httpPort, metricsPort } = ports;
   const searchAttributes = Object.values(SA).flatMap((key) => ['--search-attribute', `${key.name}=${cliType(key.type)}`]);
