@@ -4,6 +4,7 @@
 // another project's dependency, npm may hoist them into that project's node_modules, where its other packages use
 // them too: they are left as they are (patch-package would fail on CI there, and so the install), and Sluice runs
 // without the patches, which only save memory and CPU; the worker says what it costs when it starts.
+/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS: it runs at install, with no build and no TypeScript */
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
