@@ -15,6 +15,8 @@ import { CliError, GlobalOptions, kubeClient, KubeSession, openKubeSession, open
 import { decideThroughKubernetes, decideThroughTemporal, PendingApp } from './approvals';
 import { LiveView } from './live-view';
 import { colourDiff, Format, render } from './output';
+import { taskQueuePollers, versionLines, versionReport } from './version';
+import { TASK_QUEUE } from '../domain/operation/types';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CR status is read field by field, as kubectl users do.
 type AppObject = KubeObject & { spec: any; status?: any };
@@ -336,6 +338,27 @@ export function program(): Command {
       const promotion = promotionLines(set);
       if (promotion.length) console.log(['', ...promotion].join('\n'));
     }));
+
+  root.command('version').description('the CLI\'s version, and that of each worker polling the task queue, as read from Temporal')
+    .option('--client', 'the CLI\'s version only: nothing is contacted')
+    .option('--task-queue <name>', 'the workers\' task queue (default: $SLUICE_TASK_QUEUE or sluice)')
+    .addOption(output)
+    .action(async (opts: { client?: boolean; taskQueue?: string; output: Format }) => {
+      const taskQueue = opts.taskQueue ?? process.env.SLUICE_TASK_QUEUE ?? TASK_QUEUE;
+      let pollers;
+      let namespace = '';
+      if (!opts.client) {
+        const s = await openSession(root.opts() as GlobalOptions);
+        try {
+          namespace = s.temporal.options.namespace;
+          pollers = await taskQueuePollers(s.temporal, taskQueue);
+        } finally {
+          await s.close();
+        }
+      }
+      const report = versionReport(pollers, { taskQueue, namespace });
+      console.log(opts.output === 'table' ? versionLines(report).join('\n') : render(report, opts.output, () => []));
+    });
 
   app.command('delete <name>').addOption(ns).action(withSession(async (s, name: string) => {
     const app = await getApp(s, name);

@@ -2,6 +2,9 @@
 // it apart: `sluice/<version> (<component>)`. A process is one component; its entry point names it once.
 import { version } from '../package.json';
 
+/** This build's version (package.json). */
+export const SLUICE_VERSION = version;
+
 export type Component = 'worker' | 'cli';
 
 let component: Component | undefined;

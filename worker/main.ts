@@ -14,6 +14,7 @@
 //   SLUICE_PAYLOAD_KEYS / SLUICE_PAYLOAD_KEYS_FILE to encrypt payloads (config/payload-keys.ts), and then
 //   SLUICE_CODEC_AUTH_TOKEN or SLUICE_CODEC_AUTH=kubernetes, and SLUICE_CODEC_CORS_ORIGINS, for the codec
 //   endpoint (worker/codec-server.ts, worker/codec-auth.ts).
+import os from 'node:os';
 import * as k8s from '../activities/cluster/k8s';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -23,7 +24,7 @@ import { createLogger, installLogger } from '../activities/log';
 import { describeTemporal, temporalOptions } from '../config/temporal';
 import { payloadKeysFromEnv } from '../config/payload-keys';
 import { EncryptionCodec, payloadDataConverter } from '../config/payload-codec';
-import { identifyAs } from '../config/user-agent';
+import { identifyAs, SLUICE_VERSION } from '../config/user-agent';
 import { workerTuning, workflowStackTraces } from '../config/worker-tuning';
 import { logFieldsFromWorkflowId } from '../domain/logging';
 import { KubeClient } from '../activities/cluster/kube-client';
@@ -45,11 +46,15 @@ import { applicationSetWorkflowId } from '../workflows/appset';
 import { workflowSource } from './workflow-source';
 import { APPLICATION_VERSION } from '../domain/application/types';
 import { DEFAULT_PROJECT } from '../activities/project';
+import { workerIdentity } from '../domain/worker-identity';
+import { missingPatches } from './sdk-patches';
+import { ensureSearchAttributes, StartupError } from './search-attributes';
 
 export async function main(): Promise<void> {
   identifyAs('worker');
   const logger = createLogger();
   installLogger(logger);
+  for (const missing of missingPatches()) logger.warn({ patch: missing }, 'running without one of patches/ (Sluice was installed where it could not apply it)');
   // The SDK's logs (workflow and activity lines included) go to pino, with the app and sync id read off the
   // workflow id; its own worker metrics (temporal_*) are served on a second port when asked.
   const sdkLevel = ({ trace: 'TRACE', debug: 'DEBUG' } as const)[process.env.LOG_LEVEL ?? ''] ?? 'INFO';
@@ -89,8 +94,13 @@ export async function main(): Promise<void> {
   const dataConverter = payloadDataConverter(keys, codec);
   const codecServer = codec && codecServerOptions(codec, process.env, kube);
   if (!codec && (process.env.SLUICE_CODEC_AUTH || process.env.SLUICE_CODEC_AUTH_TOKEN)) logger.warn('the codec endpoint is off: no SLUICE_PAYLOAD_KEYS or SLUICE_PAYLOAD_KEYS_FILE');
-  const client = new Client({ connection: await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }), namespace, dataConverter });
+  // `sluice version` reads the version back off the task queue's pollers.
+  const identity = workerIdentity(SLUICE_VERSION, process.pid, os.hostname());
+  const connection = await Connection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey });
+  await ensureSearchAttributes(connection, { address, namespace }, logger);
+  const client = new Client({ connection, namespace, dataConverter, identity });
   const worker = await Worker.create({
+    identity,
     connection: await NativeConnection.connect({ address, tls: temporal.tls, apiKey: temporal.apiKey }),
     namespace,
     dataConverter,
@@ -159,7 +169,7 @@ export async function main(): Promise<void> {
   await controller.start();
   await setController.start();
   await approvals.start();
-  logger.info({ temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning, payloadEncryption: codec ? { currentKey: codec.currentKeyId, keys: keys!.length, codecEndpoint: !!codecServer } : false }, 'sluice worker started');
+  logger.info({ version: SLUICE_VERSION, identity, temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning, payloadEncryption: codec ? { currentKey: codec.currentKeyId, keys: keys!.length, codecEndpoint: !!codecServer } : false }, 'sluice worker started');
 
   const shutdown = () => {
     controller.stop();
@@ -180,7 +190,7 @@ export async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(error);
+    console.error(error instanceof StartupError ? `error: ${error.message}` : error);
     process.exit(1);
   });
 }

@@ -1,16 +1,19 @@
-// Custom search attributes, registered on the server at start (scripts/stack.sh) so the Temporal UI can
-// filter, e.g. `SluiceHealth = "Degraded" AND SluiceProject = "prod"`.
+// The keys of Sluice's custom search attributes (domain/search-attributes.ts holds the list), for the workflows'
+// upserts. All are keywords.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
+
+const keyword = (attribute: { name: string; type: 'Keyword' }) => defineSearchAttributeKey(attribute.name, SearchAttributeType.KEYWORD);
 
 export const SA = {
-  application: defineSearchAttributeKey('SluiceApplication', SearchAttributeType.KEYWORD),
-  namespace: defineSearchAttributeKey('SluiceAppNamespace', SearchAttributeType.KEYWORD),
-  project: defineSearchAttributeKey('SluiceProject', SearchAttributeType.KEYWORD),
-  revision: defineSearchAttributeKey('SluiceRevision', SearchAttributeType.KEYWORD),
-  syncStatus: defineSearchAttributeKey('SluiceSyncStatus', SearchAttributeType.KEYWORD),
-  health: defineSearchAttributeKey('SluiceHealth', SearchAttributeType.KEYWORD),
-  operationPhase: defineSearchAttributeKey('SluiceOperationPhase', SearchAttributeType.KEYWORD),
-  kind: defineSearchAttributeKey('SluiceKind', SearchAttributeType.KEYWORD),
+  application: keyword(SEARCH_ATTRIBUTES.application),
+  namespace: keyword(SEARCH_ATTRIBUTES.namespace),
+  project: keyword(SEARCH_ATTRIBUTES.project),
+  revision: keyword(SEARCH_ATTRIBUTES.revision),
+  syncStatus: keyword(SEARCH_ATTRIBUTES.syncStatus),
+  health: keyword(SEARCH_ATTRIBUTES.health),
+  operationPhase: keyword(SEARCH_ATTRIBUTES.operationPhase),
+  kind: keyword(SEARCH_ATTRIBUTES.kind),
 };
 
 type Key = (typeof SA)[keyof typeof SA];

@@ -3,7 +3,7 @@
 // In memory by default; with a SQLite file and the ports of an earlier start, it comes back as the same server.
 import { ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
-import { SA } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_LIST, SearchAttributeSpec } from '../../domain/search-attributes';
 import { eventually } from './kube';
 import { stackEnv } from './stack';
 
@@ -14,6 +14,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** The ports of an earlier start, so clients find the restarted server where they left it; free ones otherwise. */
   ports?: DevServerPorts;
+  /** The search attributes registered at start: Sluice's by default; `[]` for a server that has none. */
+  searchAttributes?: SearchAttributeSpec[];
 }
 
 export interface DevServer {
@@ -35,10 +37,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-const cliType = (type: string) => type.toLowerCase().replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
-
 /**
- * Starts the server with Sluice's search attributes registered (as scripts/stack.sh does) and `extraArgs`. The
+ * Starts the server with Sluice's search attributes registered (as scripts/stack.sh does; options.searchAttributes
+ * chooses others) and `extraArgs`. The
  * attributes are registered at every start: on a SQLite file that has them already, the server accepts that.
  */
 export async function startDevServer(extraArgs: string[] = [], options: DevServerOptions = {}): Promise<DevServer> {
@@ -57,7 +58,7 @@ export async function startDevServer(extraArgs: string[] = [], options: DevServe
 async function startOnce(extraArgs: string[], options: DevServerOptions): Promise<DevServer> {
   const ports = options.ports ?? { port: await freePort(), uiPort: await freePort(), httpPort: await freePort(), metricsPort: await freePort() };
   const { port, uiPort, httpPort, metricsPort } = ports;
-  const searchAttributes = Object.values(SA).flatMap((key) => ['--search-attribute', `${key.name}=${cliType(key.type)}`]);
+  const searchAttributes = (options.searchAttributes ?? SEARCH_ATTRIBUTE_LIST).flatMap(({ name, type }) => ['--search-attribute', `${name}=${type}`]);
   const child: ChildProcess = spawn(stackEnv().SLUICE_TEMPORAL_CLI, [
     'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-ip', '127.0.0.1', '--ui-port', String(uiPort),
     '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'warn', '--ui-disable-news-fetch', ...searchAttributes,
