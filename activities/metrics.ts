@@ -26,6 +26,10 @@ export const metrics = {
   approvalWait: new client.Histogram({ name: 'sluice_approval_wait_seconds', help: 'Time from an approval request to its decision or expiry', labelNames: ['state'], buckets: [1, 10, 60, 300, 900, 3600, 14400, 86400], registers: [registry] }),
   approvalsPending: new client.Gauge({ name: 'sluice_approvals_pending', help: 'Approval requests waiting for a decision', registers: [registry] }),
   webhookRequests: new client.Counter({ name: 'sluice_webhook_requests_total', help: 'Webhook requests by provider and result', labelNames: ['provider', 'result'], registers: [registry] }),
+  // Leader election (worker/leader-election.ts): only the leader runs the controllers, so only its actions grow.
+  leader: new client.Gauge({ name: 'sluice_leader', help: '1 while this worker holds the controllers\' Lease (namespace/name; "" with leader election off), 0 otherwise', labelNames: ['lease'], registers: [registry] }),
+  controllerActions: new client.Counter({ name: 'sluice_controller_actions_total', help: 'What the leader-only controllers did: workflows signal-with-started or signalled, approvals forwarded', labelNames: ['controller'], registers: [registry] }),
+  leaseRequests: new client.Counter({ name: 'sluice_lease_requests_total', help: 'Kubernetes API requests of leader election (not in sluice_kube_request_total), by verb and HTTP code', labelNames: ['verb', 'code'], registers: [registry] }),
 };
 
 observeKubeRequests((verb, code) => {

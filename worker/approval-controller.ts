@@ -13,6 +13,7 @@ import {
 } from '../domain/operation/sync-approval';
 import { approveUpdate, rejectUpdate } from '../workflows/approval';
 import { CrController, WatchedObject } from './cr-watch';
+import type { Leadership } from './leader-election';
 
 type ApprovalObject = WatchedObject & { metadata: { uid: string }; spec: SyncApprovalSpec; status?: Partial<SyncApprovalStatus> };
 type AppStatus = Parameters<typeof pendingSyncId>[1];
@@ -26,6 +27,8 @@ export interface ApprovalControllerOptions {
   groups: AppGroup[];
   /** Only SyncApprovals with these labels (the CLI copies the Application's labels onto its approvals). */
   labelSelector?: string;
+  /** Whether this replica leads (forwards decisions); absent, it always does. */
+  leadership?: Leadership;
 }
 
 const RETRY_MS = 2000;
@@ -34,11 +37,12 @@ export class ApprovalController extends CrController<ApprovalObject> {
   private readonly inFlight = new Set<string>();
 
   constructor(private readonly options: ApprovalControllerOptions) {
-    super({ ...options, groups: ['sluice.dev'] }, 'syncapprovals');
+    super({ ...options, groups: ['sluice.dev'] }, { plural: 'syncapprovals', kind: 'SyncApproval' });
   }
 
   protected onEvent(_group: AppGroup, type: string, obj: ApprovalObject): void {
-    if (type === 'DELETED' || type === 'ERROR' || obj.status?.outcome || this.inFlight.has(obj.metadata.uid)) return;
+    if (type === 'DELETED' || type === 'ERROR' || obj.status?.outcome || this.inFlight.has(obj.metadata.uid) || !this.leading) return;
+    this.counted('syncapproval');
     this.inFlight.add(obj.metadata.uid);
     void this.process(obj).finally(() => this.inFlight.delete(obj.metadata.uid));
   }
@@ -47,6 +51,8 @@ export class ApprovalController extends CrController<ApprovalObject> {
     const { namespace, name } = obj.metadata;
     const log = { approval: name, namespace, application: obj.spec.application, approver: obj.spec.approver };
     for (let attempt = 1; ; attempt++) {
+      // A replica that stopped leading leaves the decision to the new leader, which lists every approval.
+      if (!this.leading) return;
       try {
         const status = await this.decide(obj);
         await this.options.kube.request('PATCH', `/apis/${SYNC_APPROVAL_API}/namespaces/${namespace}/syncapprovals/${name}/status`, { body: { status }, contentType: 'application/merge-patch+json' });

@@ -8,6 +8,7 @@ import type { SetRef } from '../activities/appset';
 import { applicationSetWorkflow, applicationSetWorkflowId, ApplicationSetInput, setRefreshSignal } from '../workflows/appset';
 import { SA } from '../workflows/search-attributes';
 import { CrController, startOrSignal, WatchedObject } from './cr-watch';
+import type { Leadership } from './leader-election';
 
 export interface SetControllerOptions {
   kubeConfig: k8s.KubeConfig;
@@ -19,6 +20,8 @@ export interface SetControllerOptions {
   workflowOptions?: ApplicationSetInput['options'] & { searchAttributes?: boolean };
   /** Told of every set event with what its generators read: git repositories (for webhooks) and clusters (for cluster Secret changes). */
   onSet?: (set: SetRef, reads: SetReads, deleted: boolean) => void;
+  /** Whether this replica leads (starts and signals set workflows); absent, it always does. */
+  leadership?: Leadership;
 }
 
 type SetObject = WatchedObject & { spec?: { generators?: unknown[] } };
@@ -50,7 +53,7 @@ export interface SetReads {
 
 export class ApplicationSetController extends CrController<SetObject> {
   constructor(private readonly options: SetControllerOptions) {
-    super(options, 'applicationsets');
+    super(options, { plural: 'applicationsets', kind: 'ApplicationSet' });
   }
 
   /** Starts the set's workflow if it is not running, and asks it to reconcile. */
@@ -62,15 +65,27 @@ export class ApplicationSetController extends CrController<SetObject> {
     });
   }
 
-  /** Asks a running set workflow to reconcile; a set with no workflow (not ours, or gone) is left alone. */
+  /**
+   * Asks a running set workflow to reconcile; a set with no workflow (not ours, or gone) is left alone. What the
+   * controllers see (an owned app's change, a cluster Secret's) asks through the leader only (`refreshIfLeading`);
+   * a webhook, which reaches one replica, asks here.
+   */
   async refresh(set: Pick<SetRef, 'namespace' | 'name'>): Promise<void> {
     await this.options.client.workflow.getHandle(applicationSetWorkflowId(set)).signal(setRefreshSignal).catch(() => undefined);
+  }
+
+  /** `refresh`, from the leader only: for what every replica's watches see. */
+  async refreshIfLeading(set: Pick<SetRef, 'namespace' | 'name'>): Promise<void> {
+    if (!this.leading) return;
+    this.counted('applicationset');
+    await this.refresh(set);
   }
 
   protected onEvent(group: AppGroup, type: string, obj: SetObject): void {
     const set: SetRef = { group, namespace: obj.metadata.namespace, name: obj.metadata.name };
     this.options.onSet?.(set, { repoURLs: gitRepos(obj.spec?.generators), clusters: readsClusters(obj.spec?.generators) }, type === 'DELETED');
-    if (!this.watch.wakes(applicationSetWorkflowId(set), type, obj)) return;
+    if (!this.watch.wakes(applicationSetWorkflowId(set), type, obj) || !this.leading) return;
+    this.counted('applicationset');
     this.kick(set).catch((err: unknown) => this.options.logger.error({ err: String(err), applicationSet: set.name, namespace: set.namespace }, 'could not signal the applicationset workflow'));
   }
 }

@@ -26,7 +26,7 @@ export class ClusterWatches {
   private readonly tracked = new Map<string, { app: AppRef; kinds: KindRef[]; destination?: { server?: string; name?: string } }>();
   private engine?: Engine;
 
-  constructor(private readonly local: DriftWatcher, private readonly refresh: (app: AppRef) => Promise<void>, private readonly logger: Logger) {}
+  constructor(private readonly local: DriftWatcher, private readonly refresh: (app: AppRef) => Promise<boolean | void>, private readonly logger: Logger) {}
 
   /** The engine whose registered clusters these are; its derived engines read through `liveFor`. */
   attach(engine: Engine): void {

@@ -1,6 +1,7 @@
 // The Kubernetes-native front: watches Application CRs and, for each creation, spec change or deletion,
-// signal-with-starts the app's workflow. Workflow ids make this safe with many replicas: a second start
-// of the same id only delivers the signal.
+// signal-with-starts the app's workflow. Every replica watches (and tells the worker what each app tracks); only
+// the leader starts and signals. Workflow ids make a second start harmless (it only delivers the signal), but N
+// replicas doing each start N times is the cost leader election saves.
 import * as k8s from '../activities/cluster/k8s';
 import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -8,6 +9,7 @@ import { AppGroup, AppRef, applicationWorkflowId, KindRef, TASK_QUEUE } from '..
 import { applicationWorkflow, ApplicationOptions, refreshSignal } from '../workflows/application';
 import { SA } from '../workflows/search-attributes';
 import { CrController, startOrSignal, WatchedObject } from './cr-watch';
+import type { Leadership } from './leader-election';
 
 export interface ControllerOptions {
   kubeConfig: k8s.KubeConfig;
@@ -20,6 +22,8 @@ export interface ControllerOptions {
   /** Told of every Application event: the kinds its status lists (for drift watches) and its source (for webhooks). */
   onApplication?: (app: AppRef, seen: { kinds: KindRef[]; project?: string; repoURL?: string; targetRevision?: string; destination?: { server?: string; name?: string }; ownerSet?: string; state?: string }, deleted: boolean) => void;
   workflowOptions?: ApplicationOptions;
+  /** Whether this replica leads (starts and signals workflows); absent, it always does. */
+  leadership?: Leadership;
 }
 
 type AppObject = WatchedObject & {
@@ -30,7 +34,7 @@ type AppObject = WatchedObject & {
 
 export class ApplicationController extends CrController<AppObject> {
   constructor(private readonly options: ControllerOptions) {
-    super(options, 'applications');
+    super(options, { plural: 'applications', kind: 'Application' });
   }
 
   /** Starts the app's workflow if it is not running, and asks it to refresh. */
@@ -49,7 +53,8 @@ export class ApplicationController extends CrController<AppObject> {
     // What an owning set shows of the app: its sync, health and revision.
     const state = `${obj.status?.sync?.status}/${obj.status?.health?.status}/${obj.status?.sync?.revision}`;
     this.options.onApplication?.(app, { kinds, project: obj.spec?.project, repoURL: obj.spec?.source?.repoURL, targetRevision: obj.spec?.source?.targetRevision, destination: obj.spec?.destination, ownerSet, state }, type === 'DELETED');
-    if (!this.watch.wakes(applicationWorkflowId(app), type, obj)) return;
+    if (!this.watch.wakes(applicationWorkflowId(app), type, obj) || !this.leading) return;
+    this.counted('application');
     this.kick(app, obj.spec?.project ?? 'default').catch((err: unknown) => this.options.logger.error({ err: String(err), app: app.name, namespace: app.namespace }, 'could not signal the application workflow'));
   }
 }

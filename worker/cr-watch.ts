@@ -1,10 +1,16 @@
 // A watch on one custom resource across the served groups, restarted when it ends, and the one rule both
 // controllers apply to its events: only creation, a spec change (a new generation) and deletion wake a workflow.
+// The watch runs on every replica (webhooks and drift watches need to know the apps); what a controller does
+// about an event only the leader does (worker/leader-election.ts), and a replica that becomes the leader first
+// lists every object and acts on each, as if it had just been created: whatever changed while nobody led is seen.
 import * as k8s from '../activities/cluster/k8s';
 import type { Logger } from 'pino';
 import { Client, WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { SearchAttributePair, SignalDefinition } from '@temporalio/common';
+import { KubeApiError, KubeClient } from '../activities/cluster/kube-client';
+import { metrics } from '../activities/metrics';
 import { AppGroup } from '../domain/operation/types';
+import { ALWAYS_LEADING, Leadership } from './leader-election';
 
 export interface WatchedObject {
   metadata: { name: string; namespace: string; generation?: number; deletionTimestamp?: string };
@@ -53,14 +59,32 @@ export class CrWatch<T extends WatchedObject> {
   }
 }
 
+export interface CrControllerOptions {
+  kubeConfig: k8s.KubeConfig;
+  logger: Logger;
+  labelSelector?: string;
+  groups: AppGroup[];
+  /** Whether this replica leads; absent, it always does (one replica, or a test). */
+  leadership?: Leadership;
+}
+
+const RESYNC_RETRY_MS = 2000;
+
 /** A controller of one custom resource: its watch over the served groups, and what it does with each event. */
 export abstract class CrController<T extends WatchedObject> {
   protected readonly watch: CrWatch<T>;
   private readonly groups: AppGroup[];
+  private readonly leadership: Leadership;
+  private stopped = false;
 
-  constructor(options: { kubeConfig: k8s.KubeConfig; logger: Logger; labelSelector?: string; groups: AppGroup[] }, plural: string) {
-    this.watch = new CrWatch<T>(options, plural, (group, type, obj) => this.onEvent(group, type, obj));
-    this.groups = options.groups;
+  constructor(private readonly crOptions: CrControllerOptions, private readonly resource: { plural: string; kind: string }) {
+    this.watch = new CrWatch<T>(crOptions, resource.plural, (group, type, obj) => this.onEvent(group, type, obj));
+    this.groups = crOptions.groups;
+    this.leadership = crOptions.leadership ?? ALWAYS_LEADING;
+    // Heard from construction on: a replica that becomes the leader while its watch is still starting lists anyway.
+    this.leadership.onChange((leading) => {
+      if (leading && !this.stopped) void this.resync();
+    });
   }
 
   start(): Promise<void> {
@@ -68,7 +92,38 @@ export abstract class CrController<T extends WatchedObject> {
   }
 
   stop(): void {
+    this.stopped = true;
     this.watch.stop();
+  }
+
+  /** Whether this replica acts on events now: the leader-only half of every controller asks first. */
+  protected get leading(): boolean {
+    return this.leadership.leading && !this.stopped;
+  }
+
+  /** Counts one action of this controller (sluice_controller_actions_total): only a leader's grow. */
+  protected counted(controller: string): void {
+    metrics.controllerActions.inc({ controller });
+  }
+
+  /** Lists every object and handles each as newly seen; retried while this replica leads, until it goes through. */
+  async resync(): Promise<void> {
+    const kube = new KubeClient(this.crOptions.kubeConfig);
+    for (const group of this.groups) {
+      try {
+        const items = await kube.list(`${group}/v1alpha1`, this.resource.kind, { labelSelector: this.crOptions.labelSelector });
+        if (!this.leading) return;
+        for (const obj of items) this.onEvent(group, 'ADDED', obj as unknown as T);
+        this.crOptions.logger.info({ group, resource: this.resource.plural, objects: items.length }, 'leader: every object listed and acted on');
+      } catch (error) {
+        if (!this.leading) return;
+        // A group whose CRD is not installed has nothing to list (its watch says so too).
+        if (error instanceof KubeApiError && error.code === 404) continue;
+        this.crOptions.logger.warn({ err: String(error), group, resource: this.resource.plural }, 'leader: could not list; retrying');
+        setTimeout(() => void this.resync(), RESYNC_RETRY_MS).unref();
+        return;
+      }
+    }
   }
 
   protected abstract onEvent(group: AppGroup, type: string, obj: T): void;

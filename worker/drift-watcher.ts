@@ -26,7 +26,7 @@ export class DriftWatcher {
 
   constructor(
     private readonly live: LiveObjectCache,
-    private readonly refresh: (app: AppRef) => Promise<void>,
+    private readonly refresh: (app: AppRef) => Promise<boolean | void>,
     private readonly logger: Logger,
     private readonly debounceMs = 1000,
   ) {
@@ -75,8 +75,10 @@ export class DriftWatcher {
       clearTimeout(this.timers.get(key));
       this.timers.set(key, setTimeout(() => {
         this.timers.delete(key);
-        this.logger.info({ app: app.name, namespace: app.namespace, event: type, change }, change === 'health' ? 'health change seen on a tracked object; refreshing' : 'drift seen on a tracked object; refreshing');
-        this.refresh(app).catch((err: unknown) => this.logger.warn({ err: String(err), app: app.name, namespace: app.namespace }, 'drift refresh signal failed'));
+        // `false`: not sent (this replica does not lead; the leader's own watch saw the same change).
+        this.refresh(app).then((sent) => {
+          if (sent !== false) this.logger.info({ app: app.name, namespace: app.namespace, event: type, change }, change === 'health' ? 'health change seen on a tracked object; refreshed' : 'drift seen on a tracked object; refreshed');
+        }).catch((err: unknown) => this.logger.warn({ err: String(err), app: app.name, namespace: app.namespace }, 'drift refresh signal failed'));
       }, this.debounceMs));
     }
   }

@@ -14,8 +14,17 @@
 //   SLUICE_PAYLOAD_KEYS / SLUICE_PAYLOAD_KEYS_FILE to encrypt payloads (config/payload-keys.ts), and then
 //   SLUICE_CODEC_AUTH_TOKEN or SLUICE_CODEC_AUTH=kubernetes, and SLUICE_CODEC_CORS_ORIGINS, for the codec
 //   endpoint (worker/codec-server.ts, worker/codec-auth.ts).
-import os from 'node:os';
+// Replicas: every replica runs the workflows and activities (they share the task queue), its HTTP endpoint, and
+// the watches and caches its activities and webhooks read. One replica, the leader, runs the controllers: it
+// starts and signals workflows for CR events, forwards SyncApprovals, and signals refreshes for drift and health
+// changes. It is elected on a coordination.k8s.io/v1 Lease in SLUICE_NAMESPACE (config/leader-election.ts):
+//   SLUICE_LEADER_ELECTION (true; false: this replica always leads), SLUICE_LEADER_ELECTION_LEASE
+//   (sluice-controller, or sluice-controller-<hash> for a worker with SLUICE_APP_SELECTOR: a Lease per shard),
+//   SLUICE_LEADER_ELECTION_LEASE_DURATION (15s), SLUICE_LEADER_ELECTION_RENEW_DEADLINE (10s),
+//   SLUICE_LEADER_ELECTION_RETRY_PERIOD (2s), and POD_NAME (else the host name) for the holder identity
+//   `<pod>_<pid>`. See docs/operating.md, "Scaling workers".
 import * as k8s from '../activities/cluster/k8s';
+import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { metrics, registry } from '../activities/metrics';
@@ -49,6 +58,8 @@ import { DEFAULT_PROJECT } from '../activities/project';
 import { workerIdentity } from '../domain/worker-identity';
 import { missingPatches } from './sdk-patches';
 import { ensureSearchAttributes, StartupError } from './search-attributes';
+import { leaderElectionSettings } from '../config/leader-election';
+import { ALWAYS_LEADING, Leadership, LeaseElector } from './leader-election';
 
 export async function main(): Promise<void> {
   identifyAs('worker');
@@ -72,10 +83,25 @@ export async function main(): Promise<void> {
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   const kube = new KubeClient(kc);
+  // The leader (and only it) runs the controllers. It competes before anything else starts, so a replica that
+  // finds the Lease free leads from its controllers' first event, and one that does not never acts on it.
+  const election = leaderElectionSettings(process.env, { hostname: os.hostname(), pid: process.pid });
+  const elector = election.enabled ? new LeaseElector(kube, election, logger) : undefined;
+  const leadership: Leadership = elector ?? ALWAYS_LEADING;
+  if (elector) await elector.start();
+  else metrics.leader.set({ lease: '' }, 1);
+  // A refresh for what this replica's watches saw (drift, a health change, a project's change): every replica
+  // sees the same events, so only the leader signals. A webhook, which reaches one replica, refreshes from any.
+  const refreshIfLeading = async (app: AppRef): Promise<boolean> => {
+    if (!leadership.leading) return false;
+    metrics.controllerActions.inc({ controller: 'refresh' });
+    await refresh(app);
+    return true;
+  };
   // One watch per kind feeds both the drift watcher and the refreshes' live reads; other clusters get their own.
   const live = new LiveObjectCache(kube, logger);
-  const drift = new DriftWatcher(live, (app) => refresh(app), logger);
-  const watches = new ClusterWatches(drift, (app) => refresh(app), logger);
+  const drift = new DriftWatcher(live, refreshIfLeading, logger);
+  const watches = new ClusterWatches(drift, refreshIfLeading, logger);
   const engine = new Engine(kube, { live, liveFor: watches.liveFor });
   watches.attach(engine);
   const groups: AppGroup[] = process.env.SLUICE_WATCH_ARGOCD === 'true' ? ['sluice.dev', 'argoproj.io'] : ['sluice.dev'];
@@ -119,13 +145,13 @@ export async function main(): Promise<void> {
   live.subscribe((scope, _type, project) => {
     if (scope.kind !== 'AppProject') return;
     for (const t of tracked.values()) {
-      if (`${t.app.group}/${APPLICATION_VERSION}` === scope.apiVersion && (t.project || DEFAULT_PROJECT) === project.metadata.name) void refresh(t.app).catch(() => undefined);
+      if (`${t.app.group}/${APPLICATION_VERSION}` === scope.apiVersion && (t.project || DEFAULT_PROJECT) === project.metadata.name) void refreshIfLeading(t.app).catch(() => undefined);
     }
   });
 
   const sets = new Map<string, { set: SetRef } & SetReads>();
   const setController = new ApplicationSetController({
-    kubeConfig: engine.client.kubeConfig, client, groups, logger, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
+    kubeConfig: engine.client.kubeConfig, client, groups, logger, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR, leadership,
     workflowOptions: { intervalMs: workflowOptions.refreshIntervalMs },
     onSet: (set, reads, deleted) => {
       const key = applicationSetWorkflowId(set);
@@ -135,17 +161,17 @@ export async function main(): Promise<void> {
   });
   // A cluster Secret added, edited or deleted regenerates every set with a clusters generator, at once.
   const clusterSecrets = new ClusterSecretWatch(live, engine.controlNamespace, () => {
-    for (const { set, clusters } of sets.values()) if (clusters) void setController.refresh(set);
+    for (const { set, clusters } of sets.values()) if (clusters) void setController.refreshIfLeading(set);
     // Apps on a cluster whose Secret changed move to watches made with its new client now.
     watches.retrack().catch((err: unknown) => logger.warn({ err: String(err) }, 'could not move apps to their clusters\' new watches'));
   }, logger);
   // A set shows its Applications' sync and health: it is told when they change.
   const ownedState = new Map<string, string>();
   const controller = new ApplicationController({
-    kubeConfig: engine.client.kubeConfig, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR,
+    kubeConfig: engine.client.kubeConfig, client, groups, logger, workflowOptions, taskQueue, labelSelector: process.env.SLUICE_APP_SELECTOR, leadership,
     onApplication: (app, seen, deleted) => {
       const key = applicationWorkflowId(app);
-      if (seen.ownerSet && (deleted || ownedState.get(key) !== seen.state)) void setController.refresh({ namespace: app.namespace, name: seen.ownerSet });
+      if (seen.ownerSet && (deleted || ownedState.get(key) !== seen.state)) void setController.refreshIfLeading({ namespace: app.namespace, name: seen.ownerSet });
       if (deleted || !seen.ownerSet) ownedState.delete(key);
       else ownedState.set(key, seen.state ?? '');
       if (deleted) {
@@ -158,7 +184,7 @@ export async function main(): Promise<void> {
     },
   });
   // SyncApprovals carry their Application's labels, so a label-scoped worker sees its own apps' decisions only.
-  const approvals = new ApprovalController({ kubeConfig: engine.client.kubeConfig, kube: engine.client, client, groups, logger, labelSelector: process.env.SLUICE_APP_SELECTOR });
+  const approvals = new ApprovalController({ kubeConfig: engine.client.kubeConfig, kube: engine.client, client, groups, logger, labelSelector: process.env.SLUICE_APP_SELECTOR, leadership });
   const http = await startHttpServer({
     port: Number(process.env.SLUICE_HTTP_PORT ?? 8080), host: process.env.SLUICE_HTTP_HOST ?? '127.0.0.1',
     webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh,
@@ -169,12 +195,14 @@ export async function main(): Promise<void> {
   await controller.start();
   await setController.start();
   await approvals.start();
-  logger.info({ version: SLUICE_VERSION, identity, temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning, payloadEncryption: codec ? { currentKey: codec.currentKeyId, keys: keys!.length, codecEndpoint: !!codecServer } : false }, 'sluice worker started');
+  logger.info({ version: SLUICE_VERSION, identity, temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning, leaderElection: elector ? { lease: `${election.namespace}/${election.name}`, identity: election.identity, leading: elector.leading } : false, payloadEncryption: codec ? { currentKey: codec.currentKeyId, keys: keys!.length, codecEndpoint: !!codecServer } : false }, 'sluice worker started');
 
   const shutdown = () => {
     controller.stop();
     setController.stop();
     approvals.stop();
+    // Handed back, so another replica leads at once rather than after the lease lapses.
+    void elector?.stop();
     clusterSecrets.stop();
     watches.stop();
     drift.stop();

@@ -77,8 +77,12 @@ export class KubeClient {
   private impersonated?: string;
   private readonly impersonating = new Map<string, KubeClient>();
 
-  constructor(kc: k8s.KubeConfig) {
+  /** Counts this client's requests; by default the metrics module's sluice_kube_request_total does. */
+  private readonly observe: RequestObserver;
+
+  constructor(kc: k8s.KubeConfig, options: { observe?: RequestObserver } = {}) {
     this.kc = identified(kc);
+    this.observe = options.observe ?? ((verb, code) => observer(verb, code));
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/+$/, '');
@@ -114,7 +118,8 @@ export class KubeClient {
     return this.kc;
   }
 
-  async request<T>(method: string, path: string, options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<T> {
+  /** `timeoutMs` bounds the whole request (node-fetch's timeout): for callers that must not wait on a hung connection. */
+  async request<T>(method: string, path: string, options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<T> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const init = (await this.kc.applyToFetchOptions({})) as RequestInit;
@@ -123,8 +128,10 @@ export class KubeClient {
     headers.set('Accept', 'application/json');
     if (this.impersonated) headers.set('Impersonate-User', this.impersonated);
     if (options.body !== undefined) headers.set('Content-Type', options.contentType ?? 'application/json');
-    const response = await fetch(url.toString(), { ...init, agent: this.keptAlive(init.agent), method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    observer(method === 'PATCH' && options.contentType === 'application/apply-patch+yaml' ? 'APPLY' : method, response.status);
+    const response = await fetch(url.toString(), {
+      ...init, agent: this.keptAlive(init.agent), method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    });
+    this.observe(method === 'PATCH' && options.contentType === 'application/apply-patch+yaml' ? 'APPLY' : method, response.status);
     const text = await response.text();
     let parsed: Record<string, unknown> = {};
     try {

@@ -20,18 +20,27 @@ const CONTROL = run.workerEnv.SLUICE_NAMESPACE;
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 const kubeconfigFile = path.join(os.tmpdir(), `sluice-lp-${runId}.kubeconfig`);
 const bindingName = `sluice-worker-${runId}`;
+const leaseRoleName = `sluice-worker-leader-election-${runId}`;
 const projectName = `lp-${runId}`;
 let workerNamespace: string;
 
 beforeAll(async () => {
   workerNamespace = await createTestNamespace(kubeConfig(), 'lp-worker');
-  // deploy/rbac/worker as shipped, its ServiceAccount in this run's namespace and its binding named for the run.
+  // deploy/rbac/worker as shipped, its ServiceAccount in this run's namespace and its bindings named for the run;
+  // the leader-election Role goes to the control namespace, where the worker's Lease is.
   const docs = parseAllDocuments(fs.readFileSync(path.join(repoRoot, 'deploy/rbac/worker/worker.yaml'), 'utf8')).map((d) => d.toJS() as KubeObject & Record<string, any>);
   for (const doc of docs) {
     if (doc.kind === 'ServiceAccount') doc.metadata.namespace = workerNamespace;
     if (doc.kind === 'ClusterRoleBinding') {
       doc.metadata.name = bindingName;
       doc.subjects = doc.subjects.map((s: Record<string, string>) => ({ ...s, namespace: workerNamespace }));
+    }
+    if (doc.kind === 'Role' || doc.kind === 'RoleBinding') {
+      doc.metadata = { ...doc.metadata, name: leaseRoleName, namespace: CONTROL };
+      if (doc.kind === 'RoleBinding') {
+        doc.roleRef.name = leaseRoleName;
+        doc.subjects = doc.subjects.map((s: Record<string, string>) => ({ ...s, namespace: workerNamespace }));
+      }
     }
   }
   await applyObjects(kube, docs);
@@ -54,6 +63,7 @@ afterAll(async () => {
   await run.stop();
   await kube.delete('sluice.dev/v1alpha1', 'AppProject', CONTROL, projectName).catch(() => undefined);
   await kube.delete('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, bindingName).catch(() => undefined);
+  for (const kind of ['RoleBinding', 'Role']) await kube.delete('rbac.authorization.k8s.io/v1', kind, CONTROL, leaseRoleName).catch(() => undefined);
   await deleteNamespace(kubeConfig(), workerNamespace);
   fs.rmSync(kubeconfigFile, { force: true });
 });
@@ -71,6 +81,10 @@ async function app(name: string, namespace: string, project: string, repoURL: st
 }
 
 test('with the shipped least-privilege RBAC: a project\'s ServiceAccount deploys; the worker itself cannot, and says so once', async () => {
+  // The shipped Role lets it hold its Lease: it leads, so its controllers run.
+  const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
+  expect(metrics).toContain(`sluice_leader{lease="${CONTROL}/${run.leaseName}"} 1`);
+  expect(await kube.get('coordination.k8s.io/v1', 'Lease', CONTROL, run.leaseName)).toMatchObject({ spec: { holderIdentity: expect.stringMatching(new RegExp(`_${run.worker.pid}$`)) } });
   const namespace = await run.namespace('lp-apps');
   const repo = await run.repo('lp-apps');
   repo.commit('config', { 'granted/config.yaml': configMap('granted'), 'ungranted/config.yaml': configMap('ungranted') });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeClient } from '../../activities/cluster/kube-client';
+import { defaultLeaseName } from '../../config/leader-election';
 import { applicationWorkflowId } from '../../domain/operation/types';
 import { KubeObject } from '../../domain/resource/types';
 import { payloadDataConverter } from '../../config/payload-codec';
@@ -34,6 +35,8 @@ export class E2eRun {
   readonly repos: TestRepo[] = [];
   readonly workerEnv: Record<string, string>;
   worker!: WorkerProcess;
+  /** More workers on the same task queue and selector (`startReplica`), stopped with the run. */
+  readonly replicas: WorkerProcess[] = [];
   /** Arguments for the worker's node (before the script), e.g. a benchmark's `--cpu-prof`. */
   workerNodeArgs: string[] = [];
   temporal!: Client;
@@ -66,6 +69,21 @@ export class E2eRun {
     return new Client({ connection: this.connection!, dataConverter: payloadDataConverter(payloadKeysFromEnv({ ...process.env, ...this.workerEnv })) });
   }
 
+  /**
+   * Another worker like the first (same task queue, selector and Lease), serving HTTP on `httpPort` and its Temporal
+   * metrics on `httpPort + 1`: a second replica of a Deployment.
+   */
+  async startReplica(httpPort: number): Promise<WorkerProcess> {
+    const replica = await startWorker({ ...this.workerEnv, SLUICE_HTTP_PORT: String(httpPort), SLUICE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${httpPort + 1}` }, this.workerNodeArgs);
+    this.replicas.push(replica);
+    return replica;
+  }
+
+  /** The Lease this run's workers elect their leader on (one per selector: every run has its own). */
+  get leaseName(): string {
+    return this.workerEnv.SLUICE_LEADER_ELECTION_LEASE || defaultLeaseName(this.workerEnv.SLUICE_APP_SELECTOR);
+  }
+
   /** Restarts the worker with the current workerEnv (the client takes its payload keys too). */
   async restartWorker(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.worker.stop(signal);
@@ -74,7 +92,9 @@ export class E2eRun {
   }
 
   async stop(): Promise<void> {
+    for (const replica of this.replicas) await replica.stop();
     await this.worker?.stop();
+    await this.kube.delete('coordination.k8s.io/v1', 'Lease', this.workerEnv.SLUICE_NAMESPACE, this.leaseName).catch(() => undefined);
     // With the worker gone, nobody processes this run's resources finalizers (generated apps carry one by default):
     // release them, or the apps and their namespaces would stay Terminating for good.
     await this.releaseFinalizers();
