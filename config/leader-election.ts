@@ -8,7 +8,7 @@
 //                                          before it takes it
 //   SLUICE_LEADER_ELECTION_RENEW_DEADLINE  10s: a leader that has not renewed for this long stops leading
 //   SLUICE_LEADER_ELECTION_RETRY_PERIOD    2s: how often a replica reads (and a leader renews) the Lease
-//   POD_NAME (else the host name) and the pid make the holder identity.
+//   POD_NAME is the holder identity (else the host name and the pid).
 import { DEFAULT_TIMING, ElectionConfig, timingProblem } from '../domain/leader/election';
 import { parseDuration } from '../domain/duration';
 import { stableHash } from '../domain/hash';
@@ -51,6 +51,9 @@ export function leaderElectionSettings(env: Record<string, string | undefined>, 
   if (problem) throw new Error(`${Object.values(TIMING_VARIABLES).map((v) => `${v}=${env[v]?.trim() || 'default'}`).join(', ')}: ${problem}`);
   const name = env.SLUICE_LEADER_ELECTION_LEASE?.trim() || defaultLeaseName(env.SLUICE_APP_SELECTOR);
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) throw new Error(`SLUICE_LEADER_ELECTION_LEASE=${name}: expected a DNS subdomain name (lower case letters, digits, '-' and '.')`);
-  const pod = env.POD_NAME?.trim() || host.hostname;
-  return { enabled: enabled === 'true', namespace: env.SLUICE_NAMESPACE?.trim() || 'sluice', name, identity: `${pod}_${host.pid}`, ...timing };
+  // A pod's name is unique while it lives, and a container restarted in it (its predecessor dead) takes its Lease
+  // back at once instead of waiting a lease duration, as client-go's leader election does with the pod name. Without
+  // one, the host name and pid tell processes apart.
+  const pod = env.POD_NAME?.trim();
+  return { enabled: enabled === 'true', namespace: env.SLUICE_NAMESPACE?.trim() || 'sluice', name, identity: pod || `${host.hostname}_${host.pid}`, ...timing };
 }

@@ -21,8 +21,7 @@
 //   SLUICE_LEADER_ELECTION (true; false: this replica always leads), SLUICE_LEADER_ELECTION_LEASE
 //   (sluice-controller, or sluice-controller-<hash> for a worker with SLUICE_APP_SELECTOR: a Lease per shard),
 //   SLUICE_LEADER_ELECTION_LEASE_DURATION (15s), SLUICE_LEADER_ELECTION_RENEW_DEADLINE (10s),
-//   SLUICE_LEADER_ELECTION_RETRY_PERIOD (2s), and POD_NAME (else the host name) for the holder identity
-//   `<pod>_<pid>`. See docs/operating.md, "Scaling workers".
+//   SLUICE_LEADER_ELECTION_RETRY_PERIOD (2s), and POD_NAME, the holder identity (else `<host>_<pid>`). See docs/operating.md, "Scaling workers".
 import * as k8s from '../activities/cluster/k8s';
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';

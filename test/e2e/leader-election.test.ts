@@ -2,7 +2,6 @@
 // the Deployment. Exactly one holds the Lease and runs the controllers: only its sluice_controller_actions_total
 // grows when CRs change, and an app created while both run is synced once per change. The leader is SIGKILLed:
 // the other takes the Lease once it has lapsed (not before), lists every app, and syncs an app created after.
-import os from 'node:os';
 import { KubeObject } from '../../domain/resource/types';
 import { applicationManifest } from '../fixtures/gitops';
 import { E2eRun } from '../support/e2e';
@@ -25,7 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => run.stop());
 
-const identity = (r: Replica) => `${os.hostname()}_${r.process().pid}`;
+// As E2eRun names its workers, like pods: POD_NAME is the holder identity.
+const identity = (r: Replica) => `e2e-${run.runId}-${r.port}`;
 
 /** A worker's sluice_leader and its controller actions, by controller, from its /metrics. */
 async function scrape(r: Replica): Promise<{ leader: number; actions: Record<string, number>; total: number }> {

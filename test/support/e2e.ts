@@ -50,6 +50,8 @@ export class E2eRun {
       SLUICE_HTTP_PORT: String(httpPort), SLUICE_WEBHOOK_SECRET: this.webhookSecret, SLUICE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${httpPort + 1}`,
       // Polling is slow on purpose: drift must be noticed by the watch, and pushes announced (as a webhook would).
       SLUICE_REFRESH_INTERVAL: '2m', SLUICE_REFRESH_JITTER: '1s',
+      // As in a pod: a worker restarted on this port is the same pod, and takes its Lease back at once.
+      POD_NAME: `e2e-${this.runId}-${httpPort}`,
       SLUICE_REPO_CACHE: path.join(this.scratch, 'repos'), SLUICE_RENDER_CACHE: path.join(this.scratch, 'rendered'),
       // push() announces a commit by a refresh signal, not a webhook: no revision cache may hide it.
       SLUICE_REVISION_TTL: '0',
@@ -74,7 +76,7 @@ export class E2eRun {
    * metrics on `httpPort + 1`: a second replica of a Deployment.
    */
   async startReplica(httpPort: number): Promise<WorkerProcess> {
-    const replica = await startWorker({ ...this.workerEnv, SLUICE_HTTP_PORT: String(httpPort), SLUICE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${httpPort + 1}` }, this.workerNodeArgs);
+    const replica = await startWorker({ ...this.workerEnv, POD_NAME: `e2e-${this.runId}-${httpPort}`, SLUICE_HTTP_PORT: String(httpPort), SLUICE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${httpPort + 1}` }, this.workerNodeArgs);
     this.replicas.push(replica);
     return replica;
   }

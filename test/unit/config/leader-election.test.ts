@@ -9,7 +9,7 @@ describe('leaderElectionSettings', () => {
     }],
     ['off', { SLUICE_LEADER_ELECTION: 'false' }, { enabled: false }],
     ['the control namespace', { SLUICE_NAMESPACE: 'gitops' }, { namespace: 'gitops' }],
-    ['the pod name makes the identity', { POD_NAME: 'sluice-worker-5d9c-x2' }, { identity: 'sluice-worker-5d9c-x2_4242' }],
+    ['the pod name is the identity (a container restarted in the pod takes its Lease back at once)', { POD_NAME: 'sluice-worker-5d9c-x2' }, { identity: 'sluice-worker-5d9c-x2' }],
     ['timing', { SLUICE_LEADER_ELECTION_LEASE_DURATION: '30s', SLUICE_LEADER_ELECTION_RENEW_DEADLINE: '20s', SLUICE_LEADER_ELECTION_RETRY_PERIOD: '500ms' }, {
       leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 500,
     }],
