@@ -2,7 +2,8 @@
 // taken down for 30 s while a sync waits in its second wave (on a Job whose pod needs a node label the test adds
 // later). While it is down, the sync's pending health wait in Temporal names the Job and its Unknown health (the
 // Application's status cannot be written: it lives on that API server). When the API server is back: the same sync completes, its later waves and PostSync hook run once, the
-// prunes it owes (PruneLast) happen whole, and the drift watch heals an edit without the worker being restarted.
+// prunes it owes (PruneLast) happen whole, and the Application watch and the drift watch work again without the worker
+// being restarted.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,6 +120,10 @@ test('the API server unreachable for 30 s mid-wave: the sync resumes and complet
   expect(added.filter((n) => n === 'smoke')).toHaveLength(1);
   expect(added.filter((n) => n === 'gated')).toHaveLength(1);
 
+  // The Application watch came back by itself too: a spec change (a new generation) is refreshed long before the
+  // 2-minute poll, as its status.observedGeneration shows.
+  const patched = await run.kube.request<KubeObject>('PATCH', `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/applications/${namespace}`, { body: { spec: { info: [{ name: 'after-outage', value: 'yes' }] } }, contentType: 'application/merge-patch+json' });
+  await eventually('the spec change to be refreshed', async () => ((await run.application(namespace, namespace))?.status?.observedGeneration === patched.metadata.generation ? true : undefined), 30_000);
   // The drift watch came back by itself: an edit is healed long before the 2-minute poll.
   await run.kube.request('PATCH', `/api/v1/namespaces/${namespace}/configmaps/one`, { body: { data: { wave: 'edited' } }, contentType: 'application/merge-patch+json' });
   await eventually('the edit to be healed by self-heal', async () => (((await run.kube.get('v1', 'ConfigMap', namespace, 'one'))?.data as Record<string, string> | undefined)?.wave === '1' ? true : undefined), 45_000);
