@@ -85,6 +85,13 @@ function seconds(value: string): number {
   return n;
 }
 
+/** An exit code a user picks (`--diff-exit-code`): 0 to 255. */
+function exitCodeArgument(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new InvalidArgumentError('an exit code, 0 to 255');
+  return n;
+}
+
 /**
  * Follows the sync workflow a request started, to its result: the live view is fed from its progress query, and
  * the result itself is awaited, so a sync that is over before the first poll is reported all the same. An outage
@@ -243,7 +250,7 @@ export function program(): Command {
   app.command('diff <name>').description('what a sync would change: the redacted diff per resource, as an approval computes it (exit 1 when there is one)')
     .addOption(ns).option('--revision <rev>', 'a branch, tag or commit (default: the app\'s targetRevision)')
     .option('--no-prune', 'leave out what a sync would prune (as a sync without --prune)')
-    .option('--no-exit-code', 'exit 0 even when there is a diff').option('--diff-exit-code <code>', 'the exit code when there is a diff', (v) => Number(v), 1)
+    .option('--no-exit-code', 'exit 0 even when there is a diff').option('--diff-exit-code <code>', 'the exit code when there is a diff', exitCodeArgument, 1)
     .action(withSession(async (s, name: string, opts: { revision?: string; prune: boolean; exitCode: boolean; diffExitCode: number }) => {
       const a = await getApp(s, name);
       const resolved = await callerEngine(s).resolve(a.spec, opts.revision);
@@ -296,19 +303,21 @@ export function program(): Command {
       ]));
     }));
 
-  app.command('rollback <name> [id]').addOption(ns).option('--as <user>').option('--async', 'do not follow the rollback').action(withSession(async (s, name: string, id: string | undefined, opts: { as?: string; async?: boolean }) => {
-    const history = (await getApp(s, name)).status?.history ?? [];
-    const target = id !== undefined ? Number(id) : history[history.length - 2]?.id;
-    if (target === undefined) throw new CliError(`${name} has no earlier history entry to roll back to`);
-    const who = await whoAmI(s.kube, opts.as);
-    let started: StartedOperation;
-    try {
-      started = await s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name))).executeUpdate(rollbackUpdate, { args: [{ id: target, initiatedBy: who.user }] });
-    } catch (error) {
-      throw new CliError(`rollback refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`, undefined, EXIT.usage, { cause: error });
-    }
-    await report(s, `rollback of ${name} to history ${target}`, started, opts);
-  }));
+  app.command('rollback <name> [id]').addOption(ns).option('--as <user>').option('--async', 'do not follow the rollback')
+    .option('--timeout <seconds>', 'stop following after this long (exit 20); the rollback goes on', seconds)
+    .action(withSession(async (s, name: string, id: string | undefined, opts: { as?: string; async?: boolean; timeout?: number }) => {
+      const history = (await getApp(s, name)).status?.history ?? [];
+      const target = id !== undefined ? Number(id) : history[history.length - 2]?.id;
+      if (target === undefined) throw new CliError(`${name} has no earlier history entry to roll back to`);
+      const who = await whoAmI(s.kube, opts.as);
+      let started: StartedOperation;
+      try {
+        started = await s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name))).executeUpdate(rollbackUpdate, { args: [{ id: target, initiatedBy: who.user }] });
+      } catch (error) {
+        throw new CliError(`rollback refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`, undefined, EXIT.usage, { cause: error });
+      }
+      await report(s, `rollback of ${name} to history ${target}`, started, opts);
+    }));
 
   app.command('refresh <name>').addOption(ns).action(withSession(async (s, name: string) => {
     await getApp(s, name);

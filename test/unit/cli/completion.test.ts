@@ -23,7 +23,7 @@ function complete(...words: string[]): string[] {
 test.each([
   ['the top-level commands', [''], ['app', 'appset', 'cluster', 'completion']],
   ['app subcommands by prefix', ['app', 'r'], ['refresh', 'reject', 'rollback']],
-  ['every app subcommand, after global options and their values', ['--temporal-address', '127.0.0.1:7233', 'app', 'd'], ['delete', 'diff']],
+  ['app subcommands after global options, whose values are not commands', ['--temporal-address', '127.0.0.1:7233', '--context', 'cluster', 'app', 'd'], ['delete', 'diff']],
   ['the options of app sync', ['app', 'sync', 'web', '--t'], ['--timeout']],
   ['the values -o takes for app get, wide included', ['app', 'get', 'web', '-o', ''], ['json', 'table', 'wide', 'yaml']],
   ['the values -o takes for app list', ['app', 'list', '--output', ''], ['json', 'table', 'yaml']],
