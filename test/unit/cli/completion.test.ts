@@ -51,3 +51,20 @@ test('the zsh script defines the same lookups and registers with compdef', () =>
   // zsh's own `path` is tied to PATH: the script must never assign it.
   expect(zsh).not.toMatch(/\bpath=/);
 });
+
+// zsh is not on every machine: where it is, the script is run as zsh runs it, compadd standing in for the widget.
+const zsh = spawnSync('zsh', ['--version']).status === 0;
+(zsh ? test : test.skip)('zsh completes from the same lookups', () => {
+  const file = path.join(dir, 'sluice.zsh');
+  fs.writeFileSync(file, zshCompletion(program()));
+  const offered = (words: string[]) => {
+    const line = ['sluice', ...words].map((w) => `'${w}'`).join(' ');
+    const r = spawnSync('zsh', ['-f', '-c', `autoload -U compinit; compinit -u -D; source '${file}'; compadd() { [[ $1 == -- ]] && shift; print -r -- "$*"; }; _files() { print FILES; }; words=(${line}); CURRENT=${words.length + 1}; _sluice`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`zsh failed: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  expect(offered(['app', 'r']).split(' ')).toEqual(expect.arrayContaining(['refresh', 'reject', 'rollback']));
+  expect(offered(['--context', 'cluster', 'app', 'get', 'web', '-o', ''])).toBe('table wide json yaml');
+  expect(offered(['app', 'create', '-f', ''])).toBe('FILES');
+  expect(offered(['completion', ''])).toBe('bash zsh');
+});
