@@ -11,7 +11,7 @@ import { readApplication, removeFinalizers } from './application-resource';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
 import { activityLog } from './log';
-import { actingEngine, admitApplication, ProjectViolationError, prunable } from './project';
+import { actingEngine, admitApplication, ProjectViolationError, prunable, syncEngine } from './project';
 import { OperationEnd, recordOperation, recordOperationEnd, OperationRecord } from './operation-status';
 import { temporalActivities } from './temporal';
 import type { Client } from '@temporalio/client';
@@ -67,7 +67,7 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
   throw new Error('this worker has no Temporal client for its activities');
 }) {
   // Each step acts on the destination as the app's project says: the worker itself, or the project's account.
-  const target = async (ctx: SyncContext) => actingEngine(await engine.forDestination(ctx.spec.destination), await admitApplication(engine, ctx.app, ctx.spec));
+  const target = (ctx: SyncContext) => syncEngine(engine, ctx.app, ctx.spec);
   // The sync's spec comes from history without its Helm values: each step reads them from the CR (they must match).
   const hydrated = <C extends SyncContext>(ctx: C) => specToRender(engine.client, ctx);
   const withCtx = async <I extends { ctx: SyncContext }>(input: I): Promise<I> => ({ ...input, ctx: await hydrated(input.ctx) });

@@ -15,6 +15,8 @@ export interface OperationRecord {
   taskCount?: number;
   message?: string;
   initiatedBy: Initiator;
+  /** The request's prune flag and resource subset (Argo CD's operation.sync fields): how the CLI recomputes its diff. */
+  sync?: { prune: boolean; resources?: string[] };
   /** Set when the sync ended successfully: appended to status.history. */
   deployed?: { revision: string; approvedBy?: string };
   approval?: ApprovalRequest | null;
@@ -30,7 +32,10 @@ function syncResult(revision: string, tasks: TaskProgress[], total: number): Rec
     revision,
     resources: tasks.map((t) => {
       const parts = t.subject.split('/');
-      return { kind: parts[0], namespace: parts.length === 3 ? parts[1] : '', name: parts[parts.length - 1], status: t.status, message: t.message ?? '', syncPhase: t.phase, hookPhase: t.action === 'hook' ? t.status : undefined };
+      return {
+        ...(t.group !== undefined ? { group: t.group } : {}), kind: parts[0], namespace: parts.length === 3 ? parts[1] : '', name: parts[parts.length - 1],
+        status: t.status, message: t.message ?? '', syncPhase: t.phase, syncWave: t.wave, hookPhase: t.action === 'hook' ? t.status : undefined,
+      };
     }),
     resourcesCount: total,
   };
@@ -46,7 +51,7 @@ export async function recordOperation(engine: Engine, record: OperationRecord): 
       startedAt: progress.startedAt,
       finishedAt: progress.finishedAt ?? null,
       retryCount: progress.attempt - 1,
-      operation: { sync: { revision: progress.revision }, initiatedBy: record.initiatedBy, operationId: progress.operationId },
+      operation: { sync: { revision: progress.revision, ...record.sync }, initiatedBy: record.initiatedBy, operationId: progress.operationId },
       syncResult: syncResult(progress.revision, boundTasks(progress.tasks).items, record.taskCount ?? progress.tasks.length),
     },
   };

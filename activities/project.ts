@@ -57,6 +57,11 @@ export function actingEngine(target: Engine, grant: ProjectGrant): Engine {
   return grant.actAs ? target.impersonating(grant.actAs) : target;
 }
 
+/** The engine a sync acts through: its destination cluster's, as the project's account when it names one. */
+export async function syncEngine(control: Engine, app: AppRef, spec: ApplicationSpec): Promise<Engine> {
+  return actingEngine(await control.forDestination(spec.destination), await admitApplication(control, app, spec));
+}
+
 const refOf = (obj: KubeObject) => {
   const key = keyOf(obj);
   return { group: key.group, kind: key.kind, namespace: key.namespace || undefined, name: key.name };

@@ -26,7 +26,8 @@ function condition(type: string, message: string) {
   return { type, message, lastTransitionTime: new Date().toISOString() };
 }
 
-function previousKinds(status: Record<string, unknown> | undefined): KindRef[] {
+/** The kinds the app's status.resources lists: where its orphans are looked for (the CLI's diff, too). */
+export function previousKinds(status: Record<string, unknown> | undefined): KindRef[] {
   const resources = (status?.resources as Array<{ group?: string; version?: string; kind: string }> | undefined) ?? [];
   return resources.filter((r) => r.version).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind }));
 }

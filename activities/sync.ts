@@ -9,15 +9,17 @@ import { HelmValuesChangedError } from '../domain/application/helm-values';
 import { healthOf } from '../domain/health';
 import { keyOf, keyString, subjectOf } from '../domain/resource/identity';
 import { KubeObject } from '../domain/resource/types';
-import { CommitIdentity, PreparedSync, SyncRequest, TaskProgress } from '../domain/operation/types';
+import { CommitIdentity, CommitSummary, PreparedSync, SyncRequest, SyncSummary, TaskProgress } from '../domain/operation/types';
 import { commitIdentities } from '../domain/operation/approval';
 import { APPLICATION_VERSION } from '../domain/application/types';
-import { isManagedResource, nameHooks, planSync, summarisePlan, SyncTask } from '../domain/plan/plan';
+import { isManagedResource, nameHooks, planSync, summarisePlan, SyncPlan, SyncTask } from '../domain/plan/plan';
+import { summariseSteps } from '../domain/plan/steps-summary';
+import { ResourceDiff } from '../domain/diff/compare';
 import { resourceSyncOptions } from '../domain/plan/annotations';
 import { otherOwner, sharedResourceError, SharedResourceError } from '../domain/plan/shared-resource';
 import { applyIsNoop } from '../domain/plan/unchanged';
 import { applyObjects, ApplyRejectedError, Change, destinationNamespaceObject, dryRunAll } from './cluster/apply';
-import { diffResources, knownInSync, splitByDiff } from './cluster/diff';
+import { DiffResult, diffResources, knownInSync, splitByDiff } from './cluster/diff';
 import { mapLimit } from './cluster/concurrency';
 import { KubeApiError } from './cluster/kube-client';
 import { pruneObjects } from './cluster/prune';
@@ -100,22 +102,63 @@ async function noopApplies(engine: Engine, ctx: SyncContext, objects: KubeObject
   return new Set(managed.map((o) => keyString(keyOf(o))).filter((key, i) => applyIsNoop(managed[i], resourceSyncOptions(managed[i], options), ctx.spec.ignoreDifferences, known.has(key))));
 }
 
+/** sha256 over the redacted per-resource diffs, in order: it names exactly what an approver was shown. */
+export function diffDigest(resources: ReadonlyArray<Pick<ResourceDiff, 'subject' | 'status' | 'diff'>>): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(resources.map((r) => [r.subject, r.status, r.diff]))).digest('hex')}`;
+}
+
+/** What a sync at a revision would do, as an approver is shown it. Holds redacted diffs: never into history. */
+export interface SyncPreview {
+  plan: SyncPlan;
+  /** Per resource, the redacted unified diff (Secrets masked); orphans only when the sync prunes. */
+  diff: DiffResult;
+  diffDigest: string;
+  summary: SyncSummary;
+  /** The sync's objects (the render's digest, and what it applies), for planning only. */
+  objects: KubeObject[];
+  digest: string;
+}
+
+const COMMIT_MESSAGE_LIMIT = 2000;
+
+/** The commit being deployed, as the approver reads it. */
+async function commitSummary(engine: Engine, ctx: SyncContext): Promise<CommitSummary | undefined> {
+  const [commit] = await engine.commitAuthors(ctx.spec, ctx.revision, undefined);
+  if (!commit) return undefined;
+  const message = commit.message.trimEnd();
+  return {
+    sha: commit.commit, author: `${commit.name} <${commit.email}>`, date: new Date(commit.timestamp * 1000).toISOString(),
+    message: message.length > COMMIT_MESSAGE_LIMIT ? `${message.slice(0, COMMIT_MESSAGE_LIMIT)}…` : message,
+  };
+}
+
+/**
+ * The plan, the redacted diff and its digest of a sync at `ctx.revision`. The sync plans with it and `sluice app
+ * approve|diff` shows it: one computation, so the diff a person is shown is the one the digest names.
+ */
+export async function previewSync(engine: Engine, ctx: SyncContext): Promise<SyncPreview> {
+  const { objects, orphans, digest } = await loadObjects(engine, ctx);
+  const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
+  const plan = planSync({ desired: objects, orphans, prune: ctx.prune, options, operationId: ctx.operationId });
+  // Read as a refresh reads: live objects from the watch cache, and comparisons that still stand from the memo.
+  const diff = await diffResources(engine.client, objects.filter(isManagedResource), ctx.prune ? orphans : [], ctx.spec.ignoreDifferences, { live: engine.live, memo: engine.diffMemo });
+  const commit = await commitSummary(engine, ctx);
+  const summary: SyncSummary = {
+    ...summarisePlan(plan), outOfSync: diff.resources.filter((r) => r.status === 'OutOfSync').length, plan: summariseSteps(plan), ...(commit ? { commit } : {}),
+  };
+  return { plan, diff, diffDigest: diffDigest(diff.resources), summary, objects, digest };
+}
+
 /**
  * Plans the sync: the objects at the revision, the orphans, the steps and the diff an approver would see. With
  * `dryRun` (a sync with no approval to wait for), also dry-runs what it would apply, from the same objects: a
  * rejection is returned, not thrown, so the sync still fails the way a failed dry-run does (SyncFail hooks run).
  */
 export async function prepareSync(engine: Engine, ctx: SyncContext & { dryRun?: boolean }): Promise<PreparedSync> {
-  const { objects, orphans, digest } = await loadObjects(engine, ctx);
+  const { plan, diffDigest, summary, objects, digest } = await previewSync(engine, ctx);
   const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
   if (options.failOnSharedResource) await refuseSharedResources(engine, ctx, objects);
-  const plan = planSync({ desired: objects, orphans, prune: ctx.prune, options, operationId: ctx.operationId });
-  // Read as a refresh reads: live objects from the watch cache, and comparisons that still stand from the memo.
-  const diff = await diffResources(engine.client, objects.filter(isManagedResource), ctx.prune ? orphans : [], ctx.spec.ignoreDifferences, { live: engine.live, memo: engine.diffMemo });
-  // The digest covers the redacted diffs, so it names exactly what the approver was shown.
-  const diffDigest = `sha256:${createHash('sha256').update(JSON.stringify(diff.resources.map((r) => [r.subject, r.status, r.diff]))).digest('hex')}`;
-  const summary = { ...summarisePlan(plan), outOfSync: diff.resources.filter((r) => r.status === 'OutOfSync').length };
-  syncLog(ctx).info(summary, 'sync planned');
+  syncLog(ctx).info({ apply: summary.apply, prune: summary.prune, hook: summary.hook, steps: summary.steps, outOfSync: summary.outOfSync }, 'sync planned');
   const prepared: PreparedSync = { revision: ctx.revision, digest, diffDigest, plan, summary };
   if (!ctx.dryRun) return prepared;
   try {

@@ -6,6 +6,7 @@ import { KubeObject } from '../domain/resource/types';
 import { SYNC_APPROVAL_API, SyncApprovalSpec, SyncApprovalStatus } from '../domain/operation/sync-approval';
 import { approveUpdate, rejectUpdate } from '../workflows/approval';
 import { CliError, KubeSession, Session } from './connection';
+import { EXIT } from './exit-codes';
 
 export interface PendingApp {
   apiVersion?: string;
@@ -41,7 +42,7 @@ export async function decideThroughKubernetes(s: KubeSession, app: PendingApp, d
   try {
     created = await s.kube.create(object as unknown as KubeObject);
   } catch (error) {
-    throw new CliError(`the API server refused the SyncApproval: ${(error as Error).message}`, 'approving needs `create` on syncapprovals.sluice.dev in this namespace (deploy/rbac/approver)');
+    throw new CliError(`the API server refused the SyncApproval: ${(error as Error).message}`, 'approving needs `create` on syncapprovals.sluice.dev in this namespace (deploy/rbac/approver)', EXIT.usage, { cause: error });
   }
   const approvalName = created.metadata.name!;
   console.log(`syncapproval.sluice.dev/${approvalName} created`);
@@ -65,6 +66,6 @@ export async function decideThroughTemporal(s: Session, app: PendingApp, d: Deci
     const result = await s.temporal.workflow.getHandle(syncId).executeUpdate(d.approve ? approveUpdate : rejectUpdate, { args: [decision] });
     console.log(`${result.state} by ${result.decidedBy}`);
   } catch (error) {
-    throw new CliError(`refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
+    throw new CliError(`refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`, undefined, EXIT.usage, { cause: error });
   }
 }

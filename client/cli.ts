@@ -1,8 +1,7 @@
 // The `sluice` CLI: Argo CD's `argocd app ...` verbs over Application CRs and their Temporal workflows.
-import { Command, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { Engine } from '../activities/engine';
 import { validateApplication } from '../domain/application/validate';
 import { maskShownHelmValues } from '../domain/application/helm-values';
 import { AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain/operation/types';
@@ -14,9 +13,15 @@ import { APP_HEADER, GeneratedApp, generatedRows, promotionLines, SET_HEADER, Se
 import { CliError, GlobalOptions, kubeClient, KubeSession, openKubeSession, openSession, Session, temporalUnreachable, whoAmI } from './connection';
 import { decideThroughKubernetes, decideThroughTemporal, PendingApp } from './approvals';
 import { LiveView } from './live-view';
-import { colourDiff, Format, render } from './output';
+import { colourDiff, Format, render, useColour } from './output';
 import { taskQueuePollers, versionLines, versionReport } from './version';
 import { TASK_QUEUE } from '../domain/operation/types';
+import { describeApp } from './app-view';
+import { approvalPreview, ShownDiff } from './approval-view';
+import { bashCompletion, zshCompletion } from './completion';
+import { EXIT, exitCodeFor } from './exit-codes';
+import { callerEngine, previewFor, previewPending } from './preview';
+import { confirm, page } from './terminal';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CR status is read field by field, as kubectl users do.
 type AppObject = KubeObject & { spec: any; status?: any };
@@ -75,23 +80,41 @@ async function throughOutages<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Seconds, as --timeout takes them: a whole number above zero. */
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a whole number of seconds, above 0');
+  return n;
+}
+
+/** An exit code a user picks (`--diff-exit-code`): 0 to 255. */
+function exitCodeArgument(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new InvalidArgumentError('an exit code, 0 to 255');
+  return n;
+}
+
 /**
  * Follows the sync workflow a request started, to its result: the live view is fed from its progress query, and
  * the result itself is awaited, so a sync that is over before the first poll is reported all the same. An outage
- * of Temporal does not end it: the result is asked for again until the server answers.
+ * of Temporal does not end it: the result is asked for again until the server answers. With `timeoutSeconds`,
+ * it stops following then (exit 20, as argocd's --timeout); the sync itself goes on.
  */
-async function follow(s: Session, workflowId: string): Promise<SyncProgress> {
+async function follow(s: Session, workflowId: string, timeoutSeconds?: number): Promise<SyncProgress> {
   const handle = s.temporal.workflow.getHandle<typeof syncWorkflow>(workflowId);
+  const link = `see ${UI}/namespaces/${s.temporal.options.namespace}/workflows/${encodeURIComponent(workflowId)}`;
   const view = new LiveView();
+  const deadline = timeoutSeconds === undefined ? Infinity : Date.now() + timeoutSeconds * 1000;
   let over = false;
   const result = throughOutages(() => handle.result()).finally(() => {
     over = true;
   });
   result.catch(() => undefined);
   while (!over) {
+    if (Date.now() >= deadline) throw new CliError(`timed out after ${timeoutSeconds}s following ${workflowId}; the sync goes on`, `${link}, or stop it with \`sluice app terminate-op\``, EXIT.api);
     const progress = await handle.query(syncProgressQuery).catch(() => undefined);
     if (progress && !over) view.update(progress);
-    await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500))]);
+    await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(500, deadline - Date.now()))))]);
   }
   try {
     const { progress } = await result;
@@ -99,17 +122,17 @@ async function follow(s: Session, workflowId: string): Promise<SyncProgress> {
     return progress;
   } catch (error) {
     const cause = (error as { cause?: Error }).cause;
-    throw new CliError(`sync ${workflowId} did not finish: ${cause?.message ?? (error as Error).message}`, `see ${UI}/namespaces/${s.temporal.options.namespace}/workflows/${encodeURIComponent(workflowId)}`, 1);
+    throw new CliError(`sync ${workflowId} did not finish: ${cause?.message ?? (error as Error).message}`, link, EXIT.failed);
   }
 }
 
 /** Prints what a request started; unless `async`, follows it and fails (exit 1) when it did not succeed. */
-async function report(s: Session, verb: string, started: StartedOperation, async?: boolean): Promise<void> {
+async function report(s: Session, verb: string, started: StartedOperation, options: { async?: boolean; timeout?: number }): Promise<void> {
   console.log(`${verb} started: operation ${started.operationId} at ${short(started.revision)}, workflow ${started.workflowId}`);
-  if (async) return;
-  const progress = await follow(s, started.workflowId);
+  if (options.async) return;
+  const progress = await follow(s, started.workflowId, options.timeout);
   // The view has shown the final frame, message included.
-  if (progress.phase !== 'Succeeded') throw new CliError(`${verb} ${progress.phase}: ${progress.message ?? ''}`, undefined, 1);
+  if (progress.phase !== 'Succeeded') throw new CliError(`${verb} ${progress.phase}: ${progress.message ?? ''}`, undefined, EXIT.failed);
 }
 
 interface HistoryEntry { id: number; revision: string; deployedAt: string; deployStartedAt?: string }
@@ -145,29 +168,45 @@ function syncRows(syncs: Array<{ workflowId: string; status: { name: string }; s
   });
 }
 
-interface DecideOptions { comment?: string; as?: string; yes?: boolean; timeout: string }
+interface DecideOptions { comment?: string; as?: string; yes?: boolean; timeout: number }
 
-/** Shows what is pending and asks to confirm; the decision then goes through Kubernetes, or with --as through Temporal. */
+/** The pending request's diff, as the caller can compute it; why not, when it cannot. */
+async function pendingDiff(s: KubeSession, app: AppObject, revision: string): Promise<ShownDiff> {
+  try {
+    const preview = await previewPending(s, app, revision);
+    return { resources: preview.diff.resources, digest: preview.diffDigest };
+  } catch (error) {
+    if (temporalUnreachable(error)) throw error;
+    return { error: (error as Error).message };
+  }
+}
+
+/**
+ * Shows what is pending (revision, commit, plan, and the redacted diff, recomputed as its digest was), paged on a
+ * terminal, and asks; `--yes` does not ask, and without a terminal nothing is decided unasked. The decision carries
+ * the pending request's digest: it goes through Kubernetes, or with --as through Temporal.
+ */
 async function decide(s: KubeSession, name: string, approve: boolean, opts: DecideOptions, temporal?: Session): Promise<void> {
+  if (!opts.yes && !process.stdin.isTTY) throw new CliError(`not ${approve ? 'approving' : 'rejecting'} ${name} unasked: there is no terminal to ask on`, `pass --yes to ${approve ? 'approve' : 'reject'} without the question`);
   const app = await getApp(s, name);
   const approval = app.status?.approval;
   if (approval?.state !== 'Pending') throw new CliError(`Application ${name} has no pending approval${approval?.state ? ` (the last request is ${approval.state})` : ''}`);
   const who = await whoAmI(s.kube, opts.as);
-  console.log(`${approve ? 'Approving' : 'Rejecting'} ${name} at ${approval.revision} (diff ${approval.diffDigest}) as ${who.user}`);
-  console.log(`plan: ${JSON.stringify(approval.summary)}`);
-  if (!opts.yes && process.stdin.isTTY) {
-    process.stdout.write('Proceed? [y/N] ');
-    const answer = await new Promise<string>((resolve) => process.stdin.once('data', (d) => resolve(String(d).trim())));
-    if (!/^y(es)?$/i.test(answer)) throw new CliError('cancelled');
-  }
+  const shown = await pendingDiff(s, app, approval.revision);
+  const preview = approvalPreview({ verb: approve ? 'Approving' : 'Rejecting', name, approval, user: who.user, shown, colour: useColour() });
+  await page(preview.text);
+  if (preview.matches === false) console.error(`warning: the diff shown is not the pending request's (${approval.diffDigest})`);
+  // Declined is not a failure (argocd exits 0 when a question is answered no).
+  if (!opts.yes && !(await confirm(`${approve ? 'Approve' : 'Reject'} ${name} at ${short(approval.revision)}?`))) return console.log('cancelled: nothing was decided');
   const decision = { approve, user: who.user, groups: who.groups, comment: opts.comment };
   const pending = app as AppObject & PendingApp;
   if (temporal) await decideThroughTemporal(temporal, pending, decision);
-  else await decideThroughKubernetes(s, pending, decision, Number(opts.timeout) * 1000);
+  else await decideThroughKubernetes(s, pending, decision, opts.timeout * 1000);
 }
 
 export function program(): Command {
-  const root = new Command('sluice').description('GitOps with durable Temporal workflows').showHelpAfterError();
+  // Commander's errors are thrown, not exited on, so that main() gives them argocd's usage code (2).
+  const root = new Command('sluice').description('GitOps with durable Temporal workflows').showHelpAfterError().exitOverride();
   root
     .option('--temporal-address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)')
     .option('--temporal-namespace <ns>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default)')
@@ -201,22 +240,33 @@ export function program(): Command {
     console.log(render(apps.map(maskShownHelmValues), opts.output, () => [header, ...apps.map(row)]));
   }));
 
-  app.command('get <name>').addOption(ns).addOption(output).action(withSession(async (s, name: string, opts: { output: Format }) => {
-    const a = await getApp(s, name);
-    console.log(render(maskShownHelmValues(a), opts.output, () => [header, row(a)]));
-  }));
+  app.command('get <name>').description('source, destination, sync policy, conditions, last operation, pending approval and resources')
+    .addOption(ns).addOption(new Option('-o, --output <format>', 'table (the detail view), wide (more columns), json or yaml (the CR)').choices(['table', 'wide', 'json', 'yaml']).default('table'))
+    .action(withSession(async (s, name: string, opts: { output: Format | 'wide' }) => {
+      const a = await getApp(s, name);
+      if (opts.output === 'json' || opts.output === 'yaml') return console.log(render(maskShownHelmValues(a), opts.output, () => []));
+      const ui = `${UI}/namespaces/${s.temporal.options.namespace}/workflows/${encodeURIComponent(applicationWorkflowId(ref(s, name)))}`;
+      console.log(describeApp(a, { wide: opts.output === 'wide', ui }));
+    }));
 
-  app.command('diff <name>').description('exit code 1 when out of sync').addOption(ns).action(withSession(async (s, name: string) => {
-    const a = await getApp(s, name);
-    const engine = new Engine(s.kube);
-    const result = await engine.diff({ name, namespace: s.namespace }, a.spec);
-    for (const r of result.resources.filter((x) => x.status === 'OutOfSync')) console.log(colourDiff(r.diff));
-    console.log(`${name}: ${result.status} at ${short(result.revision.sha)}`);
-    if (result.status === 'OutOfSync') process.exitCode = 1;
-  }));
+  app.command('diff <name>').description('what a sync would change: the redacted diff per resource, as an approval computes it (exit 1 when there is one)')
+    .addOption(ns).option('--revision <rev>', 'a branch, tag or commit (default: the app\'s targetRevision)')
+    .option('--no-prune', 'leave out what a sync would prune (as a sync without --prune)')
+    .option('--no-exit-code', 'exit 0 even when there is a diff').option('--diff-exit-code <code>', 'the exit code when there is a diff', exitCodeArgument, 1)
+    .action(withSession(async (s, name: string, opts: { revision?: string; prune: boolean; exitCode: boolean; diffExitCode: number }) => {
+      const a = await getApp(s, name);
+      const resolved = await callerEngine(s).resolve(a.spec, opts.revision);
+      const preview = await previewFor(s, a, { revision: resolved.sha, operationId: 'diff', prune: opts.prune });
+      const commit = preview.summary.commit;
+      if (commit) console.log(`commit ${commit.sha.slice(0, 12)} by ${commit.author} at ${commit.date}: ${commit.message.split('\n')[0]}`);
+      for (const r of preview.diff.resources.filter((x) => x.status === 'OutOfSync')) console.log(colourDiff(r.diff));
+      console.log(`${name}: ${preview.diff.status} at ${short(resolved.sha)} (diff ${preview.diffDigest})`);
+      if (preview.diff.status === 'OutOfSync' && opts.exitCode) process.exitCode = opts.diffExitCode;
+    }));
 
   app.command('sync <name>').addOption(ns).option('--revision <rev>').option('--prune').option('--resource <kind/name...>').option('--async', 'do not follow the sync').option('--as <user>')
-    .action(withSession(async (s, name: string, opts: { revision?: string; prune?: boolean; resource?: string[]; async?: boolean; as?: string }) => {
+    .option('--timeout <seconds>', 'stop following after this long (exit 20); the sync goes on', seconds)
+    .action(withSession(async (s, name: string, opts: { revision?: string; prune?: boolean; resource?: string[]; async?: boolean; as?: string; timeout?: number }) => {
       await getApp(s, name);
       const who = await whoAmI(s.kube, opts.as);
       const handle = s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name)));
@@ -224,20 +274,20 @@ export function program(): Command {
       try {
         started = await handle.executeUpdate(syncUpdate, { args: [{ revision: opts.revision, prune: opts.prune, resources: opts.resource, initiatedBy: who.user }] });
       } catch (error) {
-        throw new CliError(`sync refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
+        throw new CliError(`sync refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`, undefined, EXIT.usage, { cause: error });
       }
-      await report(s, `sync of ${name} by ${who.user}`, started, opts.async);
+      await report(s, `sync of ${name} by ${who.user}`, started, opts);
     }));
 
-  app.command('wait <name>').addOption(ns).option('--health').option('--sync').option('--timeout <seconds>', 'give up after', '300')
-    .action(withSession(async (s, name: string, opts: { health?: boolean; sync?: boolean; timeout: string }) => {
-      const deadline = Date.now() + Number(opts.timeout) * 1000;
+  app.command('wait <name>').addOption(ns).option('--health').option('--sync').option('--timeout <seconds>', 'give up after this long (exit 20)', seconds, 300)
+    .action(withSession(async (s, name: string, opts: { health?: boolean; sync?: boolean; timeout: number }) => {
+      const deadline = Date.now() + opts.timeout * 1000;
       for (;;) {
         const st = (await getApp(s, name)).status ?? {};
         const healthy = !opts.health || st.health?.status === 'Healthy';
         const synced = !opts.sync || st.sync?.status === 'Synced';
         if (healthy && synced && (opts.health || opts.sync || st.operationState?.phase !== 'Running')) return console.log(`${name}: ${st.sync?.status} ${st.health?.status}`);
-        if (Date.now() > deadline) throw new CliError(`timed out: ${name} is ${st.sync?.status} and ${st.health?.status}`, undefined, 1);
+        if (Date.now() > deadline) throw new CliError(`timed out after ${opts.timeout}s: ${name} is ${st.sync?.status} and ${st.health?.status}`, undefined, EXIT.api);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }));
@@ -255,19 +305,21 @@ export function program(): Command {
       ]));
     }));
 
-  app.command('rollback <name> [id]').addOption(ns).option('--as <user>').option('--async', 'do not follow the rollback').action(withSession(async (s, name: string, id: string | undefined, opts: { as?: string; async?: boolean }) => {
-    const history = (await getApp(s, name)).status?.history ?? [];
-    const target = id !== undefined ? Number(id) : history[history.length - 2]?.id;
-    if (target === undefined) throw new CliError(`${name} has no earlier history entry to roll back to`);
-    const who = await whoAmI(s.kube, opts.as);
-    let started: StartedOperation;
-    try {
-      started = await s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name))).executeUpdate(rollbackUpdate, { args: [{ id: target, initiatedBy: who.user }] });
-    } catch (error) {
-      throw new CliError(`rollback refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
-    }
-    await report(s, `rollback of ${name} to history ${target}`, started, opts.async);
-  }));
+  app.command('rollback <name> [id]').addOption(ns).option('--as <user>').option('--async', 'do not follow the rollback')
+    .option('--timeout <seconds>', 'stop following after this long (exit 20); the rollback goes on', seconds)
+    .action(withSession(async (s, name: string, id: string | undefined, opts: { as?: string; async?: boolean; timeout?: number }) => {
+      const history = (await getApp(s, name)).status?.history ?? [];
+      const target = id !== undefined ? Number(id) : history[history.length - 2]?.id;
+      if (target === undefined) throw new CliError(`${name} has no earlier history entry to roll back to`);
+      const who = await whoAmI(s.kube, opts.as);
+      let started: StartedOperation;
+      try {
+        started = await s.temporal.workflow.getHandle(applicationWorkflowId(ref(s, name))).executeUpdate(rollbackUpdate, { args: [{ id: target, initiatedBy: who.user }] });
+      } catch (error) {
+        throw new CliError(`rollback refused: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`, undefined, EXIT.usage, { cause: error });
+      }
+      await report(s, `rollback of ${name} to history ${target}`, started, opts);
+    }));
 
   app.command('refresh <name>').addOption(ns).action(withSession(async (s, name: string) => {
     await getApp(s, name);
@@ -289,7 +341,7 @@ export function program(): Command {
   for (const [verb, approve] of [['approve', true], ['reject', false]] as const) {
     app.command(`${verb} <name>`).addOption(ns).option('--comment <text>')
       .option('--as <user>', 'decide as this user through Temporal directly, for clusters with no SelfSubjectReview (needs Temporal access: privileged)')
-      .option('--timeout <seconds>', 'how long to wait for the worker\'s outcome', '60').option('-y, --yes', 'do not ask for confirmation')
+      .option('--timeout <seconds>', 'how long to wait for the worker\'s outcome', seconds, 60).option('-y, --yes', 'do not ask for confirmation (needed where there is no terminal)')
       .action(async (name: string, opts: DecideOptions, command: Command) => {
         const global = { ...(root.opts() as GlobalOptions), namespace: command.opts().namespace };
         if (!opts.as) return decide(openKubeSession(global), name, approve, opts);
@@ -360,6 +412,10 @@ export function program(): Command {
       console.log(opts.output === 'table' ? versionLines(report).join('\n') : render(report, opts.output, () => []));
     });
 
+  root.command('completion').description('shell completion: `source <(sluice completion bash)`, or zsh').addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh'])).action((shell: 'bash' | 'zsh') => {
+    process.stdout.write(shell === 'bash' ? bashCompletion(root) : zshCompletion(root));
+  });
+
   app.command('delete <name>').addOption(ns).action(withSession(async (s, name: string) => {
     const app = await getApp(s, name);
     const group = (app.apiVersion ?? API).split('/')[0];
@@ -369,12 +425,15 @@ export function program(): Command {
   return root;
 }
 
+/** Runs the CLI; the exit code follows argocd's (client/exit-codes.ts). */
 export async function main(argv: string[]): Promise<void> {
   try {
     await program().parseAsync(argv);
   } catch (error) {
+    process.exitCode = exitCodeFor(error);
+    // Commander has written its own message (and the help) already.
+    if (error instanceof CommanderError) return;
     const e = error as CliError;
     console.error(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`);
-    process.exitCode = e instanceof CliError ? e.exitCode : 2;
   }
 }

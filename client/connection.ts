@@ -1,6 +1,7 @@
 // How the CLI reaches Temporal and Kubernetes: flags, then the environment, then the local stack's defaults.
 import * as k8s from '../activities/cluster/k8s';
-import { Client, Connection, isGrpcServiceError, ServiceError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { CliError, EXIT } from './exit-codes';
 import { KubeClient } from '../activities/cluster/kube-client';
 import { describeTemporal, TemporalFlags, temporalOptions } from '../config/temporal';
 import { identifyAs } from '../config/user-agent';
@@ -12,23 +13,7 @@ export interface GlobalOptions extends TemporalFlags {
   namespace?: string;
 }
 
-export class CliError extends Error {
-  constructor(message: string, readonly hint?: string, readonly exitCode = 2) {
-    super(message);
-  }
-}
-
-/** gRPC's UNAVAILABLE and DEADLINE_EXCEEDED. */
-const UNREACHABLE_CODES = new Set([14, 4]);
-
-/**
- * Temporal could not be reached (a server restarting, a network cut) once the client's own retries (about 20 s)
- * gave up: worth asking again, unlike an answer such as a failed or unknown workflow.
- */
-export function temporalUnreachable(error: unknown): boolean {
-  const cause = error instanceof ServiceError ? error.cause : error;
-  return isGrpcServiceError(cause) && UNREACHABLE_CODES.has(cause.code);
-}
+export { CliError, temporalUnreachable } from './exit-codes';
 
 /** Kubernetes alone, in the namespace the command acts on. */
 export interface KubeSession {
@@ -80,7 +65,7 @@ export async function openSession(options: GlobalOptions): Promise<Session> {
     connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, connectTimeout: '5s' });
   } catch (error) {
     const cause = (error as { cause?: Error }).cause?.message;
-    throw new CliError(`cannot reach Temporal at ${describeTemporal(target)}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`, 'check --temporal-address, --temporal-tls-* and --temporal-api-key (or TEMPORAL_ADDRESS, TEMPORAL_TLS_*, TEMPORAL_API_KEY), or start the local stack with `npm run stack:up`');
+    throw new CliError(`cannot reach Temporal at ${describeTemporal(target)}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`, 'check --temporal-address, --temporal-tls-* and --temporal-api-key (or TEMPORAL_ADDRESS, TEMPORAL_TLS_*, TEMPORAL_API_KEY), or start the local stack with `npm run stack:up`', EXIT.api);
   }
   return {
     kube: new KubeClient(kc),
@@ -99,6 +84,6 @@ export async function whoAmI(kube: KubeClient, as?: string): Promise<{ user: str
     });
     return { user: review.status.userInfo.username, groups: review.status.userInfo.groups ?? [] };
   } catch (error) {
-    throw new CliError(`cannot tell who you are: ${(error as Error).message}`, 'pass --as <user> when the cluster has no SelfSubjectReview API');
+    throw new CliError(`cannot tell who you are: ${(error as Error).message}`, 'pass --as <user> when the cluster has no SelfSubjectReview API', EXIT.usage, { cause: error });
   }
 }

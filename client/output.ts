@@ -10,11 +10,11 @@ export function render(value: unknown, format: Format, table: () => string[][]):
   return rows.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-const useColour = () => process.stdout.isTTY && !process.env.NO_COLOR;
+export const useColour = () => process.stdout.isTTY && !process.env.NO_COLOR;
 
-/** Colours a unified diff for a terminal: additions green, removals red. */
-export function colourDiff(diff: string): string {
-  if (!useColour()) return diff;
+/** Colours a unified diff for a terminal (by default when stdout is one): additions green, removals red. */
+export function colourDiff(diff: string, colour = useColour()): string {
+  if (!colour) return diff;
   return diff
     .split('\n')
     .map((line) => (line.startsWith('+') && !line.startsWith('+++') ? `\x1b[32m${line}\x1b[0m` : line.startsWith('-') && !line.startsWith('---') ? `\x1b[31m${line}\x1b[0m` : line))

@@ -58,7 +58,7 @@ const status = obj({
     syncResult: obj({
       revision: str,
       resourcesCount: { type: 'integer', description: 'How many resources the sync has; resources lists at most 1,000 of them (Sluice).' },
-      resources: { type: 'array', items: obj({ group: str, version: str, kind: str, namespace: str, name: str, status: str, message: str, hookPhase: str, syncPhase: str }) },
+      resources: { type: 'array', items: obj({ group: str, version: str, kind: str, namespace: str, name: str, status: str, message: str, hookPhase: str, syncPhase: str, syncWave: int }) },
     }),
   }),
   history: { type: 'array', items: obj({ id: int, revision: str, deployedAt: str, deployStartedAt: str, initiatedBy: obj({ username: str, automated: bool }), approvedBy: str, source: anything }) },

@@ -98,7 +98,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
   const record = (extra: { message?: string; deployed?: { revision: string; approvedBy?: string } } = {}) => {
     const tasks = boundTasks(progress.tasks);
     return CancellationScope.nonCancellable(() =>
-      status.recordOperation({ app: request.app, progress: { ...progress, tasks: tasks.items }, taskCount: tasks.total, initiatedBy: request.initiatedBy, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }),
+      status.recordOperation({ app: request.app, progress: { ...progress, tasks: tasks.items }, taskCount: tasks.total, initiatedBy: request.initiatedBy, sync: { prune: request.prune, ...(request.resources?.length ? { resources: request.resources } : {}) }, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }),
     );
   };
   /** A status write and its notification: together before the local-steps patch; since, the write first, then only a subscribed trigger is notified. */
@@ -171,7 +171,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
       return finish('Failed', `planning failed: ${describeFailure(error).message}`);
     }
     const { plan } = prepared;
-    progress.tasks = [...plan.steps.flatMap((s) => s.tasks), ...plan.syncFail].map((t): TaskProgress => ({ subject: t.subject, action: t.action, phase: t.phase, wave: t.wave, status: 'Pending' }));
+    progress.tasks = [...plan.steps.flatMap((s) => s.tasks), ...plan.syncFail].map((t): TaskProgress => ({ subject: t.subject, group: t.key.group, action: t.action, phase: t.phase, wave: t.wave, status: 'Pending' }));
 
     if (request.approvalRequired) {
       const outcome = await awaitApproval({

@@ -126,6 +126,10 @@ export interface CommitAuthor {
   commit: string;
   email: string;
   name: string;
+  /** The whole commit message. */
+  message: string;
+  /** When it was authored, in seconds since the epoch. */
+  timestamp: number;
 }
 
 export interface TreeEntry {
@@ -357,7 +361,8 @@ export class RepoCache {
     const commits: CommitAuthor[] = [];
     for (const entry of log) {
       if (entry.oid === since) break;
-      commits.push({ commit: entry.oid, email: entry.commit.author.email, name: entry.commit.author.name });
+      const { author, message } = entry.commit;
+      commits.push({ commit: entry.oid, email: author.email, name: author.name, message, timestamp: author.timestamp });
     }
     return commits;
   }

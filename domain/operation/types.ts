@@ -5,6 +5,7 @@ import { ApplicationSpec } from '../application/types';
 import { HealthStatus } from '../health/types';
 import { SyncPhase } from '../plan/annotations';
 import { SyncPlan } from '../plan/plan';
+import { StepSummary } from '../plan/steps-summary';
 import { SyncStatus } from '../diff/compare';
 
 export type AppGroup = 'sluice.dev' | 'argoproj.io';
@@ -84,11 +85,33 @@ export interface PreparedSync {
   /** sha256 over the redacted per-resource diffs: what an approver sees and approves. */
   diffDigest: string;
   plan: SyncPlan;
-  summary: { apply: number; prune: number; hook: number; steps: number; outOfSync: number };
+  summary: SyncSummary;
   /** Asked for with the plan (a sync with no approval to wait for): whether the dry-run passed, and if not, why. */
   dryRun?: { passed: true } | { passed: false; message: string };
   /** With separation of duties: who wrote the commits being synced, as the users who may not approve them. */
   authors?: CommitIdentity[];
+}
+
+/**
+ * What an approver is asked about, besides the diff: counts, and (from workers since the CLI shows them) the plan
+ * step by step and the commit being deployed. Kept in `status.approval.summary`, which the CRD leaves open.
+ */
+export interface SyncSummary {
+  apply: number;
+  prune: number;
+  hook: number;
+  steps: number;
+  outOfSync: number;
+  plan?: StepSummary[];
+  commit?: CommitSummary;
+}
+
+/** The commit a sync deploys: its author ("Name <email>"), author date and message (at most 2,000 characters). */
+export interface CommitSummary {
+  sha: string;
+  author: string;
+  date: string;
+  message: string;
 }
 
 /** A commit's author and the Kubernetes user that person is (the email, or the app's authorIdentities entry). */
@@ -130,6 +153,8 @@ export type TaskStatus = 'Pending' | 'Running' | 'Synced' | 'Pruned' | 'Healthy'
 
 export interface TaskProgress {
   subject: string;
+  /** The API group ('' for the core group); absent in syncs planned before it was recorded. */
+  group?: string;
   action: 'apply' | 'prune' | 'hook';
   phase: SyncPhase;
   wave: number;

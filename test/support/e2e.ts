@@ -183,7 +183,8 @@ export class E2eRun {
 
   private cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     const payloadKeys = Object.fromEntries(Object.entries(this.workerEnv).filter(([k]) => k.startsWith('SLUICE_PAYLOAD_KEYS')));
-    return { ...process.env, ...payloadKeys, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.temporalAddress, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, ...jsonnetEnv(this.env), NO_COLOR: '1', ...extra };
+    // The CLI reads projects and repository Secrets where the worker does (SLUICE_NAMESPACE), as an operator sets it.
+    return { ...process.env, ...payloadKeys, SLUICE_NAMESPACE: this.workerEnv.SLUICE_NAMESPACE, KUBECONFIG: this.env.KUBECONFIG, TEMPORAL_ADDRESS: this.temporalAddress, SLUICE_KUSTOMIZE: this.env.SLUICE_KUSTOMIZE, SLUICE_HELM: this.env.SLUICE_HELM, ...jsonnetEnv(this.env), NO_COLOR: '1', ...extra };
   }
 
   /**
