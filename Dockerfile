@@ -43,15 +43,15 @@ RUN . /etc/sluice/versions.env \
  && apt-get update \
  && apt-get install -y --no-install-recommends "git=$IMAGE_GIT_VERSION" ca-certificates tini \
  && rm -rf /var/lib/apt/lists/* \
- && groupadd --gid 10001 sluice && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/cache/sluice/home sluice \
- && mkdir -p /var/cache/sluice/home && chown -R 10001:10001 /var/cache/sluice
+ && groupadd --gid 10001 sluice && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/cache/sluice sluice \
+ && mkdir -p /var/cache/sluice && chown 10001:10001 /var/cache/sluice
 COPY --from=tools /tools/ /usr/local/bin/
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 USER 10001:10001
-ENV HOME=/var/cache/sluice/home
+ENV HOME=/var/cache/sluice
 # As `npm start` runs it (package.json): glibc arenas and V8's young generation and heap growth bounded, as measured
 # in bench/RESULTS.md. tini reaps the renderers' children and forwards SIGTERM to node.
 ENV MALLOC_ARENA_MAX=2
