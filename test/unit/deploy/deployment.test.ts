@@ -41,13 +41,13 @@ test('the probes, the Service and the ServiceMonitor reach the ports the ConfigM
   const port = (name: string) => container.ports.find((p: { name: string }) => p.name === name).containerPort;
   expect(config.SLUICE_HTTP_HOST).toBe('0.0.0.0');
   expect(port('http')).toBe(Number(config.SLUICE_HTTP_PORT));
-  expect(config.SLUICE_TEMPORAL_METRICS_ADDRESS).toBe(`0.0.0.0:${port('temporal-metrics')}`);
+  expect(config.SLUICE_TEMPORAL_METRICS_ADDRESS).toBe(`0.0.0.0:${port('sdk-metrics')}`);
   expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
   expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
-  expect(service.spec.ports.map((p: { name: string; targetPort: string }) => [p.name, p.targetPort])).toEqual([['http', 'http'], ['temporal-metrics', 'temporal-metrics']]);
+  expect(service.spec.ports.map((p: { name: string; targetPort: string }) => [p.name, p.targetPort])).toEqual([['http', 'http'], ['sdk-metrics', 'sdk-metrics']]);
   expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
   expect(serviceMonitor.spec.selector.matchLabels).toEqual(Object.fromEntries(Object.entries(service.metadata.labels).filter(([k]) => k in serviceMonitor.spec.selector.matchLabels)));
-  expect(serviceMonitor.spec.endpoints.map((e: { port: string; honorLabels: boolean }) => [e.port, e.honorLabels])).toEqual([['http', true], ['temporal-metrics', true]]);
+  expect(serviceMonitor.spec.endpoints.map((e: { port: string; honorLabels: boolean }) => [e.port, e.honorLabels])).toEqual([['http', true], ['sdk-metrics', true]]);
 });
 
 test('the pod runs the image\'s command as the image\'s non-root user, with no privilege', () => {
