@@ -1,11 +1,13 @@
-// The worker's HTTP endpoint: git webhooks (POST /api/webhook), a health check, /metrics, and the payload codec
-// for the Temporal UI (/codec/*, worker/codec-server.ts) when it is configured.
+// The worker's HTTP endpoint: git webhooks (POST /api/webhook), a liveness check (/healthz), a readiness check
+// (/readyz, worker/readiness.ts), /metrics, and the payload codec for the Temporal UI (/codec/*,
+// worker/codec-server.ts) when it is configured.
 import { createServer, Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AppRef } from '../domain/operation/types';
 import { parsePush, pushMatches, readBody, WebhookError } from './webhook';
 import { CodecServerOptions, serveCodec } from './codec-server';
+import { Readiness } from './readiness';
 
 export interface TrackedApp {
   app: AppRef;
@@ -32,6 +34,8 @@ export interface HttpOptions {
   onWebhook?: (provider: string, result: string) => void;
   /** Serves /codec/encode and /codec/decode; absent, they are 404. */
   codec?: CodecServerOptions;
+  /** Answers /readyz: 200 when ready, else 503 naming what is waited for. Absent, nothing is waited for. */
+  readiness?: () => Readiness;
 }
 
 export function startHttpServer(options: HttpOptions): Promise<Server> {
@@ -41,6 +45,10 @@ export function startHttpServer(options: HttpOptions): Promise<Server> {
       res.end(JSON.stringify(body));
     };
     if (req.url === '/healthz') return reply(200, { ok: true });
+    if (req.url === '/readyz') {
+      const state = options.readiness?.() ?? { ready: true, waiting: [] };
+      return reply(state.ready ? 200 : 503, state);
+    }
     if (req.url === '/metrics' && options.metrics) {
       void options.metrics.metrics().then((text) => {
         res.writeHead(200, { 'Content-Type': options.metrics!.contentType });

@@ -5,7 +5,8 @@
 //   SLUICE_WATCH_ARGOCD=true to also reconcile argoproj.io Applications (compatibility mode),
 //   SLUICE_REFRESH_INTERVAL / SLUICE_REFRESH_JITTER (durations; default 3m and 1m),
 //   SLUICE_APP_SELECTOR (a label selector: only matching Applications), SLUICE_TASK_QUEUE (sluice),
-//   SLUICE_HTTP_PORT (8080) and SLUICE_HTTP_HOST (127.0.0.1) for webhooks and /metrics, SLUICE_WEBHOOK_SECRET,
+//   SLUICE_HTTP_PORT (8080) and SLUICE_HTTP_HOST (127.0.0.1) for webhooks, /metrics, /healthz and /readyz
+//   (0.0.0.0 in a pod: deploy/base), SLUICE_WEBHOOK_SECRET,
 //   SLUICE_TEMPORAL_METRICS_ADDRESS (host:port) for the Temporal SDK's own Prometheus metrics,
 //   SLUICE_REVISION_TTL (10s) how long a repository's listed refs answer resolutions (a webhook clears them),
 //   SLUICE_CHECKOUT_CACHE / SLUICE_CHECKOUT_CACHE_SIZE (1Gi) where per-commit checkouts live and their total size,
@@ -41,6 +42,7 @@ import { Engine } from '../activities/engine';
 import { parseDuration } from '../domain/duration';
 import { AppGroup, AppRef, applicationWorkflowId, TASK_QUEUE } from '../domain/operation/types';
 import { startHttpServer, TrackedApp } from './http-server';
+import { readiness } from './readiness';
 import { codecServerOptions } from './codec-server';
 import { refreshSignal } from '../workflows/application';
 import { ClusterWatches } from './cluster-watches';
@@ -184,16 +186,20 @@ export async function main(): Promise<void> {
   });
   // SyncApprovals carry their Application's labels, so a label-scoped worker sees its own apps' decisions only.
   const approvals = new ApprovalController({ kubeConfig: engine.client.kubeConfig, kube: engine.client, client, groups, logger, labelSelector: process.env.SLUICE_APP_SELECTOR, leadership });
+  let controllersStarted = false;
   const http = await startHttpServer({
     port: Number(process.env.SLUICE_HTTP_PORT ?? 8080), host: process.env.SLUICE_HTTP_HOST ?? '127.0.0.1',
     webhookSecret: process.env.SLUICE_WEBHOOK_SECRET, apps: () => tracked.values(), refresh,
     sets: () => sets.values(), refreshSet: (set) => setController.refresh(set), invalidate: (repoURL) => engine.repos.invalidate(repoURL), logger,
     metrics: registry, onWebhook: (provider, result) => metrics.webhookRequests.inc({ provider, result }),
     codec: codecServer,
+    // Ready (the Deployment's readiness probe) once it polls Temporal and its controllers watch; not while it stops.
+    readiness: () => readiness({ 'temporal worker': () => worker.getState() === 'RUNNING', controllers: () => controllersStarted }),
   });
   await controller.start();
   await setController.start();
   await approvals.start();
+  controllersStarted = true;
   logger.info({ version: SLUICE_VERSION, identity, temporal: describeTemporal(temporal), namespace, taskQueue, groups, tuning, leaderElection: elector ? { lease: `${election.namespace}/${election.name}`, identity: election.identity, leading: elector.leading } : false, payloadEncryption: codec ? { currentKey: codec.currentKeyId, keys: keys!.length, codecEndpoint: !!codecServer } : false }, 'sluice worker started');
 
   const shutdown = () => {

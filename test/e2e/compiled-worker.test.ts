@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildWorker } from '../support/build';
 import { E2eRun } from '../support/e2e';
 import { eventually } from '../support/kube';
 import { repoRoot } from '../support/stack';
@@ -14,14 +15,8 @@ import { repoRoot } from '../support/stack';
 const outDir = path.join(repoRoot, '.run', `build-${randomBytes(4).toString('hex')}`);
 const run = new E2eRun(18804, { SLUICE_WORKER_COMPILED: outDir });
 
-function build(command: string, args: string[]): void {
-  const r = spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
-}
-
 beforeAll(async () => {
-  build(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir]);
-  build(process.execPath, [path.join(outDir, 'scripts/bundle-workflows.js')]);
+  buildWorker(outDir);
   await run.start();
 }, 180_000);
 

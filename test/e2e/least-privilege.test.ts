@@ -6,11 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { applyObjects } from '../../activities/cluster/apply';
 import { KubeObject } from '../../domain/resource/types';
 import { E2eRun } from '../support/e2e';
 import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from '../support/kube';
+import { deployerProject, serviceAccountKubeconfig } from '../support/service-account';
 import { repoRoot } from '../support/stack';
 
 const PORT = 18960;
@@ -44,18 +45,7 @@ beforeAll(async () => {
     }
   }
   await applyObjects(kube, docs);
-  const token = await kube.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${workerNamespace}/serviceaccounts/sluice-worker/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  });
-  const cluster = kubeConfig().getCurrentCluster()!;
-  const ca = cluster.caData ?? fs.readFileSync(cluster.caFile!).toString('base64');
-  fs.writeFileSync(kubeconfigFile, stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'worker',
-    clusters: [{ name: 'stack', cluster: { server: cluster.server, 'certificate-authority-data': ca } }],
-    users: [{ name: 'sluice-worker', user: { token: token.status.token } }],
-    contexts: [{ name: 'worker', context: { cluster: 'stack', user: 'sluice-worker' } }],
-  }), { mode: 0o600 });
-  run.workerEnv.KUBECONFIG = kubeconfigFile;
+  run.workerEnv.KUBECONFIG = await serviceAccountKubeconfig(kube, { namespace: workerNamespace, name: 'sluice-worker' }, kubeconfigFile);
   await run.start();
 });
 
@@ -88,15 +78,7 @@ test('with the shipped least-privilege RBAC: a project\'s ServiceAccount deploys
   const namespace = await run.namespace('lp-apps');
   const repo = await run.repo('lp-apps');
   repo.commit('config', { 'granted/config.yaml': configMap('granted'), 'ungranted/config.yaml': configMap('ungranted') });
-  await kube.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace } } as KubeObject);
-  await kube.create({
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'deployer-edit', namespace },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace }],
-  } as unknown as KubeObject);
-  await kube.apply({
-    apiVersion: 'sluice.dev/v1alpha1', kind: 'AppProject', metadata: { name: projectName, namespace: CONTROL },
-    spec: { sourceRepos: [repo.url], destinations: [{ server: IN_CLUSTER, namespace }], sourceNamespaces: ['*'], destinationServiceAccounts: [{ server: IN_CLUSTER, namespace, defaultServiceAccount: 'deployer' }] },
-  } as unknown as KubeObject);
+  await deployerProject(kube, { name: projectName, control: CONTROL, namespace, repoURL: repo.url, sourceNamespaces: ['*'] });
 
   await app('granted', namespace, projectName, repo.url, 'granted');
   // 'e2e' is the tests' permissive project: it names no ServiceAccount, so the worker would apply as itself.

@@ -18,7 +18,7 @@ import { TestRepo } from './git';
 import { createTestNamespace, deleteNamespace, eventually, kubeConfig } from './kube';
 import { ensureTestProjects } from './projects';
 import { jsonnetEnv, repoRoot, stackEnv } from './stack';
-import { startWorker, WorkerProcess } from './worker';
+import { startWorker, WorkerLaunch, WorkerProcess } from './worker';
 
 
 const CLI = path.join(repoRoot, 'client/bin/sluice');
@@ -39,6 +39,10 @@ export class E2eRun {
   readonly replicas: WorkerProcess[] = [];
   /** Arguments for the worker's node (before the script), e.g. a benchmark's `--cpu-prof`. */
   workerNodeArgs: string[] = [];
+  /** How the worker process is run, when not as the tests run it (support/worker.ts). */
+  workerLaunch: WorkerLaunch = {};
+  /** The permissive AppProjects start() creates in the control namespace; none for a test that brings its own. */
+  testProjects = ['default', 'e2e'];
   temporal!: Client;
   /** The Temporal server this harness's client and CLI use (plain gRPC); a test running its own server sets it, and the worker's TEMPORAL_ADDRESS. */
   temporalAddress = this.env.TEMPORAL_ADDRESS;
@@ -59,9 +63,15 @@ export class E2eRun {
     };
   }
 
+  /** Replaces the worker's whole environment (none of the tests' defaults stays), e.g. with a Deployment's. */
+  useWorkerEnv(env: Record<string, string>): void {
+    for (const key of Object.keys(this.workerEnv)) delete this.workerEnv[key];
+    Object.assign(this.workerEnv, env);
+  }
+
   async start(): Promise<void> {
-    await ensureTestProjects(this.kube, this.workerEnv.SLUICE_NAMESPACE);
-    this.worker = await startWorker(this.workerEnv, this.workerNodeArgs);
+    await ensureTestProjects(this.kube, this.workerEnv.SLUICE_NAMESPACE, this.testProjects);
+    this.worker = await startWorker(this.workerEnv, this.workerNodeArgs, this.workerLaunch);
     this.connection = await Connection.connect({ address: this.temporalAddress });
     this.temporal = this.temporalClient();
   }
@@ -89,7 +99,7 @@ export class E2eRun {
   /** Restarts the worker with the current workerEnv (the client takes its payload keys too). */
   async restartWorker(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.worker.stop(signal);
-    this.worker = await startWorker(this.workerEnv, this.workerNodeArgs);
+    this.worker = await startWorker(this.workerEnv, this.workerNodeArgs, this.workerLaunch);
     this.temporal = this.temporalClient();
   }
 

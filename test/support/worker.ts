@@ -23,12 +23,22 @@ export function workerCommand(env: Record<string, string | undefined> = {}): str
   return [main];
 }
 
+/** How to run a worker other than the tests' way, e.g. as the image and its Deployment run it. */
+export interface WorkerLaunch {
+  /** node's arguments, the script included, in place of `nodeArgs` and workerCommand(env). */
+  argv?: string[];
+  /** The working directory (the repository by default). */
+  cwd?: string;
+  /** The process gets `env` alone: neither this process's environment nor the stack's defaults, as a container. */
+  exactEnv?: boolean;
+}
+
 /** `nodeArgs` go to node before the script: e.g. `--cpu-prof`, which NODE_OPTIONS does not allow. */
-export async function startWorker(env: Record<string, string>, nodeArgs: string[] = []): Promise<WorkerProcess> {
+export async function startWorker(env: Record<string, string>, nodeArgs: string[] = [], launch: WorkerLaunch = {}): Promise<WorkerProcess> {
   const stack = stackEnv();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...workerCommand(env)], {
-    cwd: repoRoot,
-    env: {
+  const child: ChildProcess = spawn(process.execPath, launch.argv ?? [...nodeArgs, ...workerCommand(env)], {
+    cwd: launch.cwd ?? repoRoot,
+    env: launch.exactEnv ? env : {
       ...process.env,
       KUBECONFIG: stack.KUBECONFIG, TEMPORAL_ADDRESS: stack.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: stack.SLUICE_KUSTOMIZE, SLUICE_HELM: stack.SLUICE_HELM, ...jsonnetEnv(stack),
       LOG_LEVEL: 'info', ...env,

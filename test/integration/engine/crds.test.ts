@@ -46,7 +46,7 @@ spec:
 `) as KubeObject;
 
 beforeAll(async () => {
-  const crds = fs.readdirSync(path.join(__dirname, '../../../deploy/crds')).flatMap((file) =>
+  const crds = fs.readdirSync(path.join(__dirname, '../../../deploy/crds')).filter((file) => file !== 'kustomization.yaml').flatMap((file) =>
     parseAllDocuments(fs.readFileSync(path.join(__dirname, '../../../deploy/crds', file), 'utf8')).map((d) => d.toJS() as KubeObject),
   );
   await applyObjects(client, crds);
