@@ -21,7 +21,7 @@ function complete(...words: string[]): string[] {
 }
 
 test.each([
-  ['the top-level commands', [''], ['app', 'appset', 'cluster', 'completion']],
+  ['the top-level commands', [''], ['app', 'appset', 'cluster', 'completion', 'version']],
   ['app subcommands by prefix', ['app', 'r'], ['refresh', 'reject', 'rollback']],
   ['app subcommands after global options, whose values are not commands', ['--temporal-address', '127.0.0.1:7233', '--context', 'cluster', 'app', 'd'], ['delete', 'diff']],
   ['the options of app sync', ['app', 'sync', 'web', '--t'], ['--timeout']],

@@ -62,7 +62,7 @@ test('the pod runs the image\'s command as the image\'s non-root user, with no p
 });
 
 test('in the base, every Secret is optional: the worker starts without any', () => {
-  const refs = container.env.filter((e: { valueFrom?: unknown }) => e.valueFrom).map((e: { name: string; valueFrom: { secretKeyRef: { optional: boolean } } }) => [e.name, e.valueFrom.secretKeyRef.optional]);
+  const refs = container.env.filter((e: { valueFrom?: { secretKeyRef?: unknown } }) => e.valueFrom?.secretKeyRef).map((e: { name: string; valueFrom: { secretKeyRef: { optional: boolean } } }) => [e.name, e.valueFrom.secretKeyRef.optional]);
   expect(refs.length).toBeGreaterThan(0);
   for (const [name, optional] of refs) expect({ name, optional }).toEqual({ name, optional: true });
 });
