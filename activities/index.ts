@@ -75,7 +75,7 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
     ...temporalActivities(temporal),
     reconcileApplicationSet: guarded((ref: SetRef) => reconcileApplicationSet(engine, ref)),
     ...promotionActivities(engine, temporal),
-    refreshApplication: guarded((input: { app: AppRef; revisions?: string[] }) => refreshApplication(engine, input.app, input.revisions)),
+    refreshApplication: guarded((input: { app: AppRef; revisions?: string[]; syncError?: string }) => refreshApplication(engine, input.app, input.revisions, input.syncError)),
     // A sync acts on its app's destination cluster (activities/cluster/cluster-clients.ts); CR writes stay here.
     prepareSync: guarded(async (carried: SyncContext & { dryRun?: boolean }) => {
       const ctx = await hydrated(carried);
