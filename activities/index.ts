@@ -7,7 +7,9 @@ import { AppRef, finalizerPropagation } from '../domain/operation/types';
 import { KubeObject } from '../domain/resource/types';
 import { parseSyncOptions } from '../domain/application/sync-options';
 import { deletedWithApp } from '../domain/plan/deletion';
-import { readApplication, removeFinalizers } from './application-resource';
+import { patchStatus, readApplication, removeFinalizers } from './application-resource';
+import { KubeApiError } from './cluster/kube-client';
+import { describeForbidden, parseForbidden } from '../domain/operation/forbidden';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
 import { activityLog } from './log';
@@ -45,6 +47,24 @@ async function waitDeleted(engine: Engine, objects: KubeObject[], timeoutMs = 5 
   }
 }
 
+/**
+ * The finalizer's prune, with a refusal by the API server (the project's ServiceAccount may not delete an object)
+ * reported as Argo CD reports it: a DeletionError condition naming who, the verb and the object; the finalizer
+ * stays and the deletion is tried again (a retryable failure, backing off to once a minute) until someone grants it.
+ */
+async function pruneRefusalReported<T>(engine: Engine, app: AppRef, prune: () => Promise<T>): Promise<T> {
+  try {
+    return await prune();
+  } catch (error) {
+    if (!(error instanceof KubeApiError && (error.code === 403 || error.code === 401))) throw error;
+    const refused = parseForbidden(error.message);
+    const message = `Application ${app.namespace}/${app.name}: deleting its resources is forbidden: ${refused ? describeForbidden(refused) : error.message}; the finalizer stays, and the deletion is tried again until that is granted`;
+    await patchStatus(engine.client, app, { conditions: [{ type: 'DeletionError', message, lastTransitionTime: new Date().toISOString() }] });
+    activityLog({ app }).warn({ problem: error.message }, 'deleting the app\'s resources: forbidden');
+    throw new Error(message);
+  }
+}
+
 function guarded<I, O>(fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
   return async (input) => {
     try {
@@ -75,7 +95,7 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
     ...temporalActivities(temporal),
     reconcileApplicationSet: guarded((ref: SetRef) => reconcileApplicationSet(engine, ref)),
     ...promotionActivities(engine, temporal),
-    refreshApplication: guarded((input: { app: AppRef; revisions?: string[] }) => refreshApplication(engine, input.app, input.revisions)),
+    refreshApplication: guarded((input: { app: AppRef; revisions?: string[]; syncError?: string }) => refreshApplication(engine, input.app, input.revisions, input.syncError)),
     // A sync acts on its app's destination cluster (activities/cluster/cluster-clients.ts); CR writes stay here.
     prepareSync: guarded(async (carried: SyncContext & { dryRun?: boolean }) => {
       const ctx = await hydrated(carried);
@@ -118,7 +138,7 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
         const destination = spec && grant ? actingEngine(await engine.forDestination(spec.destination), grant) : undefined;
         const doomed = spec && grant && destination ? prunable(grant, spec, await destination.owned(input.app, [...input.managedKinds, ...HOOK_KINDS])).filter((obj) => deletedWithApp(obj, appOptions)) : [];
         if (destination) {
-          await pruneObjects(destination.client, doomed, finalizerPropagation(input.finalizers));
+          await pruneRefusalReported(engine, input.app, () => pruneObjects(destination.client, doomed, finalizerPropagation(input.finalizers)));
           // As Argo CD does, the finalizer stays until the objects are really gone.
           await waitDeleted(destination, doomed);
         }

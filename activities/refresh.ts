@@ -61,9 +61,13 @@ export function describeInputError(app: AppRef, error: Error): string {
   return `Application ${app.namespace}/${app.name}: ${error.message}${where}`;
 }
 
-export async function refreshApplication(engine: Engine, app: AppRef, revisions: string[] = []): Promise<RefreshResult> {
+/**
+ * `syncError` is the SyncError condition the app workflow holds standing (its last sync was refused by the API
+ * server: domain/operation/forbidden.ts); every status write of this refresh keeps it among the conditions.
+ */
+export async function refreshApplication(engine: Engine, app: AppRef, revisions: string[] = [], syncError?: string): Promise<RefreshResult> {
   const started = Date.now();
-  const { result, requests } = await countRequests(() => timed(metrics.reconcileDuration, {}, () => refresh(engine, app)));
+  const { result, requests } = await countRequests(() => timed(metrics.reconcileDuration, {}, () => refresh(engine, app, syncError)));
   const kubeRequests = Object.values(requests).reduce((a, b) => a + b, 0);
   metrics.refreshKubeRequests.observe(kubeRequests);
   if (result.spec && revisions.length > 0) result.resolved = await resolveRevisions(engine, result.spec, revisions);
@@ -90,17 +94,19 @@ async function resolveRevisions(engine: Engine, spec: ApplicationSpec, revisions
   return resolved;
 }
 
-async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
+async function refresh(engine: Engine, app: AppRef, syncError: string | undefined): Promise<RefreshResult> {
   const cr = await readApplication(engine.client, app);
   const empty: RefreshResult = { exists: false, syncStatus: 'Unknown', health: 'Unknown', managedKinds: [] };
   if (!cr) return empty;
+  const standing = syncError ? [condition('SyncError', `Application ${app.namespace}/${app.name}: ${syncError}`)] : [];
+  const write = (next: Record<string, unknown> & { conditions: unknown[] }) => writeStatus(engine.client, app, cr.status, { ...next, conditions: [...next.conditions, ...standing] });
   const base = { exists: true, uid: cr.metadata.uid, generation: cr.metadata.generation, project: cr.spec?.project, subscribed: subscribedTriggers(cr.metadata.annotations), deleting: !!(cr.metadata as { deletionTimestamp?: string }).deletionTimestamp, finalizers: cr.metadata.finalizers ?? [] };
   const known = previousKinds(cr.status);
   const problems = validateApplication(cr);
   if (problems.length > 0) {
     const unsupported = problems.some((p) => p.reason === 'UnsupportedSource');
     const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-    await writeStatus(engine.client, app, cr.status, {
+    await write({
       sync: { status: 'Unknown' },
       conditions: [condition(unsupported ? 'UnsupportedSource' : 'InvalidSpecError', `Application ${app.namespace}/${app.name}: ${message}`)],
     });
@@ -114,7 +120,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
   } catch (error) {
     if (!(error instanceof ProjectViolationError)) throw error;
     const message = `Application ${app.namespace}/${app.name}: ${error.message}`;
-    await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('InvalidSpecError', message)] });
+    await write({ sync: { status: 'Unknown' }, conditions: [condition('InvalidSpecError', message)] });
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
   let cluster: Engine;
@@ -124,7 +130,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     if (!(error instanceof DestinationError)) throw error;
     // Never deployed anywhere else by mistake: a destination that names no usable cluster is reported, naming it.
     const message = `Application ${app.namespace}/${app.name}: ${error.field}: ${error.message}`;
-    await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('InvalidDestination', message)] });
+    await write({ sync: { status: 'Unknown' }, conditions: [condition('InvalidDestination', message)] });
     return { ...base, ...empty, exists: true, invalid: message, managedKinds: known };
   }
   const target = actingEngine(cluster, grant);
@@ -164,7 +170,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     })();
     const conditions = refused ? [condition('InvalidSpecError', refused)] : empty ? [condition('EmptySource', `Application ${app.namespace}/${app.name}: path ${JSON.stringify(spec.source?.path ?? '.')} of ${spec.source?.repoURL} at ${diff.state.revision.sha.slice(0, 12)} (${diff.state.sourceType}): ${EMPTY_SOURCE_MESSAGE}; nothing is deployed (set spec.syncPolicy.automated.allowEmpty if that is intended)`)] : [];
     const listed = boundStatusResources([...resources, ...orphans]);
-    await writeStatus(engine.client, app, cr.status, {
+    await write({
       sync: { status: diff.status, revision: diff.state.revision.sha },
       health: { status: appHealth, message: healthMessage ?? null },
       resources: listed.items,
@@ -184,7 +190,7 @@ async function refresh(engine: Engine, app: AppRef): Promise<RefreshResult> {
     const message = remote
       ? `Application ${app.namespace}/${app.name}: cluster ${spec.destination.name ?? spec.destination.server}: ${describeClusterError(error)}`
       : describeInputError(app, error as InputError);
-    await writeStatus(engine.client, app, cr.status, { sync: { status: 'Unknown' }, conditions: [condition('ComparisonError', message)] });
+    await write({ sync: { status: 'Unknown' }, conditions: [condition('ComparisonError', message)] });
     return { ...base, spec, syncStatus: 'Unknown', health: 'Unknown', comparisonError: message, managedKinds: known };
   }
 }

@@ -27,6 +27,7 @@ import { Engine } from './engine';
 import { activityLog } from './log';
 import { deadlineMessage, expired, resourceDeadlines } from '../domain/plan/step-deadline';
 import { admitApplication, admitObjects, ProjectViolationError, prunable } from './project';
+import { PERMISSION_DENIED } from '../domain/operation/forbidden';
 
 /** Marks a hook with the operation that created it, so a retried step never re-creates it. */
 export const OPERATION_ANNOTATION = 'sluice.dev/operation-id';
@@ -39,7 +40,8 @@ export function asActivityFailure(error: unknown): unknown {
   if (error instanceof HelmValuesChangedError) return ApplicationFailure.create({ message: error.message, type: 'HelmValuesChanged', nonRetryable: true, details: [{ field: error.field }] });
   if (error instanceof SharedResourceError) return ApplicationFailure.nonRetryable(error.message, 'SharedResource');
   if (error instanceof ProjectViolationError) return ApplicationFailure.create({ message: error.message, type: 'ProjectViolation', nonRetryable: true, details: [{ field: error.field }] });
-  if (error instanceof KubeApiError && (error.code === 403 || error.code === 401)) return ApplicationFailure.nonRetryable(`permission denied: ${error.message}`, 'PermissionDenied');
+  // The API server refused the identity the sync acts as (the worker, or the project's ServiceAccount).
+  if ((error instanceof KubeApiError || error instanceof ApplyRejectedError) && (error.code === 403 || error.code === 401)) return ApplicationFailure.nonRetryable(`permission denied: ${error.message}`, PERMISSION_DENIED);
   if (error instanceof InputError) {
     const type = error instanceof ApplyRejectedError ? 'InvalidManifest' : 'InvalidSource';
     return ApplicationFailure.create({ message: error.message, type, nonRetryable: true, details: [{ file: error.file, field: error.field }] });
@@ -168,7 +170,7 @@ export async function prepareSync(engine: Engine, ctx: SyncContext & { dryRun?: 
     // What a separate dry-run would have failed the sync with; a passing fault is still retried.
     const failure = asActivityFailure(error);
     if (!(failure instanceof ApplicationFailure) || !failure.nonRetryable) throw error;
-    return { ...prepared, dryRun: { passed: false, message: failure.message } };
+    return { ...prepared, dryRun: { passed: false, message: failure.message, ...(failure.type ? { failure: failure.type } : {}) } };
   }
 }
 

@@ -2,7 +2,8 @@
 import * as k8s from '../activities/cluster/k8s';
 import { Client, Connection } from '@temporalio/client';
 import { CliError, EXIT } from './exit-codes';
-import { KubeClient } from '../activities/cluster/kube-client';
+import { KubeApiError, KubeClient } from '../activities/cluster/kube-client';
+import { callerIdentity, SelfReview } from '../domain/caller-identity';
 import { describeTemporal, TemporalFlags, temporalOptions } from '../config/temporal';
 import { identifyAs } from '../config/user-agent';
 import { payloadDataConverter } from '../config/payload-codec';
@@ -75,15 +76,22 @@ export async function openSession(options: GlobalOptions): Promise<Session> {
   };
 }
 
-/** The caller's Kubernetes identity, from a SelfSubjectReview; `--as` overrides it where the API lacks one. */
+/**
+ * The caller's Kubernetes identity, from a SelfSubjectReview. `--as` is refused where the review answers with
+ * someone else, and taken only where the cluster serves no review API (domain/caller-identity.ts).
+ */
 export async function whoAmI(kube: KubeClient, as?: string): Promise<{ user: string; groups: string[] }> {
-  if (as) return { user: as, groups: [] };
+  let review: SelfReview;
   try {
-    const review = await kube.request<{ status: { userInfo: { username: string; groups?: string[] } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+    const answer = await kube.request<{ status: { userInfo: { username: string; groups?: string[] } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
     });
-    return { user: review.status.userInfo.username, groups: review.status.userInfo.groups ?? [] };
+    review = { identity: { user: answer.status.userInfo.username, groups: answer.status.userInfo.groups ?? [] } };
   } catch (error) {
-    throw new CliError(`cannot tell who you are: ${(error as Error).message}`, 'pass --as <user> when the cluster has no SelfSubjectReview API', EXIT.usage, { cause: error });
+    if (!(error instanceof KubeApiError && error.code === 404)) throw new CliError(`cannot tell who you are: ${(error as Error).message}`, undefined, EXIT.api, { cause: error });
+    review = { unavailable: true };
   }
+  const decided = callerIdentity(review, as);
+  if ('refused' in decided) throw new CliError(decided.refused, decided.hint);
+  return decided;
 }

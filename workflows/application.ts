@@ -14,6 +14,7 @@ import {
 } from '../domain/operation/machine';
 import { AppRef, Initiator, RefreshResult, RESOURCE_FINALIZERS, syncMemo, SyncOutcome, TestFault } from '../domain/operation/types';
 import { notifies } from '../domain/notifications';
+import { syncErrorMessage } from '../domain/operation/forbidden';
 import { changedAttributes, SA } from './search-attributes';
 import { notify as deliver } from './notify';
 import { supersedeSignal, syncFinishedSignal, syncWorkflow } from './sync';
@@ -135,14 +136,14 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
   const startedHere = new Set<string>();
 
   const view = (): RequestView => ({ state, last, spec, queued: pending.length });
-  const ended = (operationId: string, outcome: SyncOutcome, message: string, recorded: boolean) => {
-    endings.push({ type: 'finished', operationId, outcome, message, recorded, now: Date.now() });
+  const ended = (operationId: string, outcome: SyncOutcome, message: string, recorded: boolean, failure?: string) => {
+    endings.push({ type: 'finished', operationId, outcome, message, recorded, now: Date.now(), ...(failure ? { failure } : {}) });
   };
 
   setHandler(refreshSignal, () => {
     refreshRequested = true;
   });
-  setHandler(syncFinishedSignal, ({ operationId, outcome, message }) => ended(operationId, outcome, message, true));
+  setHandler(syncFinishedSignal, ({ operationId, outcome, message, failure }) => ended(operationId, outcome, message, true, failure));
   setHandler(statusQuery, () => ({
     app, revision: last?.revision, syncStatus: last?.syncStatus ?? 'Unknown', health: last?.health ?? 'Unknown',
     comparisonError: last?.comparisonError, invalid: last?.invalid, state, refreshes, autoSyncBlocked,
@@ -249,7 +250,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     startedHere.add(operation.id);
     log.info('sync started', { app: app.name, namespace: app.namespace, revision, syncId: operation.id, attempt: operation.attempt, initiatedBy: operation.initiatedBy.username });
     handle.result().then(
-      (r) => ended(operation.id, r.outcome, r.message, true),
+      (r) => ended(operation.id, r.outcome, r.message, true, r.failure),
       (e: Error) => ended(operation.id, 'Failed', `the sync workflow failed: ${(e.cause as Error | undefined)?.message ?? e.message}`, false),
     );
   };
@@ -301,7 +302,8 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     const asked = [...pending];
     let result: RefreshResult;
     try {
-      result = await local.refreshApplication({ app, revisions: [...new Set(asked.flatMap((o) => (o.revision ? [o.revision] : [])))] });
+      const syncError = syncErrorMessage(state.lastOutcome);
+      result = await local.refreshApplication({ app, revisions: [...new Set(asked.flatMap((o) => (o.revision ? [o.revision] : [])))], ...(syncError ? { syncError } : {}) });
     } catch (error) {
       // The worker may cancel a refresh in flight (it evicted this workflow from its cache to make room): that is
       // not this app's end. Only a cancellation of the workflow itself stops it; otherwise the next turn refreshes.

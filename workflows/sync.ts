@@ -56,14 +56,14 @@ export const syncProgressQuery = defineQuery<SyncProgress>('progress');
 /** From the parent: a newer revision replaces a sync that has not started applying. */
 export const supersedeSignal = defineSignal<[{ revision: string }]>('supersede');
 /** To the app workflow (whichever run is current): this sync has ended. */
-export const syncFinishedSignal = defineSignal<[{ operationId: string; outcome: SyncOutcome; message: string }]>('syncFinished');
+export const syncFinishedSignal = defineSignal<[{ operationId: string; outcome: SyncOutcome; message: string; failure?: string }]>('syncFinished');
 
-function describeFailure(error: unknown): { message: string; subject?: string } {
+function describeFailure(error: unknown): { message: string; subject?: string; failure?: string } {
   let cause = error;
   while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as { subject?: string } | undefined;
-    return { message: cause.message, subject: details?.subject };
+    return { message: cause.message, subject: details?.subject, ...(cause.type ? { failure: cause.type } : {}) };
   }
   return { message: cause instanceof Error ? cause.message : String(cause) };
 }
@@ -116,7 +116,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     const { pairs } = changedAttributes({}, wanted);
     if (pairs.length) upsertSearchAttributes(pairs);
   };
-  const finish = (outcome: SyncOutcome, message: string, failedResource?: string): Promise<SyncResult> => CancellationScope.nonCancellable(async () => {
+  const finish = (outcome: SyncOutcome, message: string, failedResource?: string, failure?: string): Promise<SyncResult> => CancellationScope.nonCancellable(async () => {
     progress.phase = outcome === 'Succeeded' ? 'Succeeded' : 'Failed';
     progress.step = 'Done';
     progress.message = message;
@@ -130,7 +130,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
       { message, ...(outcome === 'Succeeded' ? { deployed: { revision: request.revision, approvedBy: progress.approval?.decidedBy } } : {}) },
       outcome === 'Succeeded' || outcome === 'Failed' ? { trigger: outcome === 'Succeeded' ? 'on-sync-succeeded' : 'on-sync-failed', app: request.app, revision: request.revision, message } : undefined,
     );
-    ending = { outcome, revision: request.revision, message, failedResource, progress };
+    ending = { outcome, revision: request.revision, message, failedResource, ...(failure ? { failure } : {}), progress };
     await tellTheApp(ending);
     return ending;
   });
@@ -153,7 +153,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
   async function tellTheApp(result: SyncResult): Promise<void> {
     const parent = workflowInfo().parent;
     if (!parent) return;
-    await getExternalWorkflowHandle(parent.workflowId).signal(syncFinishedSignal, { operationId: request.operationId, outcome: result.outcome, message: result.message }).catch(() => undefined);
+    await getExternalWorkflowHandle(parent.workflowId).signal(syncFinishedSignal, { operationId: request.operationId, outcome: result.outcome, message: result.message, ...(result.failure ? { failure: result.failure } : {}) }).catch(() => undefined);
   }
 
   async function run(): Promise<SyncResult> {
@@ -168,7 +168,8 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
       prepared = await act.prepareSync(dryRunWithPlan ? { ...ctx, dryRun: true } : ctx);
     } catch (error) {
       if (isCancellation(error)) return finish('Terminated', 'terminated before planning finished');
-      return finish('Failed', `planning failed: ${describeFailure(error).message}`);
+      const { message, failure } = describeFailure(error);
+      return finish('Failed', `planning failed: ${message}`, undefined, failure);
     }
     const { plan } = prepared;
     progress.tasks = [...plan.steps.flatMap((s) => s.tasks), ...plan.syncFail].map((t): TaskProgress => ({ subject: t.subject, group: t.key.group, action: t.action, phase: t.phase, wave: t.wave, status: 'Pending' }));
@@ -187,10 +188,10 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
 
     progress.step = 'DryRun';
     const waitBetween = plan.steps.length > 1 || plan.steps.some((s) => s.tasks.some((t) => t.action === 'hook'));
-    let failure: { message: string; subject?: string } | undefined;
+    let failure: ReturnType<typeof describeFailure> | undefined;
     try {
       if (!dryRunWithPlan) await act.dryRunSync(ctx);
-      else if (prepared.dryRun && !prepared.dryRun.passed) throw new Error(prepared.dryRun.message);
+      else if (prepared.dryRun && !prepared.dryRun.passed) throw ApplicationFailure.create({ message: prepared.dryRun.message, type: prepared.dryRun.failure, nonRetryable: true });
       for (const [index, step] of plan.steps.entries()) {
         await runStep(step, index === 0, waitBetween);
       }
@@ -204,7 +205,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     if (failure) {
       await runSyncFail(plan.syncFail);
       await cleanup([...plan.steps.flatMap((s) => s.tasks), ...plan.syncFail], 'Failed');
-      return finish('Failed', failure.message, failure.subject);
+      return finish('Failed', failure.message, failure.subject, failure.failure);
     }
     await cleanup(plan.steps.flatMap((s) => s.tasks), 'Succeeded');
     return finish('Succeeded', `successfully synced (all tasks run) at ${request.revision.slice(0, 12)}`);

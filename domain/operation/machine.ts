@@ -3,6 +3,7 @@
 // (start a sync, answer a request it cannot serve, supersede, notify, record). When to auto-sync, retry,
 // self-heal, supersede and settle is decided here and nowhere else, so it is table-tested without Temporal.
 import { ApplicationSpec } from '../application/types';
+import { isRetryableFailure } from './forbidden';
 import { canRetry, effectiveRetry, retryDelayMs } from './retry';
 import { AppRef, Initiator, KindRef, RefreshResult, SyncOutcome, syncWorkflowId } from './types';
 
@@ -38,7 +39,7 @@ export interface CarriedState {
   history: Array<{ id: number; revision: string }>;
   /** How many operations were ever requested or started: the counter in operation ids. */
   operations: number;
-  lastOutcome?: { outcome: SyncOutcome; revision: string; message: string };
+  lastOutcome?: { outcome: SyncOutcome; revision: string; message: string; failure?: string };
   /** The last revision announced on-deployed (Succeeded and Healthy, once per revision). */
   deployedRevision?: string;
   health?: string;
@@ -66,6 +67,8 @@ export type AppEvent =
     /** False when the sync ended without writing its own end to the CR (it failed or was terminated). */
     recorded: boolean;
     now: number;
+    /** What kind of failure ended it (an ApplicationFailure type, e.g. PermissionDenied); absent from older syncs. */
+    failure?: string;
   };
 
 export type AppAction =
@@ -199,7 +202,7 @@ function finished(previous: CarriedState, event: Extract<AppEvent, { type: 'fini
       : `terminated by ${running.terminating.by}: ${message}`;
   }
   if (!event.recorded) actions.push({ type: 'record', operation, revision, message });
-  state.lastOutcome = { outcome, revision, message };
+  state.lastOutcome = { outcome, revision, message, ...(event.failure ? { failure: event.failure } : {}) };
   if (outcome === 'Succeeded') {
     state.lastSyncedRevision = revision;
     state.retry = undefined;
@@ -209,7 +212,8 @@ function finished(previous: CarriedState, event: Extract<AppEvent, { type: 'fini
     return { state, actions };
   }
   if (outcome === 'Superseded') return { state, actions };
-  if (outcome === 'Failed') {
+  // A refusal by the API server is not retried: the next attempt would be refused the same way.
+  if (outcome === 'Failed' && isRetryableFailure(event.failure)) {
     const retry = effectiveRetry(spec?.syncPolicy?.retry, operation.initiatedBy.automated);
     if (canRetry(retry, operation.attempt)) {
       const { id: _id, attempt: _attempt, ...manual } = operation;

@@ -87,7 +87,7 @@ export interface PreparedSync {
   plan: SyncPlan;
   summary: SyncSummary;
   /** Asked for with the plan (a sync with no approval to wait for): whether the dry-run passed, and if not, why. */
-  dryRun?: { passed: true } | { passed: false; message: string };
+  dryRun?: { passed: true } | { passed: false; message: string; failure?: string };
   /** With separation of duties: who wrote the commits being synced, as the users who may not approve them. */
   authors?: CommitIdentity[];
 }
@@ -181,6 +181,8 @@ export interface SyncResult {
   revision: string;
   message: string;
   failedResource?: string;
+  /** The type of the failure that ended it (e.g. PermissionDenied), when it failed with one. */
+  failure?: string;
   progress: SyncProgress;
 }
 

@@ -5,14 +5,15 @@
 // commit; a member of an approvers group approves through the CLI binary, and the sync completes.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { applyObjects } from '../../activities/cluster/apply';
 import { KubeApiError, KubeClient } from '../../activities/cluster/kube-client';
 import { KubeObject } from '../../domain/resource/types';
 import { applicationManifest } from '../fixtures/gitops';
 import { E2eRun } from '../support/e2e';
-import { eventually, kubeConfig } from '../support/kube';
+import { eventually } from '../support/kube';
 import { repoRoot } from '../support/stack';
+import { serviceAccountUser, TestUser } from '../support/users';
 import { approveUpdate } from '../../workflows/approval';
 
 const PORT = 18990;
@@ -24,28 +25,16 @@ const deployed = (file: string) => parseAllDocuments(fs.readFileSync(path.join(r
 // The policy stays installed (every run's harness applies it, and other runs' CLIs rely on it); the role goes.
 const approverRole = deployed('deploy/rbac/approver/approver.yaml');
 
-interface User { name: string; username: string; kubeconfig: string; kube: KubeClient }
+interface User extends TestUser { name: string }
 
 /** A ServiceAccount in `namespace` that may approve in `appNamespace`, with a kubeconfig of its own token. */
 async function user(name: string, namespace: string, appNamespace: string): Promise<User> {
-  await kube.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } } as KubeObject);
+  const account = await serviceAccountUser(kube, namespace, name, path.join(run.scratch, `${name}.kubeconfig`));
   await kube.create({
     apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `approver-${name}`, namespace: appNamespace },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'sluice-approver' }, subjects: [{ kind: 'ServiceAccount', name, namespace }],
   } as unknown as KubeObject);
-  const token = await kube.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  });
-  const cluster = kubeConfig().getCurrentCluster()!;
-  const ca = cluster.caData ?? fs.readFileSync(cluster.caFile!).toString('base64');
-  const kubeconfig = path.join(run.scratch, `${name}.kubeconfig`);
-  fs.writeFileSync(kubeconfig, stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': name,
-    clusters: [{ name: 'stack', cluster: { server: cluster.server, 'certificate-authority-data': ca } }],
-    users: [{ name, user: { token: token.status.token } }],
-    contexts: [{ name, context: { cluster: 'stack', user: name } }],
-  }), { mode: 0o600 });
-  return { name, username: `system:serviceaccount:${namespace}:${name}`, kubeconfig, kube: KubeClient.fromFile(kubeconfig) };
+  return { name, ...account };
 }
 
 const groupsOf = (u: User) => [`system:serviceaccounts`, `system:serviceaccounts:${u.username.split(':')[2]}`, 'system:authenticated'];

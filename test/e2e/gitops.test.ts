@@ -313,7 +313,9 @@ test('the sluice CLI binary: create, list, get, diff (exit 1 when out of sync), 
   expect(diff.code).toBe(1);
   expect(diff.out).toContain(`+++ Deployment/${namespace}/web (desired)`);
 
-  const sync = sluice(namespace, 'app', 'sync', 'manual', '--as', 'carol');
+  // The cluster says who the caller is (a SelfSubjectReview): --as may not name anyone else.
+  expect(sluice(namespace, 'app', 'sync', 'manual', '--as', 'carol')).toMatchObject({ code: 2, out: expect.stringContaining('--as carol refused: the cluster says you are sluice-admin (SelfSubjectReview), and --as is only for clusters without SelfSubjectReview') });
+  const sync = sluice(namespace, 'app', 'sync', 'manual');
   expect(sync.code).toBe(0);
   expect(sync.out).toMatch(/Running PreSync\/0 attempt 1/);
   expect(sync.out).toMatch(/successfully synced/);
@@ -321,7 +323,7 @@ test('the sluice CLI binary: create, list, get, diff (exit 1 when out of sync), 
   expect(sync.out).toMatch(/PHASE\s+WAVE\s+KIND\s+RESOURCE\s+STATUS[\s\S]*Sync\s+2\s+Deployment\s+\S+\/web\s+Healthy/);
   expect(sluice(namespace, 'app', 'diff', 'manual').code).toBe(0);
   expect(sluice(namespace, 'app', 'wait', 'manual', '--health', '--sync', '--timeout', '60')).toMatchObject({ code: 0 });
-  expect(sluice(namespace, 'app', 'history', 'manual').out).toMatch(new RegExp(`0\\s+${head.slice(0, 8)}\\s+carol\\s+Succeeded`));
+  expect(sluice(namespace, 'app', 'history', 'manual').out).toMatch(new RegExp(`0\\s+${head.slice(0, 8)}\\s+sluice-admin\\s+Succeeded`));
   expect(sluice(namespace, 'app', 'get', 'missing')).toMatchObject({ code: 2, out: expect.stringContaining('hint: try `sluice app list -A`') });
 
   // Approval with the caller's own identity (a SelfSubjectReview says the admin kubeconfig is sluice-admin).

@@ -1,8 +1,9 @@
 // End to end: the worker runs with deploy/rbac/worker (read everything, write only Sluice's own objects,
 // impersonate ServiceAccounts) through a ServiceAccount token, as it would in a cluster (issue 13). An app whose
 // project names a ServiceAccount that may deploy it syncs; an app whose project names none cannot be applied by
-// the worker itself, and says "forbidden", naming the worker's account, once: no crash, no retry loop, and the
-// worker goes on serving the other app.
+// the worker itself, and says "forbidden", naming the worker's account, once: a SyncError condition naming the
+// account, the verb and the resource; no crash; no retry loop, under the default retry policy of an automated
+// sync (a refusal is not retried whatever the policy); and the worker goes on serving the other app.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,7 +66,8 @@ async function app(name: string, namespace: string, project: string, repoURL: st
     apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', metadata: { name, namespace, labels: { 'sluice.dev/test-run': runId } },
     spec: {
       project, source: { repoURL, targetRevision: 'main', path: dir }, destination: { server: IN_CLUSTER, namespace },
-      syncPolicy: { automated: { prune: true, selfHeal: true }, retry: { limit: 0 } },
+      // No retry block: an automated sync's default policy (5 retries) applies, and still nothing is retried.
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
     },
   } as unknown as KubeObject);
 }
@@ -92,16 +94,21 @@ test('with the shipped least-privilege RBAC: a project\'s ServiceAccount deploys
   expect(await kube.get('v1', 'ConfigMap', namespace, 'granted')).toBeDefined();
 
   const who = `system:serviceaccount:${workerNamespace}:sluice-worker`;
-  const refusal = await eventually('the ungranted app to report the worker\'s refusal', async () => {
-    const status = (await application(namespace, 'ungranted'))?.status;
-    const messages = [status?.operationState?.phase === 'Failed' ? status.operationState.message : undefined, ...(status?.conditions ?? []).map((c: { message: string }) => c.message)];
-    return messages.find((m) => typeof m === 'string' && m.includes('forbidden') && m.includes(who));
+  const failed = await eventually('the ungranted app\'s sync to fail', async () => {
+    const op = (await application(namespace, 'ungranted'))?.status?.operationState;
+    return op?.phase === 'Failed' ? op : undefined;
   }, 90_000);
-  expect(refusal).toContain('configmaps');
+  expect(failed.message).toContain(`configmaps "ungranted" is forbidden: User "${who}" cannot patch resource "configmaps"`);
+  const condition = await eventually('a SyncError condition on the ungranted app', async () =>
+    ((await application(namespace, 'ungranted'))?.status?.conditions ?? []).find((c: { type: string }) => c.type === 'SyncError'), 30_000);
+  expect(condition.message).toBe(`Application ${namespace}/ungranted: sync to ${failed.syncResult.revision.slice(0, 12)} forbidden: ${who} may not patch configmaps "ungranted" in namespace ${namespace}; not retried: grant it (or change the project), then sync again`);
   expect(await kube.get('v1', 'ConfigMap', namespace, 'ungranted')).toBeUndefined();
-  // Reported once: a later refresh does not start the same failed sync again, and the worker is still up.
-  const before = (await application(namespace, 'ungranted'))?.status?.operationState;
+  // Once: the app decided against a retry (an automated sync's default policy would allow 5), a later refresh
+  // does not start the same failed sync again, and the worker is still up.
+  const { state } = (await run.appHandle(namespace, 'ungranted').query('status')) as { state: { retry?: unknown; failedRevision?: string } };
+  expect([state.retry, state.failedRevision]).toEqual([undefined, failed.syncResult.revision]);
+  expect(failed.retryCount).toBe(0);
   await run.refreshNow(namespace, 'ungranted');
-  expect((await application(namespace, 'ungranted'))?.status?.operationState?.startedAt).toBe(before?.startedAt);
+  expect((await application(namespace, 'ungranted'))?.status?.operationState?.startedAt).toBe(failed.startedAt);
   expect(() => process.kill(run.worker.pid, 0)).not.toThrow();
 });

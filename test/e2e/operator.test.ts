@@ -11,6 +11,7 @@ import { E2eRun } from '../support/e2e';
 import { eventually } from '../support/kube';
 import { repoRoot } from '../support/stack';
 import { startTemporalTlsProxy } from '../support/temporal-proxy';
+import { serviceAccountUser, TestUser } from '../support/users';
 
  
 
@@ -20,6 +21,21 @@ const { scenario, waitForOperation, refreshed, pendingApproval, sluice, sluiceAs
 
 beforeAll(() => run.start());
 afterAll(() => run.stop());
+
+/** A user (a ServiceAccount with its own token) who may read the Applications of `namespace`; ready once `app` reads. */
+async function applicationReader(namespace: string, name: string, app: string): Promise<TestUser> {
+  const user = await serviceAccountUser(kube, namespace, name, path.join(scratch, `${namespace}-${name}.kubeconfig`));
+  await kube.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `${name}-apps`, namespace },
+    rules: [{ apiGroups: ['sluice.dev', 'argoproj.io'], resources: ['applications'], verbs: ['get', 'list', 'watch'] }],
+  } as unknown as KubeObject);
+  await kube.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `${name}-apps`, namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-apps` }, subjects: [{ kind: 'ServiceAccount', name, namespace }],
+  } as unknown as KubeObject);
+  await eventually(`${user.username} to read ${namespace}/${app}`, () => user.kube.get('sluice.dev/v1alpha1', 'Application', namespace, app).catch(() => undefined));
+  return user;
+}
 
 function logLines(): any[] {
   return run.worker.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
@@ -91,14 +107,17 @@ test('the CLI binary: reject with a comment, terminate-op of a sync waiting for 
 
   create('manual', { automated: false });
   await refreshed(namespace, 'manual');
-  expect(sluice(namespace, 'app', 'sync', 'manual', '--as', 'carol').code).toBe(0);
+  // carol syncs and rolls back as herself: her own credentials (a ServiceAccount's token), no --as.
+  const carol = await applicationReader(namespace, 'carol', 'manual');
+  const asCarol = (...args: string[]) => sluiceAsync({ KUBECONFIG: carol.kubeconfig }, ...args, '-n', namespace);
+  expect(await asCarol('app', 'sync', 'manual')).toMatchObject({ code: 0 });
   const second = repo.commit('three replicas', { 'app/deployment.yaml': wavesApp({ replicas: 3 })['app/deployment.yaml'] });
   // Polling is every 2 minutes here: `sluice app refresh` is what makes the new commit seen.
   expect(sluice(namespace, 'app', 'refresh', 'manual')).toMatchObject({ code: 0, out: expect.stringContaining('refresh of manual requested') });
   await eventually('the new revision to be seen', async () => ((await run.application(namespace, 'manual'))?.status?.sync?.revision === second ? true : undefined));
-  expect(sluice(namespace, 'app', 'sync', 'manual', '--as', 'carol').code).toBe(0);
+  expect(await asCarol('app', 'sync', 'manual')).toMatchObject({ code: 0 });
   expect((await kube.get('apps/v1', 'Deployment', namespace, 'web'))!.spec).toMatchObject({ replicas: 3 });
-  const rollback = sluice(namespace, 'app', 'rollback', 'manual', '--as', 'carol');
+  const rollback = await asCarol('app', 'rollback', 'manual');
   expect(rollback).toMatchObject({ code: 0, out: expect.stringMatching(new RegExp(`rollback of manual to history 0 started: operation \\S+ at ${first.slice(0, 8)}, workflow sluice-sync/`)) });
   expect((await kube.get('apps/v1', 'Deployment', namespace, 'web'))!.spec).toMatchObject({ replicas: 1 });
   const history = sluice(namespace, 'app', 'history', 'manual', '-o', 'json');
@@ -107,7 +126,7 @@ test('the CLI binary: reject with a comment, terminate-op of a sync waiting for 
 
   // History lists every sync, not only the deployed ones: the rejected and terminated ones too.
   const ops = (app: string) => JSON.parse(sluice(namespace, 'app', 'history', app, '-o', 'json').out).operations;
-  expect(ops('manual').map((o: any) => [o.id, o.revision, o.initiatedBy, o.result])).toEqual([[0, first, 'carol', 'Succeeded'], [1, second, 'carol', 'Succeeded'], [2, first, 'carol', 'Succeeded']]);
+  expect(ops('manual').map((o: any) => [o.id, o.revision, o.initiatedBy, o.result])).toEqual([[0, first, carol.username, 'Succeeded'], [1, second, carol.username, 'Succeeded'], [2, first, carol.username, 'Succeeded']]);
   expect(ops('gated')).toEqual([expect.not.objectContaining({ id: expect.anything() })]);
   expect(ops('gated')).toEqual([expect.objectContaining({ revision: first, initiatedBy: 'automated sync policy', result: 'Rejected', message: 'rejected by sluice-admin: not on a Friday' })]);
   expect(ops('held')).toEqual([expect.objectContaining({ result: 'Terminated', message: 'terminated while waiting for approval; nothing was applied' })]);
@@ -118,7 +137,7 @@ test('on a terminal, `sluice app sync` redraws one live frame in place (phases, 
   const { namespace, name } = await scenario('tty', wavesApp(), { automated: false });
   await refreshed(namespace, name);
   const cli = path.join(repoRoot, 'client/bin/sluice');
-  const command = `${cli} app sync ${name} -n ${namespace} --as dave`;
+  const command = `${cli} app sync ${name} -n ${namespace}`;
   // `script` gives the CLI a real pty; its output is what a terminal would have been sent.
   const { code, out } = await new Promise<{ code: number; out: string }>((resolve) => {
     execFile('script', ['-q', '-e', '-c', command, '/dev/null'], {

@@ -1,25 +1,12 @@
 // Credentials as a pod has them: a ServiceAccount's token from the TokenRequest API (what the kubelet projects into
 // the pod), in a kubeconfig for the stack's API server, so a worker process runs with exactly that account's RBAC.
-import fs from 'node:fs';
-import { stringify } from 'yaml';
 import { KubeClient } from '../../activities/cluster/kube-client';
 import { KubeObject } from '../../domain/resource/types';
-import { kubeConfig } from './kube';
+import { serviceAccountKubeconfig as userKubeconfig } from './users';
 
-/** Writes `file` (mode 0600) and returns it. */
+/** Writes `file` (mode 0600), a kubeconfig with a fresh token of the account (test/support/users.ts), and returns it. */
 export async function serviceAccountKubeconfig(kube: KubeClient, account: { namespace: string; name: string }, file: string): Promise<string> {
-  const token = await kube.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${account.namespace}/serviceaccounts/${account.name}/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  });
-  const cluster = kubeConfig().getCurrentCluster()!;
-  const ca = cluster.caData ?? fs.readFileSync(cluster.caFile!).toString('base64');
-  fs.writeFileSync(file, stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': account.name,
-    clusters: [{ name: 'stack', cluster: { server: cluster.server, 'certificate-authority-data': ca } }],
-    users: [{ name: account.name, user: { token: token.status.token } }],
-    contexts: [{ name: account.name, context: { cluster: 'stack', user: account.name } }],
-  }), { mode: 0o600 });
-  return file;
+  return (await userKubeconfig(kube, account.namespace, account.name, file)).kubeconfig;
 }
 
 const IN_CLUSTER = 'https://kubernetes.default.svc';

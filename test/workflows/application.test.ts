@@ -2,7 +2,7 @@
 // timeout and refusals, continue-as-new. Hours of workflow time pass in seconds.
 import { randomUUID } from 'node:crypto';
 import { AppRef, SyncRequest } from '../../domain/operation/types';
-import { applicationWorkflow, refreshSignal, statusQuery, syncUpdate, terminateUpdate } from '../../workflows/application';
+import { ApplicationStatus, applicationWorkflow, refreshSignal, statusQuery, syncUpdate, terminateUpdate } from '../../workflows/application';
 import { approveSignal, approveUpdate, rejectUpdate, syncProgressQuery, syncWorkflow } from '../../workflows/sync';
 import { workflowTestEnv } from '../support/workflow-env';
 import { Script, script } from './stub-activities';
@@ -14,15 +14,18 @@ const app: AppRef = { group: 'sluice.dev', namespace: 'team', name: 'web' };
 // Notifications are off: their abandoned child workflows would outlive each test's worker and stop time skipping.
 const options = { refreshIntervalMs: 3_600_000, jitterMs: 0, searchAttributes: false, notifications: false };
 
+/** The app's status once it has given its revision up (no retry left, or none allowed). */
+const givenUp = (handle: { query: (q: typeof statusQuery) => Promise<ApplicationStatus> }) => until('the revision to be given up', async () => {
+  const st = await handle.query(statusQuery);
+  return st.state.failedRevision ? st : undefined;
+});
+
 test("a failing automated sync is retried on Argo CD's back-off schedule, then the revision is left alone", async () => {
   const s = script({ syncPolicy: { automated: { prune: true }, retry: { limit: 3, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } } });
   s.dryRunFails = true;
   await withWorker(s, async (taskQueue) => {
     const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `retry-${randomUUID()}`, args: [{ app, options }] });
-    const status = await until('the revision to be given up', async () => {
-      const st = await handle.query(statusQuery);
-      return st.state.failedRevision ? st : undefined;
-    });
+    const status = await givenUp(handle);
     const attempts = [...s.operations.values()].sort((a, b) => a.attempt - b.attempt);
     expect(attempts.map((a) => [a.attempt, a.phase])).toEqual([[1, 'Failed'], [2, 'Failed'], [3, 'Failed'], [4, 'Failed']]);
     const gaps = attempts.slice(1).map((a, i) => (Date.parse(a.startedAt) - Date.parse(attempts[i].startedAt)) / 1000);
@@ -30,6 +33,35 @@ test("a failing automated sync is retried on Argo CD's back-off schedule, then t
     expect(gaps.map((g) => Math.floor(g / 5) * 5)).toEqual([5, 10, 20]);
     expect(status.state.lastOutcome?.outcome).toBe('Failed');
     expect(s.steps).toBe(0); // a failed dry-run applies nothing
+    await handle.terminate();
+  });
+});
+
+test('a sync the API server forbids is not retried whatever the retry policy; a SyncError naming who, the verb and the resource stands until a sync succeeds', async () => {
+  const s = script({ syncPolicy: { automated: { prune: true }, retry: { limit: -1, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } } });
+  s.dryRunForbidden = true;
+  await withWorker(s, async (taskQueue) => {
+    const handle = await t.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `forbidden-${randomUUID()}`, args: [{ app, options }] });
+    const status = await givenUp(handle);
+    expect(status.state.retry).toBeUndefined();
+    expect(status.state.lastOutcome).toMatchObject({ outcome: 'Failed', failure: 'PermissionDenied' });
+    const standing = await until('a refresh to keep the SyncError standing', async () => s.syncErrors.find((e) => e !== undefined));
+    expect(standing).toBe(`sync to ${s.revision.slice(0, 12)} forbidden: system:serviceaccount:app:deployer may not patch configmaps "settings" in namespace app; not retried: grant it (or change the project), then sync again`);
+    // Minutes later (an unlimited retry policy's back-off long passed): still the one attempt.
+    await t.env.sleep('10m');
+    await handle.signal(refreshSignal);
+    await until('another refresh', async () => (s.syncErrors.length > 2 ? true : undefined));
+    expect([...s.operations.values()].map((o) => [o.attempt, o.phase])).toEqual([[1, 'Failed']]);
+    expect(s.syncErrors.at(-1)).toBe(standing);
+
+    // Granted: a manual sync succeeds, and the next refresh clears the condition.
+    s.dryRunForbidden = false;
+    await handle.executeUpdate(syncUpdate, { args: [{ initiatedBy: 'alice' }] });
+    await until('the sync to succeed', async () => ((await handle.query(statusQuery)).state.lastSyncedRevision === s.revision ? true : undefined));
+    const refreshesBefore = s.syncErrors.length;
+    await handle.signal(refreshSignal);
+    await until('a refresh after the success', async () => (s.syncErrors.length > refreshesBefore ? true : undefined));
+    expect(s.syncErrors.at(-1)).toBeUndefined();
     await handle.terminate();
   });
 });

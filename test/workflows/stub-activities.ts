@@ -15,6 +15,10 @@ export interface Script {
   spec: ApplicationSpec;
   revision: string;
   dryRunFails: boolean;
+  /** The dry-run is refused by the API server (a 403): the project's ServiceAccount may not apply the object. */
+  dryRunForbidden?: boolean;
+  /** The SyncError condition each refresh was asked to keep standing, in order. */
+  syncErrors: Array<string | undefined>;
   /** Every sync operation seen by recordOperation: id → attempt, revision and first/last progress. */
   operations: Map<string, { attempt: number; revision: string; startedAt: string; phase: string; message?: string }>;
   steps: number;
@@ -30,11 +34,12 @@ export interface Script {
 export function script(spec: Partial<ApplicationSpec> = {}): Script {
   return {
     spec: { source: { repoURL: 'http://git.invalid/app.git', path: 'app' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'app' }, ...spec },
-    revision: 'a'.repeat(40), dryRunFails: false, operations: new Map(), steps: 0, desiredCount: 1, holdStep: false, holding: false,
+    revision: 'a'.repeat(40), dryRunFails: false, syncErrors: [], operations: new Map(), steps: 0, desiredCount: 1, holdStep: false, holding: false,
   };
 }
 
 const DRY_RUN_REJECTION = 'ConfigMap/app/settings: rejected by the API';
+export const DRY_RUN_FORBIDDEN = 'permission denied: ConfigMap/app/settings: configmaps "settings" is forbidden: User "system:serviceaccount:app:deployer" cannot patch resource "configmaps" in API group "" in the namespace "app"';
 
 const plan: PreparedSync['plan'] = {
   steps: [{ phase: 'Sync', wave: 0, tasks: [{ key: { group: '', kind: 'ConfigMap', namespace: 'app', name: 'settings' }, subject: 'ConfigMap/app/settings', action: 'apply', phase: 'Sync', wave: 0 }] }],
@@ -45,18 +50,21 @@ const plan: PreparedSync['plan'] = {
 export function stubActivities(s: Script, client?: Client): Partial<SluiceActivities> {
   return {
     ...(client ? temporalActivities(() => client) : {}),
-    async refreshApplication(): Promise<RefreshResult> {
+    async refreshApplication(input: { syncError?: string }): Promise<RefreshResult> {
+      s.syncErrors.push(input.syncError);
       const synced = [...s.operations.values()].some((o) => o.revision === s.revision && o.phase === 'Succeeded');
       return { exists: true, spec: s.spec, revision: s.revision, syncStatus: synced ? 'Synced' : 'OutOfSync', health: 'Healthy', managedKinds: [], project: 'default', desiredCount: s.desiredCount };
     },
     async prepareSync(ctx) {
       const prepared: PreparedSync = { revision: ctx.revision, digest: 'render-digest', diffDigest: `sha256:${ctx.revision.slice(0, 8)}`, plan, summary: { apply: 1, prune: 0, hook: 0, steps: 1, outOfSync: 1 } };
       // Asked to dry-run with the plan, a failing dry-run is answered the way the real activity answers it.
-      if (ctx.dryRun) prepared.dryRun = s.dryRunFails ? { passed: false, message: DRY_RUN_REJECTION } : { passed: true };
+      if (ctx.dryRun && s.dryRunForbidden) prepared.dryRun = { passed: false, message: DRY_RUN_FORBIDDEN, failure: 'PermissionDenied' };
+      else if (ctx.dryRun) prepared.dryRun = s.dryRunFails ? { passed: false, message: DRY_RUN_REJECTION } : { passed: true };
       if (s.authors) prepared.authors = s.authors;
       return prepared;
     },
     async dryRunSync() {
+      if (s.dryRunForbidden) throw ApplicationFailure.nonRetryable(DRY_RUN_FORBIDDEN, 'PermissionDenied');
       if (s.dryRunFails) throw ApplicationFailure.nonRetryable(DRY_RUN_REJECTION, 'InvalidManifest');
     },
     async runSyncStep() {

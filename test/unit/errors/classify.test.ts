@@ -38,6 +38,7 @@ const cases: Array<[string, unknown, 'InvalidSource' | 'InvalidManifest' | 'Perm
   ['an unknown kind', new UnknownKindError('Widget/w: the cluster does not serve kind Widget'), 'InvalidSource'],
   ['a manifest the API rejects', new ApplyRejectedError('ConfigMap/ns/c', 422, 'data: must be a map'), 'InvalidManifest'],
   ['a forbidden request', new KubeApiError(403, 'Forbidden', 'configmaps is forbidden'), 'PermissionDenied'],
+  ['an apply (or its dry-run) the API server forbids', new ApplyRejectedError('Role/ns/r', 403, 'roles.rbac.authorization.k8s.io "r" is forbidden: User "u" cannot patch resource "roles"'), 'PermissionDenied'],
   ['an API server that is down', new KubeApiError(503, 'ServiceUnavailable', 'etcd is unavailable'), 'retried'],
   ['a plain error', new Error('socket hang up'), 'retried'],
 ];
@@ -51,7 +52,7 @@ test.each(cases)('%s', (_what, error, expected) => {
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: expected, nonRetryable: true });
   }
-  if (expected === 'InvalidSource' || expected === 'InvalidManifest') {
+  if (expected === 'InvalidSource' || expected === 'InvalidManifest' || error instanceof ApplyRejectedError) {
     expect(error).toBeInstanceOf(InputError);
     expect(isInputError(error)).toBe(true);
   }

@@ -115,7 +115,8 @@ describe('when a sync ends', () => {
   const runningState = (operation: Partial<Operation> = {}, extra: Partial<CarriedState['running']> = {}): CarriedState => ({
     ...initialState(), running: { operation: manual({ initiatedBy: { username: 'auto', automated: true }, ...operation }), revision: A, workflowId: 'w', ...extra },
   });
-  const ended = (outcome: 'Succeeded' | 'Failed' | 'Terminated' | 'Rejected' | 'Superseded', recorded = true, message = 'm'): AppEvent => ({ type: 'finished', operationId: '1-manual00', outcome, message, recorded, now: T0 });
+  const ended = (outcome: 'Succeeded' | 'Failed' | 'Terminated' | 'Rejected' | 'Superseded', recorded = true, message = 'm', failure?: string): AppEvent => ({ type: 'finished', operationId: '1-manual00', outcome, message, recorded, now: T0, ...(failure ? { failure } : {}) });
+  const forbidden = ended('Failed', true, 'permission denied: configmaps "c" is forbidden', 'PermissionDenied');
 
   test.each<[string, CarriedState, AppEvent, ApplicationSpec, Partial<CarriedState>]>([
     ['Succeeded: history grows, the revision is synced', runningState(), ended('Succeeded'), auto, { lastSyncedRevision: A, history: [{ id: 0, revision: A }] }],
@@ -123,6 +124,10 @@ describe('when a sync ends', () => {
     ['Failed on the 6th attempt: given up', runningState({ attempt: 6 }), ended('Failed'), auto, { retry: undefined, failedRevision: A }],
     ['Failed, manual, no retry block: given up', runningState({ initiatedBy: { username: 'alice', automated: false } }), ended('Failed'), spec(), { failedRevision: A }],
     ['Failed, manual, with a retry block: the manual operation is retried', runningState({ initiatedBy: { username: 'alice', automated: false } }), ended('Failed'), spec({ retry: { limit: 2 } }), { retry: expect.objectContaining({ manual: expect.objectContaining({ revision: A, initiatedBy: { username: 'alice', automated: false } }) }) }],
+    ['Failed by another kind of failure (a manifest the API rejects): retried as any failure', runningState(), ended('Failed', true, 'm', 'InvalidManifest'), auto, { retry: expect.objectContaining({ revision: A, failures: 1 }) }],
+    ['Forbidden by the API server, automated, default limit 5: not retried, never auto-synced again', runningState(), forbidden, auto, { retry: undefined, failedRevision: A, lastOutcome: expect.objectContaining({ failure: 'PermissionDenied' }) }],
+    ['Forbidden, with an unlimited retry policy: still not retried', runningState(), forbidden, spec({ automated: {}, retry: { limit: -1 } }), { retry: undefined, failedRevision: A }],
+    ['Forbidden, manual, with a retry block: not retried', runningState({ initiatedBy: { username: 'alice', automated: false } }), forbidden, spec({ retry: { limit: 2 } }), { retry: undefined, failedRevision: A }],
     ['Rejected: never auto-synced again', runningState(), ended('Rejected'), auto, { failedRevision: A }],
     ['Superseded: nothing held against the revision', runningState(), ended('Superseded'), auto, { lastOutcome: { outcome: 'Superseded', revision: A, message: 'm' } }],
   ])('%s', (_name, state, event, s, expected) => {
