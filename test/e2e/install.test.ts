@@ -147,10 +147,11 @@ test('the worker runs as the local overlay deploys it (image command, ConfigMap 
   const { objects } = kustomizeBuild('overlays/local');
   // The deployed identity: the overlay's ServiceAccount and its least-privilege RBAC, applied for real. The
   // ClusterRole is left installed afterwards, as least-privilege.test.ts leaves it (both apply the same one).
-  const identity = objects.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind)) as unknown as KubeObject[];
-  expect(identity.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']);
-  for (const obj of identity.filter((o) => o.kind !== 'ClusterRole')) await ensure(obj);
-  await applyObjects(kube, identity.filter((o) => o.kind === 'ClusterRole'));
+  // The worker's own RBAC: its ClusterRole, and the Role on its leader election Lease.
+  const identity = objects.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind)) as unknown as KubeObject[];
+  expect(identity.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ServiceAccount']);
+  for (const obj of identity.filter((o) => !o.kind.endsWith('Role'))) await ensure(obj);
+  await applyObjects(kube, identity.filter((o) => o.kind.endsWith('Role')));
   const account = identity.find((o) => o.kind === 'ServiceAccount')!.metadata as { namespace: string; name: string };
 
   const env = deployedEnvironment(objects, path.join(installRoot, 'volumes'));

@@ -22,10 +22,10 @@ export function findObject(objects: Manifest[], kind: string, name: string): Man
 }
 
 /**
- * The environment the kubelet gives `container`, from the ConfigMaps in `objects`. A Secret reference must be
+ * The environment the kubelet gives `container`, from the ConfigMaps in `objects` (and the pod's name, `pod.name`). A Secret reference must be
  * optional (no Secret is created here): it sets nothing, as with a Secret that does not exist.
  */
-export function containerEnv(objects: Manifest[], container: Manifest): Record<string, string> {
+export function containerEnv(objects: Manifest[], container: Manifest, pod: { name: string } = { name: 'sluice-worker-0' }): Record<string, string> {
   const configMap = (name: string) => findObject(objects, 'ConfigMap', name).data as Record<string, string>;
   const env: Record<string, string> = {};
   for (const source of container.envFrom ?? []) {
@@ -35,6 +35,7 @@ export function containerEnv(objects: Manifest[], container: Manifest): Record<s
   for (const e of container.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.configMapKeyRef) env[e.name] = configMap(e.valueFrom.configMapKeyRef.name)[e.valueFrom.configMapKeyRef.key];
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = pod.name;
     else if (!e.valueFrom?.secretKeyRef?.optional) throw new Error(`env ${e.name}: a required Secret or another source, which this test does not create`);
   }
   return env;
