@@ -4,7 +4,7 @@
 // this workflow's own code ends it Failed instead of failing workflow tasks forever. Only orchestration here.
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, getExternalWorkflowHandle,
-  isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  isCancellation, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { boundTasks } from '../domain/application/status-bounds';
@@ -12,6 +12,7 @@ import { notifies } from '../domain/notifications';
 import { PreparedSync, syncMemo, SyncOutcome, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus } from '../domain/operation/types';
 import { SyncStep, SyncTask } from '../domain/plan/plan';
 import { cleanupSummary, dryRunSummary, healthSummary, prepareSummary, statusSummary, stepSummary } from '../domain/summary/activities';
+import { syncCurrentDetails } from '../domain/summary/workflows';
 import { acceptDecisions, awaitApproval } from './approval';
 import { notify as deliver } from './notify';
 import { changedAttributes, SA } from './search-attributes';
@@ -98,6 +99,8 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
   // activity's input is not in history; its result, the app's subscriptions, is).
   const record = (extra: { message?: string; deployed?: { revision: string; approvedBy?: string } } = {}) => {
     const tasks = boundTasks(progress.tasks);
+    // What the Temporal UI shows as this sync's current details: kept with each status write.
+    setCurrentDetails(syncCurrentDetails(progress));
     return CancellationScope.nonCancellable(() =>
       status.recordOperation.executeWithOptions({ summary: statusSummary(progress) }, [{ app: request.app, progress: { ...progress, tasks: tasks.items }, taskCount: tasks.total, initiatedBy: request.initiatedBy, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }]),
     );

@@ -71,7 +71,7 @@ export function dryRunSummary(tasks: SyncTask[], revision: string): string {
 }
 
 /** Where a sync is, in words: "wave 1", "PreSync", "awaiting approval". */
-function stepWords(step: string): string {
+export function stepWords(step: string): string {
   const [phase, wave] = step.split('/');
   if (wave !== undefined) return phase === 'Sync' ? `wave ${wave}` : `${phase}${waveText(Number(wave))}`;
   return ({ Planning: 'planning', DryRun: 'dry-run', AwaitingApproval: 'awaiting approval', SyncFail: 'SyncFail hooks' } as Record<string, string>)[step] ?? step;

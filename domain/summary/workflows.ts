@@ -3,7 +3,8 @@
 // continue-as-new), and the summaries of the timers a reader sees waiting. Names, revisions and who asked only: the
 // source URL loses any credentials, and no message, manifest or Helm value is ever written here.
 import type { ApplicationSpec } from '../application/types';
-import type { AppRef, Initiator, SyncOutcome } from '../operation/types';
+import type { AppRef, Initiator, SyncOutcome, SyncProgress, TaskStatus } from '../operation/types';
+import { stepWords } from './activities';
 import { clampDetails, clampSummary, humanDuration, namedList, shortRevision } from './text';
 
 export interface WorkflowMetadata {
@@ -64,6 +65,28 @@ export function syncWorkflowMetadata(sync: SyncDescription): WorkflowMetadata {
       ['Options', options.join(', ') || undefined],
     ]),
   };
+}
+
+/** "Kind/namespace/name" or "Kind/name" as a summary names it: "Kind/name". */
+const kindAndName = (subject: string) => {
+  const parts = subject.split('/');
+  return `${parts[0]}/${parts.at(-1)}`;
+};
+
+const STATUS_ORDER: TaskStatus[] = ['Degraded', 'Failed', 'Running', 'Pending', 'Synced', 'Pruned', 'Healthy', 'Skipped'];
+
+/** What a sync shows as its current details: where it is, its resources by status, and a pending approval. */
+export function syncCurrentDetails(progress: Pick<SyncProgress, 'phase' | 'step' | 'tasks' | 'approval'>): string {
+  const counts = STATUS_ORDER.map((status) => [status, progress.tasks.filter((t) => t.status === status).length] as const).filter(([, n]) => n > 0);
+  const attention = progress.tasks.filter((t) => t.status === 'Degraded' || t.status === 'Failed').map((t) => kindAndName(t.subject));
+  const approval = progress.approval;
+  return bullets([
+    ['Phase', `${progress.phase}${progress.step === 'Done' ? '' : `, ${stepWords(progress.step)}`}`],
+    ['Resources', counts.map(([status, n]) => `${n} ${status}`).join(', ') || undefined],
+    ['Needs attention', attention.length ? namedList('', attention) : undefined],
+    ['Approval', approval && `${approval.state}: ${shortRevision(approval.revision)}${approval.decidedBy ? ` by ${approval.decidedBy}` : approval.state === 'Pending' ? `, for ${approval.approvers.join(', ') || 'a listed approver'}` : ''}`],
+    ['Approve with', approval?.state === 'Pending' && approval.commands[0] ? `\`${approval.commands[0]}\`` : undefined],
+  ]);
 }
 
 /** The app's long-lived workflow: which app; what it is doing is in its current details. */

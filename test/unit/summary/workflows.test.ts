@@ -10,7 +10,7 @@ import { stepSummary } from '../../../domain/summary/activities';
 import { clampSummary, humanDuration, jsonBytes, SUMMARY_MAX_BYTES } from '../../../domain/summary/text';
 import {
   applicationCurrentDetails, applicationWorkflowMetadata, approvalWaitSummary, notifyWorkflowMetadata, promotionWorkflowMetadata, refreshWaitSummary,
-  SyncDescription, syncWorkflowMetadata, withoutCredentials,
+  syncCurrentDetails, SyncDescription, syncWorkflowMetadata, withoutCredentials,
 } from '../../../domain/summary/workflows';
 
 const SHA = '3d7b7002ab12cd34ef56ab78cd90ef12ab34cd56';
@@ -82,6 +82,35 @@ test('the app workflow\'s current details: its status and the sync running, neve
     '- **Problem**: comparison failed (see the Application\'s conditions)',
     '- **Running**: sync 4-aa to 3d7b7002ab12 by bob',
     '- **Last sync**: Failed at 3d7b7002ab12',
+  ]);
+});
+
+test('a sync\'s current details: where it is, its resources by status, the ones failing, a pending approval and how to give it', () => {
+  const tasks = [
+    { subject: 'Job/demo/migrate', action: 'hook' as const, phase: 'PreSync' as const, wave: 0, status: 'Degraded' as const, message: `password ${SECRET}` },
+    { subject: 'ConfigMap/demo/settings', action: 'apply' as const, phase: 'Sync' as const, wave: 1, status: 'Healthy' as const },
+    { subject: 'Deployment/demo/web', action: 'apply' as const, phase: 'Sync' as const, wave: 2, status: 'Pending' as const },
+    { subject: 'Namespace/demo', action: 'apply' as const, phase: 'Sync' as const, wave: 2, status: 'Pending' as const },
+  ];
+  const failing = syncCurrentDetails({ phase: 'Running', step: 'PreSync/0', tasks });
+  expect(failing.split('\n')).toEqual([
+    '- **Phase**: Running, PreSync',
+    '- **Resources**: 1 Degraded, 2 Pending, 1 Healthy',
+    '- **Needs attention**: Job/migrate',
+  ]);
+  expect(failing).not.toContain(SECRET);
+  const approval = {
+    state: 'Pending' as const, revision: SHA, diffDigest: 'sha256:abc', requestedAt: '', approvers: ['alice'], refused: [],
+    summary: { apply: 1, prune: 0, hook: 0, steps: 1, outOfSync: 1 }, commands: ['sluice app approve web-dev -n sluice', 'sluice app reject web-dev -n sluice --comment "..."'],
+  };
+  expect(syncCurrentDetails({ phase: 'Running', step: 'AwaitingApproval', tasks: [], approval }).split('\n')).toEqual([
+    '- **Phase**: Running, awaiting approval',
+    '- **Approval**: Pending: 3d7b7002ab12, for alice',
+    '- **Approve with**: `sluice app approve web-dev -n sluice`',
+  ]);
+  expect(syncCurrentDetails({ phase: 'Succeeded', step: 'Done', tasks: [], approval: { ...approval, state: 'Approved', decidedBy: 'alice' } }).split('\n')).toEqual([
+    '- **Phase**: Succeeded',
+    '- **Approval**: Approved: 3d7b7002ab12 by alice',
   ]);
 });
 
