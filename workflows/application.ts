@@ -220,7 +220,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
   });
 
   /** The Temporal UI's "current details" of this run: the app's status and its sync, as of now. */
-  const describe = () => setCurrentDetails(applicationCurrentDetails(app, {
+  const publishDetails = () => setCurrentDetails(applicationCurrentDetails(app, {
     revision: last?.revision, targetRevision: spec?.source?.targetRevision ?? spec?.sources?.[0]?.targetRevision, syncStatus: last?.syncStatus ?? 'Unknown', health: last?.health ?? 'Unknown',
     comparisonFailed: !!last?.comparisonError, invalid: !!last?.invalid, autoSyncBlocked: !!autoSyncBlocked, lastOutcome: state.lastOutcome,
     running: state.running && { operationId: state.running.operation.id, revision: state.running.revision, initiatedBy: state.running.operation.initiatedBy },
@@ -362,13 +362,13 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     state = transition.state;
     autoSyncBlocked = transition.autoSyncBlocked;
     await perform(transition.actions, project);
-    describe();
+    publishDetails();
 
     const jitter = Math.floor(Math.random() * (options.jitterMs ?? DEFAULT_JITTER_MS));
     const wait = nextWakeMs(state, Date.now(), (options.refreshIntervalMs ?? DEFAULT_REFRESH_MS) + jitter);
     await condition(() => refreshRequested || pending.length > 0 || endings.length > 0, wait, { summary: refreshWaitSummary(wait) });
     await settle(project);
-    describe();
+    publishDetails();
 
     const info = workflowInfo();
     const long = info.continueAsNewSuggested || info.historyLength >= HISTORY_EVENTS_BEFORE_CONTINUE || (options.continueAsNewAfter !== undefined && refreshes >= options.continueAsNewAfter);

@@ -61,7 +61,7 @@ export function syncWorkflowMetadata(sync: SyncDescription): WorkflowMetadata {
       ['Initiated by', initiator(sync.initiatedBy)],
       ['Operation', `${sync.operationId}, attempt ${sync.attempt}`],
       ['Source', sources.map((s) => `${withoutCredentials(s.repoURL)}${s.path ? ` path ${s.path}` : ''}${s.chart ? ` chart ${s.chart}` : ''}`).join('; ') || undefined],
-      ['Destination', `${dest.name ?? withoutCredentials(dest.server ?? '')}${dest.namespace ? `, namespace ${dest.namespace}` : ''}`],
+      ['Destination', [dest.name ?? (dest.server && withoutCredentials(dest.server)), dest.namespace && `namespace ${dest.namespace}`].filter(Boolean).join(', ') || undefined],
       ['Options', options.join(', ') || undefined],
     ]),
   };

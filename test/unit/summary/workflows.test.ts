@@ -48,6 +48,8 @@ test('the details of a sync name the app, revision, initiator, source and destin
     '- **Options**: prune, only Deployment/web',
   ]);
   expect(JSON.stringify(syncWorkflowMetadata(sync()))).not.toContain(SECRET);
+  const named = syncWorkflowMetadata(sync({ spec: { ...spec, destination: { name: 'cluster-2' } } })).staticDetails;
+  expect(named).toContain('- **Destination**: cluster-2\n');
 });
 
 test.each([
