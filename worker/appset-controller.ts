@@ -7,6 +7,7 @@ import { AppGroup, TASK_QUEUE } from '../domain/operation/types';
 import type { SetRef } from '../activities/appset';
 import { applicationSetWorkflow, applicationSetWorkflowId, ApplicationSetInput, setRefreshSignal } from '../workflows/appset';
 import { SA } from '../workflows/search-attributes';
+import { applicationSetWorkflowMetadata } from '../domain/summary/workflows';
 import { CrController, startOrSignal, WatchedObject } from './cr-watch';
 import type { Leadership } from './leader-election';
 
@@ -60,7 +61,7 @@ export class ApplicationSetController extends CrController<SetObject> {
   async kick(set: SetRef): Promise<void> {
     const { searchAttributes, ...options } = this.options.workflowOptions ?? {};
     await startOrSignal(this.options.client, applicationSetWorkflow, {
-      workflowId: applicationSetWorkflowId(set), taskQueue: this.options.taskQueue ?? TASK_QUEUE, args: [{ set, options }], signal: setRefreshSignal,
+      workflowId: applicationSetWorkflowId(set), taskQueue: this.options.taskQueue ?? TASK_QUEUE, args: [{ set, options }], signal: setRefreshSignal, metadata: applicationSetWorkflowMetadata(set),
       searchAttributes: searchAttributes === false ? undefined : [{ key: SA.application, value: set.name }, { key: SA.namespace, value: set.namespace }, { key: SA.kind, value: 'ApplicationSet' }],
     });
   }

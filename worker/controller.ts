@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { AppGroup, AppRef, applicationWorkflowId, KindRef, TASK_QUEUE } from '../domain/operation/types';
 import { applicationWorkflow, ApplicationOptions, refreshSignal } from '../workflows/application';
 import { SA } from '../workflows/search-attributes';
+import { applicationWorkflowMetadata } from '../domain/summary/workflows';
 import { CrController, startOrSignal, WatchedObject } from './cr-watch';
 import type { Leadership } from './leader-election';
 
@@ -41,6 +42,7 @@ export class ApplicationController extends CrController<AppObject> {
   async kick(app: AppRef, project: string): Promise<void> {
     await startOrSignal(this.options.client, applicationWorkflow, {
       workflowId: applicationWorkflowId(app), taskQueue: this.options.taskQueue ?? TASK_QUEUE, args: [{ app, options: this.options.workflowOptions }], signal: refreshSignal,
+      metadata: applicationWorkflowMetadata(app),
       searchAttributes: this.options.workflowOptions?.searchAttributes === false ? undefined
         : [{ key: SA.application, value: app.name }, { key: SA.namespace, value: app.namespace }, { key: SA.project, value: project }, { key: SA.kind, value: 'Application' }],
     });

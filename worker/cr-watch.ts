@@ -11,6 +11,7 @@ import { KubeApiError, KubeClient } from '../activities/cluster/kube-client';
 import { metrics } from '../activities/metrics';
 import { AppGroup } from '../domain/operation/types';
 import { ALWAYS_LEADING, Leadership } from './leader-election';
+import type { WorkflowMetadata } from '../domain/summary/workflows';
 
 export interface WatchedObject {
   metadata: { name: string; namespace: string; generation?: number; deletionTimestamp?: string };
@@ -129,15 +130,18 @@ export abstract class CrController<T extends WatchedObject> {
   protected abstract onEvent(group: AppGroup, type: string, obj: T): void;
 }
 
-/** Starts the resource's workflow if it is not running, and delivers `signal` to it (to the running one if it is). */
+/**
+ * Starts the resource's workflow if it is not running, and delivers `signal` to it (to the running one if it is).
+ * `metadata` is what the Temporal UI shows for a workflow this starts.
+ */
 export async function startOrSignal<A extends unknown[]>(
   client: Client,
   workflow: (...args: A) => Promise<unknown>,
-  o: { workflowId: string; taskQueue: string; args: A; signal: SignalDefinition<[]>; searchAttributes?: SearchAttributePair[] },
+  o: { workflowId: string; taskQueue: string; args: A; signal: SignalDefinition<[]>; searchAttributes?: SearchAttributePair[]; metadata: WorkflowMetadata },
 ): Promise<void> {
   await client.workflow.signalWithStart(workflow, {
     workflowId: o.workflowId, taskQueue: o.taskQueue, args: o.args, signal: o.signal, signalArgs: [],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING, ...o.metadata,
     ...(o.searchAttributes ? { typedSearchAttributes: o.searchAttributes } : {}),
   });
 }

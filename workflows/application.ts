@@ -5,7 +5,7 @@
 // while one runs (an approval may wait for days); the sync tells the app when it ends.
 import {
   allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle,
-  isCancellation, log, ParentClosePolicy, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertSearchAttributes, uuid4, workflowInfo,
+  isCancellation, log, ParentClosePolicy, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, setHandler, sleep, startChild, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { ApplicationSpec } from '../domain/application/types';
@@ -15,6 +15,8 @@ import {
 import { AppRef, Initiator, RefreshResult, RESOURCE_FINALIZERS, syncMemo, SyncOutcome, TestFault } from '../domain/operation/types';
 import { notifies } from '../domain/notifications';
 import { syncErrorMessage } from '../domain/operation/forbidden';
+import { carriedSyncSummary, finalizeSummary, operationEndSummary, refreshSummary, terminateSummary } from '../domain/summary/activities';
+import { applicationCurrentDetails, refreshWaitSummary, syncWorkflowMetadata, terminateGraceSummary } from '../domain/summary/workflows';
 import { changedAttributes, SA } from './search-attributes';
 import { notify as deliver } from './notify';
 import { supersedeSignal, syncFinishedSignal, syncWorkflow } from './sync';
@@ -205,9 +207,9 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     mark(false);
     // Cancel first, so the sync runs its SyncFail hooks and records its end; a sync that will not stop is terminated.
     await getExternalWorkflowHandle(workflowId).cancel().catch(() => undefined);
-    if (await condition(over, TERMINATE_GRACE_MS)) return { terminated: workflowId, escalated: false };
+    if (await condition(over, TERMINATE_GRACE_MS, { summary: terminateGraceSummary(operation.id, TERMINATE_GRACE_MS) })) return { terminated: workflowId, escalated: false };
     mark(true);
-    await activities.terminateSync({ workflowId, reason: `terminate-op by ${initiatedBy}: not stopped ${TERMINATE_GRACE_MS / 1000}s after cancel` });
+    await activities.terminateSync.executeWithOptions({ summary: terminateSummary(operation.id, 'terminate-op') }, [{ workflowId, reason: `terminate-op by ${initiatedBy}: not stopped ${TERMINATE_GRACE_MS / 1000}s after cancel` }]);
     if (!over()) ended(operation.id, 'Terminated', 'terminated', false);
     return { terminated: workflowId, escalated: true };
   }, {
@@ -217,6 +219,13 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
       if (state.running.terminating) throw new Error(`the operation is already being terminated by ${state.running.terminating.by}`);
     },
   });
+
+  /** The Temporal UI's "current details" of this run: the app's status and its sync, as of now. */
+  const publishDetails = () => setCurrentDetails(applicationCurrentDetails(app, {
+    revision: last?.revision, targetRevision: spec?.source?.targetRevision ?? spec?.sources?.[0]?.targetRevision, syncStatus: last?.syncStatus ?? 'Unknown', health: last?.health ?? 'Unknown',
+    comparisonFailed: !!last?.comparisonError, invalid: !!last?.invalid, autoSyncBlocked: !!autoSyncBlocked, lastOutcome: state.lastOutcome,
+    running: state.running && { operationId: state.running.operation.id, revision: state.running.revision, initiatedBy: state.running.operation.initiatedBy },
+  }));
 
   const upsert = (result: RefreshResult) => {
     if (options.searchAttributes === false) return;
@@ -231,14 +240,17 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
   };
 
   const startSync = async (operation: Operation, revision: string, workflowId: string, project: string) => {
+    const approvalRequired = operation.requireApproval || !!spec?.syncPolicy?.approval?.required;
     const handle = await startChild(syncWorkflow, {
       workflowId,
+      // What the Temporal UI shows for this sync: the app, the revision and who asked.
+      ...syncWorkflowMetadata({ app, spec: { ...spec!, project }, revision, initiatedBy: operation.initiatedBy, attempt: operation.attempt, operationId: operation.id, prune: operation.prune, approvalRequired, resources: operation.resources }),
       // Abandoned, so that the app can continue as new while a sync waits (for an approval, say); the sync
       // reports its end by signal, and a deleted app cancels it explicitly.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [{
         app, spec: spec!, revision, prune: operation.prune, resources: operation.resources, operationId: operation.id, initiatedBy: operation.initiatedBy,
-        attempt: operation.attempt, managedKinds: state.managedKinds, approvalRequired: operation.requireApproval || !!spec?.syncPolicy?.approval?.required,
+        attempt: operation.attempt, managedKinds: state.managedKinds, approvalRequired,
         searchAttributes: options.searchAttributes, notifications: options.notifications, testFault: options.testFault,
       }],
       ...(options.searchAttributes === false ? {} : {
@@ -282,7 +294,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
           if (notifies(last?.subscribed, action.trigger)) await notify(app, { trigger: action.trigger, app, revision: action.revision, message: action.message });
           break;
         case 'record':
-          await activities.recordOperationEnd({ app, operationId: action.operation.id, revision: action.revision, attempt: action.operation.attempt, message: action.message, initiatedBy: action.operation.initiatedBy });
+          await activities.recordOperationEnd.executeWithOptions({ summary: operationEndSummary(action.operation.id) }, [{ app, operationId: action.operation.id, revision: action.revision, attempt: action.operation.attempt, message: action.message, initiatedBy: action.operation.initiatedBy }]);
           break;
       }
     }
@@ -302,8 +314,9 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     const asked = [...pending];
     let result: RefreshResult;
     try {
+      const revisions = [...new Set(asked.flatMap((o) => (o.revision ? [o.revision] : [])))];
       const syncError = syncErrorMessage(state.lastOutcome);
-      result = await local.refreshApplication({ app, revisions: [...new Set(asked.flatMap((o) => (o.revision ? [o.revision] : [])))], ...(syncError ? { syncError } : {}) });
+      result = await local.refreshApplication.executeWithOptions({ summary: refreshSummary(app, spec, revisions) }, [{ app, revisions, ...(syncError ? { syncError } : {}) }]);
     } catch (error) {
       // The worker may cancel a refresh in flight (it evicted this workflow from its cache to make room): that is
       // not this app's end. Only a cancellation of the workflow itself stops it; otherwise the next turn refreshes.
@@ -328,13 +341,13 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
         // after the prune and leave objects behind a released CR; one that will not stop is terminated.
         if (patched('finalize-after-sync')) {
           const over = () => endings.some((e) => e.operationId === operation.id);
-          if (!(await condition(over, TERMINATE_GRACE_MS))) {
-            await activities.terminateSync({ workflowId, reason: `the Application is being deleted: not stopped ${TERMINATE_GRACE_MS / 1000}s after cancel` });
+          if (!(await condition(over, TERMINATE_GRACE_MS, { summary: terminateGraceSummary(operation.id, TERMINATE_GRACE_MS) }))) {
+            await activities.terminateSync.executeWithOptions({ summary: terminateSummary(operation.id, 'deletion') }, [{ workflowId, reason: `the Application is being deleted: not stopped ${TERMINATE_GRACE_MS / 1000}s after cancel` }]);
           }
         }
       }
       const finalizers = (result.finalizers ?? []).filter((f) => RESOURCE_FINALIZERS.includes(f));
-      await finalizing.finalizeApplication({ app, managedKinds: state.managedKinds, prune: finalizers.length > 0, finalizers });
+      await finalizing.finalizeApplication.executeWithOptions({ summary: finalizeSummary(app, finalizers.length > 0) }, [{ app, managedKinds: state.managedKinds, prune: finalizers.length > 0, finalizers }]);
       return 'finalized';
     }
     if (result.spec) spec = result.spec;
@@ -343,7 +356,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     if (state.running && !startedHere.has(state.running.operation.id) && endings.length === 0 && refreshes % CARRIED_SYNC_CHECK_EVERY === 1) {
       // A sync carried over from an earlier run reports its end by signal; this catches one that never could
       // (terminated by hand, say): at the first refresh of a run, then every so often.
-      const carried = await activities.describeSync({ workflowId: state.running.workflowId });
+      const carried = await activities.describeSync.executeWithOptions({ summary: carriedSyncSummary(state.running.operation.id) }, [{ workflowId: state.running.workflowId }]);
       if (carried.closed) ended(state.running.operation.id, carried.outcome ?? 'Failed', carried.message ?? 'the sync workflow ended', carried.recorded ?? false);
     }
     await settle(project);
@@ -351,11 +364,13 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     state = transition.state;
     autoSyncBlocked = transition.autoSyncBlocked;
     await perform(transition.actions, project);
+    publishDetails();
 
     const jitter = Math.floor(Math.random() * (options.jitterMs ?? DEFAULT_JITTER_MS));
     const wait = nextWakeMs(state, Date.now(), (options.refreshIntervalMs ?? DEFAULT_REFRESH_MS) + jitter);
-    await condition(() => refreshRequested || pending.length > 0 || endings.length > 0, wait);
+    await condition(() => refreshRequested || pending.length > 0 || endings.length > 0, wait, { summary: refreshWaitSummary(wait) });
     await settle(project);
+    publishDetails();
 
     const info = workflowInfo();
     const long = info.continueAsNewSuggested || info.historyLength >= HISTORY_EVENTS_BEFORE_CONTINUE || (options.continueAsNewAfter !== undefined && refreshes >= options.continueAsNewAfter);

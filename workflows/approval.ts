@@ -5,6 +5,7 @@
 import { condition, defineSignal, defineUpdate, isCancellation, setHandler } from '@temporalio/workflow';
 import { refusalReason } from '../domain/operation/approval';
 import { parseDuration } from '../domain/duration';
+import { approvalWaitSummary } from '../domain/summary/workflows';
 import { ApprovalDecision, ApprovalRequest, PreparedSync, SyncProgress, SyncRequest, syncWorkflowId } from '../domain/operation/types';
 
 /** The CLI's path: the validator refuses a bad decision before it reaches history. */
@@ -74,7 +75,9 @@ export async function awaitApproval(gate: ApprovalGate): Promise<ApprovalOutcome
   const timeoutMs = parseDuration(policy.timeout ?? '') ?? undefined;
   let decided: boolean;
   try {
-    decided = await condition(() => approval.state !== 'Pending' || gate.supersededBy() !== undefined, timeoutMs ?? '3650 days');
+    decided = await condition(() => approval.state !== 'Pending' || gate.supersededBy() !== undefined, timeoutMs ?? '3650 days', {
+      summary: approvalWaitSummary(request.revision, approval.approvers, timeoutMs === undefined ? undefined : policy.timeout),
+    });
   } catch (error) {
     if (!isCancellation(error)) throw error;
     approval.state = 'Terminated';

@@ -11,6 +11,8 @@ import { promotionWorkflowId } from '../domain/appset/promotion';
 import { promotionPokeSignal, promotionWorkflow } from './promotion';
 import type { SluiceActivities } from '../activities';
 import type { SetReconcileResult, SetRef } from '../activities/appset';
+import { appSetSummary } from '../domain/summary/activities';
+import { promotionWorkflowMetadata, setWaitSummary } from '../domain/summary/workflows';
 
 const activities = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '5 minutes',
@@ -44,7 +46,7 @@ export async function applicationSetWorkflow(input: ApplicationSetInput): Promis
   setHandler(setStateQuery, () => last);
   for (let run = 0; run < RECONCILES_PER_RUN; run++) {
     requested = false;
-    last = await activities.reconcileApplicationSet(input.set);
+    last = await activities.reconcileApplicationSet.executeWithOptions({ summary: appSetSummary(input.set) }, [input.set]);
     if (!last.found) return;
     promotion = await promote(input.set, last.promotionTarget, promotion);
     // A name this set shares with another: tell that set, so both report the conflict.
@@ -52,8 +54,8 @@ export async function applicationSetWorkflow(input: ApplicationSetInput): Promis
       await getExternalWorkflowHandle(applicationSetWorkflowId({ namespace: input.set.namespace, name: other })).signal(setRefreshSignal).catch(() => undefined);
     }
     const interval = last.requeueAfterSeconds !== undefined ? last.requeueAfterSeconds * 1000 : input.options?.intervalMs ?? DEFAULT_SET_INTERVAL_MS;
-    await condition(() => requested, interval);
-    if (requested) await sleep(SETTLE_MS);
+    await condition(() => requested, interval, { summary: setWaitSummary(interval) });
+    if (requested) await sleep(SETTLE_MS, { summary: 'let changes that came together settle' });
   }
   await continueAsNew<typeof applicationSetWorkflow>({ ...input, promotion });
 }
@@ -68,7 +70,7 @@ async function promote(set: SetRef, target: string | undefined, current: Applica
     if (current) await getExternalWorkflowHandle(current.workflowId).cancel().catch(() => undefined);
     const workflowId = promotionWorkflowId(set, target);
     try {
-      await startChild(promotionWorkflow, { workflowId, args: [{ set, revision: target }], parentClosePolicy: ParentClosePolicy.ABANDON });
+      await startChild(promotionWorkflow, { workflowId, args: [{ set, revision: target }], parentClosePolicy: ParentClosePolicy.ABANDON, ...promotionWorkflowMetadata(set, target) });
     } catch (error) {
       // Already running (a set deleted and made again while its promotion waited): that one goes on.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

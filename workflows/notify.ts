@@ -4,6 +4,8 @@ import { ParentClosePolicy, proxyActivities, startChild, uuid4 } from '@temporal
 import type { SluiceActivities } from '../activities';
 import { NotificationEvent } from '../domain/notifications';
 import { AppRef } from '../domain/operation/types';
+import { deliverySummary, notificationTargetsSummary } from '../domain/summary/activities';
+import { notifyWorkflowMetadata } from '../domain/summary/workflows';
 
 const { notificationTargets, deliverNotification } = proxyActivities<SluiceActivities>({
   startToCloseTimeout: '30 seconds',
@@ -12,8 +14,8 @@ const { notificationTargets, deliverNotification } = proxyActivities<SluiceActiv
 
 /** Delivers to every subscribed target independently; returns how many deliveries succeeded. */
 export async function notifyWorkflow(input: { app: AppRef; event: NotificationEvent }): Promise<number> {
-  const targets = await notificationTargets(input);
-  const results = await Promise.allSettled(targets.map((target) => deliverNotification({ event: input.event, target })));
+  const targets = await notificationTargets.executeWithOptions({ summary: notificationTargetsSummary(input.event.trigger) }, [input]);
+  const results = await Promise.allSettled(targets.map((target) => deliverNotification.executeWithOptions({ summary: deliverySummary(input.event.trigger, target) }, [{ event: input.event, target }])));
   return results.filter((r) => r.status === 'fulfilled').length;
 }
 
@@ -22,5 +24,6 @@ export async function notify(app: AppRef, event: NotificationEvent): Promise<voi
     workflowId: `sluice-notify/${app.namespace}/${app.name}/${event.trigger}/${uuid4().slice(0, 8)}`,
     parentClosePolicy: ParentClosePolicy.ABANDON,
     args: [{ app, event }],
+    ...notifyWorkflowMetadata(app, event),
   });
 }

@@ -12,6 +12,8 @@ import {
 import type { SluiceActivities } from '../activities';
 import type { SetRef } from '../activities/appset';
 import { nextAction, StepState, stepStates } from '../domain/appset/rollout';
+import { promotionSnapshotSummary, promotionStatusSummary, promotionSyncSummary, withdrawSyncSummary } from '../domain/summary/activities';
+import { promotionWaitSummary } from '../domain/summary/workflows';
 import { notify } from './notify';
 import { changedAttributes, SA } from './search-attributes';
 
@@ -68,12 +70,12 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
     const text = JSON.stringify(state);
     if (text === written) return;
     written = text;
-    await activities.writePromotionStatus({ set: input.set, promotion: { ...state, workflowId: workflowInfo().workflowId } });
+    await activities.writePromotionStatus.executeWithOptions({ summary: promotionStatusSummary(state.phase) }, [{ set: input.set, promotion: { ...state, workflowId: workflowInfo().workflowId } }]);
   };
 
   try {
     for (;;) {
-      const snapshot = await activities.promotionSnapshot({ set: input.set });
+      const snapshot = await activities.promotionSnapshot.executeWithOptions({ summary: promotionSnapshotSummary(input.set) }, [{ set: input.set }]);
       if (!snapshot.found) return { ...state, phase: 'Superseded', message: 'the ApplicationSet is gone' };
       const view = { revision: input.revision, steps: snapshot.steps, apps: snapshot.apps, started, approved: approvalAsked };
       state.steps = stepStates(view);
@@ -101,7 +103,7 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
         if (action.kind === 'await-approval') approvalAsked.push(action.step);
         const requireApproval = snapshot.steps[action.step]?.approval !== undefined;
         for (const app of action.apps) {
-          await activities.startPromotionSync({ namespace: input.set.namespace, name: app, revision: input.revision, requireApproval, initiatedBy });
+          await activities.startPromotionSync.executeWithOptions({ summary: promotionSyncSummary(app, input.revision, requireApproval) }, [{ namespace: input.set.namespace, name: app, revision: input.revision, requireApproval, initiatedBy }]);
           started.push(app);
         }
         poked = true;
@@ -109,7 +111,7 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
       state.phase = state.steps.some((s) => s.state === 'AwaitingApproval') ? 'AwaitingApproval' : 'Progressing';
       state.message = undefined;
       await publish();
-      await condition(() => poked, POLL_MS);
+      await condition(() => poked, POLL_MS, { summary: promotionWaitSummary(POLL_MS) });
       poked = false;
     }
   } catch (error) {
@@ -117,9 +119,9 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
     // Superseded by a newer commit: the syncs this promotion asked for and that have not ended are withdrawn, so a
     // pending approval of this commit can no longer be given.
     await CancellationScope.nonCancellable(async () => {
-      const snapshot = await activities.promotionSnapshot({ set: input.set });
+      const snapshot = await activities.promotionSnapshot.executeWithOptions({ summary: promotionSnapshotSummary(input.set) }, [{ set: input.set }]);
       for (const app of snapshot.apps.filter((a) => started.includes(a.name) && (a.operationPhase === 'Running' || a.operationPhase === 'Terminating'))) {
-        await activities.cancelPromotionSync({ namespace: input.set.namespace, name: app.name, initiatedBy: `${initiatedBy}: superseded` });
+        await activities.cancelPromotionSync.executeWithOptions({ summary: withdrawSyncSummary(app.name) }, [{ namespace: input.set.namespace, name: app.name, initiatedBy: `${initiatedBy}: superseded` }]);
       }
       state.phase = 'Superseded';
       state.message = 'a newer commit started a new promotion';

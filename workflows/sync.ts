@@ -4,13 +4,15 @@
 // this workflow's own code ends it Failed instead of failing workflow tasks forever. Only orchestration here.
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, getExternalWorkflowHandle,
-  isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  isCancellation, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { boundTasks } from '../domain/application/status-bounds';
 import { notifies } from '../domain/notifications';
 import { PreparedSync, syncMemo, SyncOutcome, SyncProgress, SyncRequest, SyncResult, TaskProgress, TaskStatus } from '../domain/operation/types';
 import { SyncStep, SyncTask } from '../domain/plan/plan';
+import { cleanupSummary, dryRunSummary, healthSummary, prepareSummary, statusSummary, stepSummary } from '../domain/summary/activities';
+import { syncCurrentDetails } from '../domain/summary/workflows';
 import { acceptDecisions, awaitApproval } from './approval';
 import { notify as deliver } from './notify';
 import { changedAttributes, SA } from './search-attributes';
@@ -97,8 +99,10 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
   // activity's input is not in history; its result, the app's subscriptions, is).
   const record = (extra: { message?: string; deployed?: { revision: string; approvedBy?: string } } = {}) => {
     const tasks = boundTasks(progress.tasks);
+    // What the Temporal UI shows as this sync's current details: kept with each status write.
+    setCurrentDetails(syncCurrentDetails(progress));
     return CancellationScope.nonCancellable(() =>
-      status.recordOperation({ app: request.app, progress: { ...progress, tasks: tasks.items }, taskCount: tasks.total, initiatedBy: request.initiatedBy, sync: { prune: request.prune, ...(request.resources?.length ? { resources: request.resources } : {}) }, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }),
+      status.recordOperation.executeWithOptions({ summary: statusSummary(progress) }, [{ app: request.app, progress: { ...progress, tasks: tasks.items }, taskCount: tasks.total, initiatedBy: request.initiatedBy, sync: { prune: request.prune, ...(request.resources?.length ? { resources: request.resources } : {}) }, approval: progress.approval ?? null, revisionHistoryLimit: request.spec.revisionHistoryLimit, ...extra }]),
     );
   };
   /** A status write and its notification: together before the local-steps patch; since, the write first, then only a subscribed trigger is notified. */
@@ -165,7 +169,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     // With no approval to wait for, nothing changes between planning and the dry-run: one activity does both.
     const dryRunWithPlan = local && !request.approvalRequired;
     try {
-      prepared = await act.prepareSync(dryRunWithPlan ? { ...ctx, dryRun: true } : ctx);
+      prepared = await act.prepareSync.executeWithOptions({ summary: prepareSummary(request.app, request.revision, dryRunWithPlan) }, [dryRunWithPlan ? { ...ctx, dryRun: true } : ctx]);
     } catch (error) {
       if (isCancellation(error)) return finish('Terminated', 'terminated before planning finished');
       const { message, failure } = describeFailure(error);
@@ -190,7 +194,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     const waitBetween = plan.steps.length > 1 || plan.steps.some((s) => s.tasks.some((t) => t.action === 'hook'));
     let failure: ReturnType<typeof describeFailure> | undefined;
     try {
-      if (!dryRunWithPlan) await act.dryRunSync(ctx);
+      if (!dryRunWithPlan) await act.dryRunSync.executeWithOptions({ summary: dryRunSummary(plan.steps.flatMap((st) => st.tasks), request.revision) }, [ctx]);
       else if (prepared.dryRun && !prepared.dryRun.passed) throw ApplicationFailure.create({ message: prepared.dryRun.message, type: prepared.dryRun.failure, nonRetryable: true });
       for (const [index, step] of plan.steps.entries()) {
         await runStep(step, index === 0, waitBetween);
@@ -218,12 +222,12 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     setTasks(step.tasks, 'Running');
     await record();
     try {
-      const changes = await act.runSyncStep({ ctx, tasks: step.tasks, first });
+      const changes = await act.runSyncStep.executeWithOptions({ summary: stepSummary(step.tasks) }, [{ ctx, tasks: step.tasks, first }]);
       for (const task of step.tasks) setTasks([task], task.action === 'prune' ? 'Pruned' : 'Synced');
       // A step that changed nothing, all of it Healthy already, has nothing to wait for (a no-change re-sync).
       const settled = changes.length > 0 && changes.every((c) => c.action === 'unchanged' && c.healthy);
       if (wait) {
-        if (!settled) await waiting.awaitStepHealthy({ ctx, tasks: step.tasks, stepStartedAt });
+        if (!settled) await waiting.awaitStepHealthy.executeWithOptions({ summary: healthSummary(step.tasks) }, [{ ctx, tasks: step.tasks, stepStartedAt }]);
         setTasks(step.tasks.filter((t) => t.action !== 'prune'), 'Healthy');
       }
     } catch (error) {
@@ -239,8 +243,8 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     progress.step = 'SyncFail';
     const stepStartedAt = new Date().toISOString();
     try {
-      await act.runSyncStep({ ctx, tasks: hooks, first: false });
-      await waiting.awaitStepHealthy({ ctx, tasks: hooks, stepStartedAt });
+      await act.runSyncStep.executeWithOptions({ summary: stepSummary(hooks) }, [{ ctx, tasks: hooks, first: false }]);
+      await waiting.awaitStepHealthy.executeWithOptions({ summary: healthSummary(hooks) }, [{ ctx, tasks: hooks, stepStartedAt }]);
       setTasks(hooks, 'Healthy');
     } catch (error) {
       setTasks(hooks, 'Failed', describeFailure(error).message);
@@ -249,6 +253,6 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
 
   async function cleanup(tasks: SyncTask[], outcome: 'Succeeded' | 'Failed'): Promise<void> {
     const hooks = tasks.filter((t) => t.action === 'hook');
-    if (hooks.length) await CancellationScope.nonCancellable(() => act.cleanupHooks({ ctx, tasks: hooks, outcome }));
+    if (hooks.length) await CancellationScope.nonCancellable(() => act.cleanupHooks.executeWithOptions({ summary: cleanupSummary(hooks, outcome) }, [{ ctx, tasks: hooks, outcome }]));
   }
 }

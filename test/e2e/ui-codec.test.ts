@@ -11,9 +11,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import puppeteer, { Browser, Page } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { KubeObject } from '../../domain/resource/types';
 import { applicationManifest } from '../fixtures/gitops';
+import { closeChromium, launchChromium, visibleText } from '../support/browser';
 import { E2eRun } from '../support/e2e';
 import { eventually } from '../support/kube';
 import { DevServer, startDevServer } from '../support/temporal-dev-server';
@@ -43,12 +44,6 @@ async function startCodecProxy(upstream: string): Promise<CodecProxy> {
   };
 }
 
-const chromium = () => {
-  const found = (process.env.PATH ?? '').split(':').map((dir) => path.join(dir, 'chromium')).find((file) => fs.existsSync(file));
-  if (!found) throw new Error('chromium is not installed: scripts/stack.sh install installs Debian\'s chromium package');
-  return found;
-};
-
 let server: DevServer;
 let proxy: CodecProxy;
 let browser: Browser | undefined;
@@ -58,19 +53,14 @@ beforeAll(async () => {
   run.temporalAddress = run.workerEnv.TEMPORAL_ADDRESS = server.address;
   run.workerEnv.SLUICE_CODEC_CORS_ORIGINS = server.uiUrl;
   await run.start();
-  browser = await puppeteer.launch({ executablePath: chromium(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
-  const pid = browser?.process()?.pid;
-  await browser?.close().catch(() => undefined);
-  if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  await closeChromium(browser);
   await run.stop();
   await proxy?.down().catch(() => undefined);
   await server?.stop();
 });
-
-// Run in the page (this file is compiled without the DOM's types).
-const visibleText = (page: Page) => page.evaluate('document.body.innerText') as Promise<string>;
 
 /** The visible text of a workflow's page in the UI once `ready(text)` holds, and a screenshot of it. */
 async function pageText(url: string, ready: (text: string) => boolean, screenshot: string): Promise<string> {
