@@ -197,7 +197,7 @@ test('a real Prometheus scrapes the worker: Sluice series are queryable, the ale
       const all = r.data.groups.flatMap((g: any) => g.rules);
       return all.length > 0 && all.every((x: any) => x.lastEvaluation && !x.lastEvaluation.startsWith('0001')) ? all : undefined;
     }, 30_000);
-    expect(rules.map((r: any) => r.name).sort()).toEqual(['SluiceAppDegraded', 'SluiceAppOutOfSync', 'SluiceApprovalWaiting', 'SluiceSyncFailing']);
+    expect(rules.map((r: any) => r.name).sort()).toEqual(['SluiceAppDegraded', 'SluiceAppOutOfSync', 'SluiceApprovalWaiting', 'SluiceNoLeader', 'SluiceSeveralLeaders', 'SluiceSyncFailing']);
     for (const r of rules) expect({ name: r.name, health: r.health, error: r.lastError }).toEqual({ name: r.name, health: 'ok', error: undefined });
     // The failed sync fires SluiceSyncFailing for that app alone (the alert has no `for:`).
     const firing = await eventually('SluiceSyncFailing to fire', async () => {
@@ -243,10 +243,11 @@ test('Temporal over TLS with an API key: a worker syncs through it, and the CLI 
     expect(proxy.counts.accepted).toBeGreaterThan(workerCalls);
 
     const wrongKey = await sluiceAsync({ ...tls, TEMPORAL_API_KEY: 'not-the-key' }, 'app', 'list', '-n', namespace);
-    expect(wrongKey).toMatchObject({ code: 2, out: expect.stringContaining('UNAUTHENTICATED: invalid API key') });
+    // Errors reaching an API exit 20, as argocd's do.
+    expect(wrongKey).toMatchObject({ code: 20, out: expect.stringContaining('UNAUTHENTICATED: invalid API key') });
     expect(wrongKey.out).not.toContain('not-the-key');
     const noCa = await sluiceAsync({ TEMPORAL_ADDRESS: proxy.address, TEMPORAL_API_KEY: apiKey }, 'app', 'list', '-n', namespace);
-    expect(noCa).toMatchObject({ code: 2, out: expect.stringContaining(`cannot reach Temporal at ${proxy.address} (TLS) with an API key`) });
+    expect(noCa).toMatchObject({ code: 20, out: expect.stringContaining(`cannot reach Temporal at ${proxy.address} (TLS) with an API key`) });
     const missingFile = await sluiceAsync({ ...tls, TEMPORAL_TLS_CA_PATH: '/nonexistent/ca.pem' }, 'app', 'list');
     expect(missingFile).toMatchObject({ code: 2, out: expect.stringContaining('cannot read the Temporal CA certificate /nonexistent/ca.pem: ENOENT') });
   } finally {
