@@ -12,7 +12,7 @@
 // With --repo-per-app: N repos, app i's files (the same paths) alone in repo i; Flux then has N GitRepositories.
 // Prints the ratios to kubectl. Results are kept in bench/RESULTS.md.
 //
-//   node --import tsx bench/fleet.ts [--apps N] [--repo-per-app] [--port P] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR] [--tsx] [--stall SECONDS] [--limit SECONDS] [--heap-diag DIR] [--node-args "FLAGS"]     (the local stack must be up)
+//   node --import tsx bench/fleet.ts [--apps N] [--repo-per-app] [--port P] [--steady SECONDS] [--flux | --no-flux] [--no-kubectl] [--cpu-prof DIR] [--tsx] [--stall SECONDS] [--limit SECONDS] [--heap-diag DIR] [--node-args "FLAGS"] [--worker-env "K=V ..."]     (the local stack must be up)
 // Flux runs by default when its build is cached (`scripts/build-tools.sh flux`); --flux makes a missing build an error.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -44,10 +44,14 @@ const fromSource = process.argv.includes('--tsx');
 // --heap-diag DIR: every thread of the worker (bench/heap-diag.cjs) writes its V8 heap statistics to
 // DIR/heap-stats.jsonl every 10 s, and heap snapshots once all apps are Synced and Healthy.
 const heapDir = process.argv.includes('--heap-diag') ? path.resolve(process.argv[process.argv.indexOf('--heap-diag') + 1]) : undefined;
+// --worker-env "K=V K2=V2": more environment for the worker (an allocator, a cache bound), to measure it first.
+const workerEnv = Object.fromEntries((process.argv.includes('--worker-env') ? process.argv[process.argv.indexOf('--worker-env') + 1] : '')
+  .split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const run = new E2eRun(port || 18120, {
   SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m', SLUICE_REVISION_TTL: '10s',
   ...(fromSource ? {} : DEPLOYED_WORKER.env),
   ...(heapDir ? { SLUICE_HEAP_DIAG_DIR: heapDir } : {}),
+  ...workerEnv,
 });
 run.workerNodeArgs = [
   ...(fromSource ? [] : DEPLOYED_WORKER.nodeArgs), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),

@@ -1,0 +1,67 @@
+import { median, parseFleetLog, summarise } from '../../bench/fleet-log';
+
+// Lines as bench/fleet.ts prints them (a 100-app run with every contender, and a 1,000-app run where Flux ran out of time).
+const FULL = `fleet of 100 apps from one repo (worker compiled, idle RSS 141 MiB)
+  stack CPU-s during kubectl: kube-apiserver 6.1, etcd 1.7, temporal 0.1, kube-controller-manager 2.0, kwok 1.0
+kubectl apply --server-side + wait: 40.8 s
+  8s: 2/100 Kustomizations Ready
+  stack CPU-s during Flux: kube-apiserver 14.1, etcd 2.2, temporal 0.3, kube-controller-manager 2.5, kwok 1.1
+flux: 35.2 s (0.86× kubectl); source-controller + kustomize-controller 19.5 CPU-s (0.20 per app), peak RSS 244 MiB (summed)
+  32s: 100/100 Synced and Healthy
+  stack CPU-s during Sluice: kube-apiserver 16.4, etcd 3.3, temporal 19.2, kube-controller-manager 2.4, kwok 1.2
+  at the highest RSS sampled (215 MiB): main-thread V8 heap 60 used / 90 MiB total, external 6 MiB; the other 119 MiB native
+sluice: 31.8 s (0.78× kubectl); worker 16.6 CPU-s (0.17 per app), peak RSS 218 MiB
+sluice / flux: 0.90× time, 0.85× CPU-s, 0.89× peak RSS
+  sluice_kube_request_total: 3563
+  sluice_kube_request_total.GET: 2030
+  sluice_git_fetch_total: 1
+steady state over 120s: 0.61 CPU-s/min, RSS 212 MiB
+  sluice_kube_request_total: 20.0/min
+`;
+const UNFINISHED = `kubectl apply --server-side + wait: NaN s
+flux: only 783/1000 Kustomizations Ready after 600 s (--limit)
+sluice: 419.6 s (NaN× kubectl); worker 220.1 CPU-s (0.22 per app), peak RSS 760 MiB
+  stack CPU-s during Sluice: kube-apiserver 262.9, etcd 36.1, temporal 166.7, kube-controller-manager 9.0, kwok 5.0
+  sluice_kube_request_total: 44163
+`;
+
+describe('bench fleet log', () => {
+  test('reads every contender, the stack, the counters and the steady state of a run', () => {
+    const r = parseFleetLog(FULL);
+    expect(r.kubectl).toBe(40.8);
+    expect(r.flux).toEqual({ seconds: 35.2, cpu: 19.5, peakMiB: 244 });
+    expect(r.sluice).toEqual({ seconds: 31.8, cpu: 16.6, peakMiB: 218 });
+    expect(r.stackDuringSluice).toMatchObject({ 'kube-apiserver': 16.4, etcd: 3.3, temporal: 19.2 });
+    expect(r.stackDuringFlux['kube-apiserver']).toBe(14.1);
+    // The counters are the run's, not the steady state's per-minute rates printed after it.
+    expect(r.counters).toEqual({ sluice_kube_request_total: 3563, 'sluice_kube_request_total.GET': 2030, sluice_git_fetch_total: 1 });
+    expect(r.steady).toEqual({ cpuPerMinute: 0.61, rssMiB: 212 });
+  });
+
+  test('a Flux that ran out of time is recorded as how far it got, and bounds the ratio', () => {
+    const r = parseFleetLog(UNFINISHED);
+    expect(r.kubectl).toBeUndefined(); // --no-kubectl
+    expect(r.flux).toEqual({ unfinished: 'only 783/1000 Kustomizations Ready after 600 s (--limit)', seconds: 600 });
+    const table = summarise([r]);
+    expect(table).toContain('| 1 | — s | 600.0 s (only 783/1000 Kustomizations Ready after 600 s (--limit)) | 419.6 s | ≤ 0.70× |');
+    expect(table).toMatch(/\| \*\*median\*\* .*\| ≤ 0\.70× \|/);
+  });
+
+  test.each([
+    [[3, 1, 2], 2],
+    [[4, 1, 3, 2], 2.5],
+    [[5, NaN, undefined, 1], 3],
+    [[], NaN],
+  ])('median of %p is %p', (values, expected) => {
+    expect(median(values as Array<number | undefined>)).toEqual(expected);
+  });
+
+  test('the median row takes each figure and each ratio over the runs', () => {
+    const a = parseFleetLog(FULL);
+    const b = parseFleetLog(FULL.replace('sluice: 31.8 s', 'sluice: 40.0 s').replace('peak RSS 218 MiB', 'peak RSS 300 MiB'));
+    const c = parseFleetLog(FULL.replace('sluice: 31.8 s', 'sluice: 30.0 s'));
+    const lines = summarise([a, b, c]).split('\n');
+    expect(lines).toHaveLength(2 + 3 + 1);
+    expect(lines[5]).toMatch(/^\| \*\*median\*\* \| 40\.8 s \| 35\.2 s \| 31\.8 s \| 0\.90× \| 0\.78× \| 19\.5 \/ 16\.6 \(0\.85×\) \| 244 \/ 218 \(0\.89×\) \| 35\.8 \/ 55\.5 \| 3563 \|$/);
+  });
+});
