@@ -2,9 +2,10 @@
 // (bench/fleet-runs.ts). Pure: test/unit/bench-fleet-log.test.ts reads real output lines.
 
 export interface FleetFigures {
+  apps: number;
   kubectl?: number;
   /** Flux's seconds until every Kustomization was Ready; or, when it did not get there, how far it got. */
-  flux?: { seconds: number; cpu: number; peakMiB: number } | { unfinished: string; seconds: number };
+  flux?: { seconds: number; cpu: number; peakMiB: number } | { unfinished: string; seconds: number; cpu?: number; peakMiB?: number };
   sluice?: { seconds: number; cpu: number; peakMiB: number };
   /** What the stack's processes spent during each contender (CPU-s by process name). */
   stackDuringFlux: Record<string, number>;
@@ -12,6 +13,13 @@ export interface FleetFigures {
   /** The worker's counters over Sluice's run (sluice_kube_request_total and the like). */
   counters: Record<string, number>;
   steady?: { cpuPerMinute: number; rssMiB: number };
+  /** Sluice's progress as printed: [seconds, apps Synced and Healthy]. */
+  sluiceProgress: Array<[number, number]>;
+}
+
+/** How many apps Sluice had Synced and Healthy `seconds` into its run (the last count printed by then). */
+export function sluiceDoneAt(figures: FleetFigures, seconds: number): number {
+  return figures.sluiceProgress.filter(([t]) => t <= seconds).reduce((done, [, count]) => Math.max(done, count), 0);
 }
 
 const num = (s: string | undefined) => (s === undefined ? NaN : Number(s.replace(/,/g, '')));
@@ -23,14 +31,17 @@ function stackLine(line: string): Record<string, number> {
 }
 
 export function parseFleetLog(output: string): FleetFigures {
-  const figures: FleetFigures = { stackDuringFlux: {}, stackDuringSluice: {}, counters: {} };
+  const figures: FleetFigures = { apps: NaN, stackDuringFlux: {}, stackDuringSluice: {}, counters: {}, sluiceProgress: [] };
   let steady = false;
   for (const line of output.split('\n')) {
     let m: RegExpExecArray | null;
-    if ((m = /^kubectl apply --server-side \+ wait: ([0-9.]+) s/.exec(line))) figures.kubectl = num(m[1]);
+    if ((m = /^fleet of ([0-9]+) apps/.exec(line))) figures.apps = num(m[1]);
+    else if ((m = /^ {2}([0-9]+)s: ([0-9]+)\/[0-9]+ Synced and Healthy$/.exec(line))) figures.sluiceProgress.push([num(m[1]), num(m[2])]);
+    else if ((m = /^kubectl apply --server-side \+ wait: ([0-9.]+) s/.exec(line))) figures.kubectl = num(m[1]);
     else if ((m = /^flux: ([0-9.]+) s .*?; source-controller \+ kustomize-controller ([0-9.]+) CPU-s .*peak RSS ([0-9]+) MiB/.exec(line))) {
       figures.flux = { seconds: num(m[1]), cpu: num(m[2]), peakMiB: num(m[3]) };
-    } else if ((m = /^flux: ((?:only|stalled at) .*?after ([0-9]+) s.*)$/.exec(line))) figures.flux = { unfinished: m[1], seconds: num(m[2]) };
+    } else if ((m = /^flux: ((?:only|stalled at) .*?after ([0-9]+) s.*)$/.exec(line))) figures.flux = { ...figures.flux, unfinished: m[1], seconds: num(m[2]) };
+    else if ((m = /^ {2}flux until stopped: .* ([0-9.]+) CPU-s, peak RSS ([0-9]+) MiB/.exec(line))) figures.flux = { unfinished: '', seconds: NaN, ...figures.flux, cpu: num(m[1]), peakMiB: num(m[2]) };
     else if ((m = /^sluice: ([0-9.]+) s .*?; worker ([0-9.]+) CPU-s .*peak RSS ([0-9]+) MiB/.exec(line))) {
       figures.sluice = { seconds: num(m[1]), cpu: num(m[2]), peakMiB: num(m[3]) };
     } else if ((m = /^ {2}stack CPU-s during Flux: (.*)$/.exec(line))) figures.stackDuringFlux = stackLine(m[1]);
@@ -52,36 +63,45 @@ export function median(values: Array<number | undefined>): number {
 }
 
 const f = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
-const finished = (flux: FleetFigures['flux']) => (flux && 'cpu' in flux ? flux : undefined);
 
-/** One row per run and the medians, as a markdown table; Flux unfinished shows how far it got, and Sluice's time against it as an upper bound. */
+/** The apps a contender finished: all of them, or as many as an unfinished one's message says ("only 269/1000 ..."). */
+const appsDone = (note: string, apps: number) => Number(/(\d+)\/\d+/.exec(note)?.[1] ?? apps);
+
+/**
+ * One row per run and the medians, as a markdown table. A Flux that did not finish shows how far it got and Sluice's
+ * count at that moment; Sluice's time against it is then an upper bound (≤), its CPU-s per app are per app it
+ * finished, and its peak RSS is a lower bound (≥) of what finishing would have taken.
+ */
 export function summarise(runs: FleetFigures[]): string {
   const sum = (r: Record<string, number>, ...names: string[]) => names.reduce((a, n) => a + (r[n] ?? NaN), 0);
   const row = (r: FleetFigures) => {
-    const flux = finished(r.flux);
-    const sluice = r.sluice;
-    const vsFlux = !sluice || !r.flux ? NaN : sluice.seconds / r.flux.seconds;
+    const { apps, sluice } = r;
+    const unfinished = r.flux && 'unfinished' in r.flux ? r.flux : undefined;
+    const fluxDone = unfinished ? appsDone(unfinished.unfinished, apps) : apps;
+    const fluxCpu = r.flux?.cpu ?? NaN;
+    const fluxPerApp = fluxCpu / fluxDone;
+    const sluicePerApp = (sluice?.cpu ?? NaN) / apps;
     return {
       kubectl: r.kubectl ?? NaN,
       flux: r.flux?.seconds ?? NaN,
-      fluxNote: r.flux && !flux ? ` (${(r.flux as { unfinished: string }).unfinished})` : '',
+      fluxNote: unfinished ? ` (${unfinished.unfinished}; Sluice then: ${sluiceDoneAt(r, unfinished.seconds)} done)` : '',
       sluice: sluice?.seconds ?? NaN,
-      vsFlux, vsFluxBound: !!r.flux && !flux,
+      vsFlux: sluice && r.flux ? sluice.seconds / r.flux.seconds : NaN,
       vsKubectl: sluice && r.kubectl ? sluice.seconds / r.kubectl : NaN,
-      fluxCpu: flux?.cpu ?? NaN, sluiceCpu: sluice?.cpu ?? NaN,
-      cpuRatio: flux && sluice ? sluice.cpu / flux.cpu : NaN,
-      fluxPeak: flux?.peakMiB ?? NaN, sluicePeak: sluice?.peakMiB ?? NaN,
-      peakRatio: flux && sluice ? sluice.peakMiB / flux.peakMiB : NaN,
-      fluxSystem: flux ? flux.cpu + sum(r.stackDuringFlux, 'kube-apiserver', 'etcd') : NaN,
-      sluiceSystem: sluice ? sluice.cpu + sum(r.stackDuringSluice, 'temporal', 'kube-apiserver', 'etcd') : NaN,
+      fluxPerApp, sluicePerApp, cpuRatio: sluicePerApp / fluxPerApp,
+      fluxPeak: r.flux?.peakMiB ?? NaN, sluicePeak: sluice?.peakMiB ?? NaN,
+      peakRatio: (sluice?.peakMiB ?? NaN) / (r.flux?.peakMiB ?? NaN),
+      fluxSystem: fluxCpu + sum(r.stackDuringFlux, 'kube-apiserver', 'etcd'),
+      sluiceSystem: (sluice?.cpu ?? NaN) + sum(r.stackDuringSluice, 'temporal', 'kube-apiserver', 'etcd'),
       requests: r.counters.sluice_kube_request_total ?? NaN,
     };
   };
   const rows = runs.map(row);
+  const bound = runs.some((r) => r.flux && 'unfinished' in r.flux);
+  const [le, ge] = bound ? ['≤ ', '≥ '] : ['', ''];
   const med = Object.fromEntries(Object.keys(rows[0] ?? {}).map((k) => [k, median(rows.map((x) => x[k as keyof typeof x] as number))])) as Record<string, number>;
-  const header = '| run | kubectl | Flux | Sluice | Sluice / Flux time | Sluice / kubectl | CPU-s Flux / Sluice (ratio) | peak RSS MiB Flux / Sluice (ratio) | whole system CPU-s Flux / Sluice | Sluice API requests |\n|---|---|---|---|---|---|---|---|---|---|';
-  const line = (label: string, x: Record<string, number | string | boolean>, note = '') =>
-    `| ${label} | ${f(x.kubectl as number)} s | ${f(x.flux as number)} s${note} | ${f(x.sluice as number)} s | ${x.vsFluxBound ? '≤ ' : ''}${f(x.vsFlux as number, 2)}× | ${f(x.vsKubectl as number, 2)}× | ${f(x.fluxCpu as number)} / ${f(x.sluiceCpu as number)} (${f(x.cpuRatio as number, 2)}×) | ${f(x.fluxPeak as number, 0)} / ${f(x.sluicePeak as number, 0)} (${f(x.peakRatio as number, 2)}×) | ${f(x.fluxSystem as number)} / ${f(x.sluiceSystem as number)} | ${f(x.requests as number, 0)} |`;
-  const anyBound = rows.some((x) => x.vsFluxBound);
-  return [header, ...rows.map((x, i) => line(String(i + 1), x, x.fluxNote)), line('**median**', { ...med, vsFluxBound: anyBound })].join('\n');
+  const header = `| run | kubectl | Flux | Sluice | Sluice / Flux time | Sluice / kubectl | CPU-s per app${bound ? ' done' : ''} Flux / Sluice (ratio) | peak RSS MiB Flux / Sluice (ratio) | whole system CPU-s Flux / Sluice | Sluice API requests |\n|---|---|---|---|---|---|---|---|---|---|`;
+  const line = (label: string, x: Record<string, number | string>, note = '') =>
+    `| ${label} | ${f(x.kubectl as number)} s | ${f(x.flux as number)} s${note} | ${f(x.sluice as number)} s | ${le}${f(x.vsFlux as number, 2)}× | ${f(x.vsKubectl as number, 2)}× | ${f(x.fluxPerApp as number, 2)} / ${f(x.sluicePerApp as number, 2)} (${f(x.cpuRatio as number, 2)}×) | ${ge}${f(x.fluxPeak as number, 0)} / ${f(x.sluicePeak as number, 0)} (${le}${f(x.peakRatio as number, 2)}×) | ${f(x.fluxSystem as number)} / ${f(x.sluiceSystem as number)} | ${f(x.requests as number, 0)} |`;
+  return [header, ...rows.map((x, i) => line(String(i + 1), x, x.fluxNote as string)), line('**median**', med)].join('\n');
 }

@@ -154,10 +154,11 @@ async function fluxFleet(sources: Sources): Promise<{ seconds: number; cpu: numb
   const namespaces = await createNamespaces('ff');
   const [control] = await createNamespaces('fx', 1);
   const controllers = new FluxControllers(env.KUBECONFIG, run.scratch, port ? { storage: port + 2, metrics: [port + 3, port + 4], health: [port + 5, port + 6] } : { storage: 18900, metrics: [18901, 18902], health: [18903, 18904] });
+  const total = () => controllers.pids.map(usage).reduce((a, b) => ({ cpu: a.cpu + b.cpu, peakMiB: a.peakMiB + b.peakMiB, rssMiB: a.rssMiB + b.rssMiB }));
+  let cpuBefore = NaN;
   try {
     await controllers.start(kube);
-    const total = () => controllers.pids.map(usage).reduce((a, b) => ({ cpu: a.cpu + b.cpu, peakMiB: a.peakMiB + b.peakMiB, rssMiB: a.rssMiB + b.rssMiB }));
-    const cpuBefore = total().cpu;
+    cpuBefore = total().cpu;
     const stack = stackCpu();
     const started = performance.now();
     // The clock starts before the GitRepository, as Sluice's includes fetching the repo.
@@ -169,8 +170,12 @@ async function fluxFleet(sources: Sources): Promise<{ seconds: number; cpu: numb
     console.log(`  stack CPU-s during Flux: ${stackDelta(stack)}`);
     return { seconds, cpu: cpu - cpuBefore, peakMiB };
   } catch (error) {
-    // A stall is a result, reported by the caller; anything else comes with the controllers' logs.
-    if (!(error instanceof Stalled)) console.error(controllers.output());
+    // A stall is a result, reported by the caller (with what the controllers spent until then); anything else
+    // comes with the controllers' logs.
+    if (error instanceof Stalled) {
+      const { cpu, peakMiB } = total();
+      console.log(`  flux until stopped: source-controller + kustomize-controller ${(cpu - cpuBefore).toFixed(1)} CPU-s, peak RSS ${peakMiB.toFixed(0)} MiB (summed)`);
+    } else console.error(controllers.output());
     throw error;
   } finally {
     await removeFlux(control, controllers);

@@ -1,4 +1,4 @@
-import { median, parseFleetLog, summarise } from '../../bench/fleet-log';
+import { median, parseFleetLog, sluiceDoneAt, summarise } from '../../bench/fleet-log';
 
 // Lines as bench/fleet.ts prints them (a 100-app run with every contender, and a 1,000-app run where Flux ran out of time).
 const FULL = `fleet of 100 apps from one repo (worker compiled, idle RSS 141 MiB)
@@ -18,8 +18,12 @@ sluice / flux: 0.90× time, 0.85× CPU-s, 0.89× peak RSS
 steady state over 120s: 0.61 CPU-s/min, RSS 212 MiB
   sluice_kube_request_total: 20.0/min
 `;
-const UNFINISHED = `kubectl apply --server-side + wait: NaN s
+const UNFINISHED = `fleet of 1000 apps from one repo (worker compiled, idle RSS 145 MiB)
+kubectl apply --server-side + wait: NaN s
+  flux until stopped: source-controller + kustomize-controller 391.5 CPU-s, peak RSS 262 MiB (summed)
 flux: only 783/1000 Kustomizations Ready after 600 s (--limit)
+  360s: 580/1000 Synced and Healthy
+  419s: 1000/1000 Synced and Healthy
 sluice: 419.6 s (NaN× kubectl); worker 220.1 CPU-s (0.22 per app), peak RSS 760 MiB
   stack CPU-s during Sluice: kube-apiserver 262.9, etcd 36.1, temporal 166.7, kube-controller-manager 9.0, kwok 5.0
   sluice_kube_request_total: 44163
@@ -41,9 +45,12 @@ describe('bench fleet log', () => {
   test('a Flux that ran out of time is recorded as how far it got, and bounds the ratio', () => {
     const r = parseFleetLog(UNFINISHED);
     expect(r.kubectl).toBeUndefined(); // --no-kubectl
-    expect(r.flux).toEqual({ unfinished: 'only 783/1000 Kustomizations Ready after 600 s (--limit)', seconds: 600 });
+    expect(r.flux).toEqual({ unfinished: 'only 783/1000 Kustomizations Ready after 600 s (--limit)', seconds: 600, cpu: 391.5, peakMiB: 262 });
     const table = summarise([r]);
-    expect(table).toContain('| 1 | — s | 600.0 s (only 783/1000 Kustomizations Ready after 600 s (--limit)) | 419.6 s | ≤ 0.70× |');
+    // Flux's CPU-s per app it finished (391.5 / 783), Sluice's per app (220.1 / 1000); Flux's peak is a lower bound.
+    expect(table).toContain('| 1 | — s | 600.0 s (only 783/1000 Kustomizations Ready after 600 s (--limit); Sluice then: 1000 done) | 419.6 s | ≤ 0.70× | —× | 0.50 / 0.22 (0.44×) | ≥ 262 / 760 (≤ 2.90×) |');
+    expect(sluiceDoneAt(r, 400)).toBe(580);
+    expect(sluiceDoneAt(r, 10)).toBe(0);
     expect(table).toMatch(/\| \*\*median\*\* .*\| ≤ 0\.70× \|/);
   });
 
@@ -62,6 +69,6 @@ describe('bench fleet log', () => {
     const c = parseFleetLog(FULL.replace('sluice: 31.8 s', 'sluice: 30.0 s'));
     const lines = summarise([a, b, c]).split('\n');
     expect(lines).toHaveLength(2 + 3 + 1);
-    expect(lines[5]).toMatch(/^\| \*\*median\*\* \| 40\.8 s \| 35\.2 s \| 31\.8 s \| 0\.90× \| 0\.78× \| 19\.5 \/ 16\.6 \(0\.85×\) \| 244 \/ 218 \(0\.89×\) \| 35\.8 \/ 55\.5 \| 3563 \|$/);
+    expect(lines[5]).toMatch(/^\| \*\*median\*\* \| 40\.8 s \| 35\.2 s \| 31\.8 s \| 0\.90× \| 0\.78× \| 0\.20 \/ 0\.17 \(0\.85×\) \| 244 \/ 218 \(0\.89×\) \| 35\.8 \/ 55\.5 \| 3563 \|$/);
   });
 });
