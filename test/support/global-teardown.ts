@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, runDir } from './stack';
 
 export default async function globalTeardown(): Promise<void> {
+  const bundle = process.env.SLUICE_TEST_WORKFLOW_BUNDLE;
+  if (bundle && path.basename(bundle) === `bundle-${process.pid}.js`) rmSync(bundle, { force: true });
   if (!existsSync(path.join(runDir, 'started-by-jest'))) return;
   execFileSync('bash', [path.join(repoRoot, 'scripts', 'stack.sh'), 'down'], { stdio: 'inherit' });
 }

@@ -3,6 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { jsonnetEnv, repoRoot, stackEnv } from './stack';
+import { testBundleFor } from './workflow-bundle';
 
 export interface WorkerProcess {
   pid: number;
@@ -36,12 +37,15 @@ export interface WorkerLaunch {
 /** `nodeArgs` go to node before the script: e.g. `--cpu-prof`, which NODE_OPTIONS does not allow. */
 export async function startWorker(env: Record<string, string>, nodeArgs: string[] = [], launch: WorkerLaunch = {}): Promise<WorkerProcess> {
   const stack = stackEnv();
-  const child: ChildProcess = spawn(process.execPath, launch.argv ?? [...nodeArgs, ...workerCommand(env)], {
+  const command = workerCommand(env);
+  // From source, the worker loads the run's one bundle of workflows/ instead of running webpack (workflow-bundle.ts).
+  const bundle = !launch.argv && !launch.exactEnv && command[0] === '--import' ? testBundleFor(env) : undefined;
+  const child: ChildProcess = spawn(process.execPath, launch.argv ?? [...nodeArgs, ...command], {
     cwd: launch.cwd ?? repoRoot,
     env: launch.exactEnv ? env : {
       ...process.env,
       KUBECONFIG: stack.KUBECONFIG, TEMPORAL_ADDRESS: stack.TEMPORAL_ADDRESS, SLUICE_KUSTOMIZE: stack.SLUICE_KUSTOMIZE, SLUICE_HELM: stack.SLUICE_HELM, ...jsonnetEnv(stack),
-      LOG_LEVEL: 'info', ...env,
+      LOG_LEVEL: 'info', ...(bundle ? { SLUICE_WORKFLOW_BUNDLE: bundle } : {}), ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
