@@ -13,14 +13,19 @@ export interface FleetFigures {
   /** The worker's counters over Sluice's run (sluice_kube_request_total and the like). */
   counters: Record<string, number>;
   steady?: { cpuPerMinute: number; rssMiB: number };
-  /** Sluice's progress as printed: [seconds, apps Synced and Healthy]. */
+  /** Each contender's progress as printed: [seconds, apps Synced and Healthy] and [seconds, Kustomizations Ready]. */
   sluiceProgress: Array<[number, number]>;
+  fluxProgress: Array<[number, number]>;
 }
 
-/** How many apps Sluice had Synced and Healthy `seconds` into its run (the last count printed by then). */
-export function sluiceDoneAt(figures: FleetFigures, seconds: number): number {
-  return figures.sluiceProgress.filter(([t]) => t <= seconds).reduce((done, [, count]) => Math.max(done, count), 0);
-}
+/** The last count printed at most `seconds` into a run. */
+const doneAt = (progress: Array<[number, number]>, seconds: number) => progress.filter(([t]) => t <= seconds).at(-1)?.[1] ?? 0;
+
+/** How many apps Sluice had Synced and Healthy `seconds` into its run. */
+export const sluiceDoneAt = (figures: FleetFigures, seconds: number) => doneAt(figures.sluiceProgress, seconds);
+
+/** How many Kustomizations Flux had Ready `seconds` into its run. */
+export const fluxDoneAt = (figures: FleetFigures, seconds: number) => doneAt(figures.fluxProgress, seconds);
 
 const num = (s: string | undefined) => (s === undefined ? NaN : Number(s.replace(/,/g, '')));
 
@@ -31,12 +36,13 @@ function stackLine(line: string): Record<string, number> {
 }
 
 export function parseFleetLog(output: string): FleetFigures {
-  const figures: FleetFigures = { apps: NaN, stackDuringFlux: {}, stackDuringSluice: {}, counters: {}, sluiceProgress: [] };
+  const figures: FleetFigures = { apps: NaN, stackDuringFlux: {}, stackDuringSluice: {}, counters: {}, sluiceProgress: [], fluxProgress: [] };
   let steady = false;
   for (const line of output.split('\n')) {
     let m: RegExpExecArray | null;
     if ((m = /^fleet of ([0-9]+) apps/.exec(line))) figures.apps = num(m[1]);
     else if ((m = /^ {2}([0-9]+)s: ([0-9]+)\/[0-9]+ Synced and Healthy$/.exec(line))) figures.sluiceProgress.push([num(m[1]), num(m[2])]);
+    else if ((m = /^ {2}([0-9]+)s: ([0-9]+)\/[0-9]+ Kustomizations Ready$/.exec(line))) figures.fluxProgress.push([num(m[1]), num(m[2])]);
     else if ((m = /^kubectl apply --server-side \+ wait: ([0-9.]+) s/.exec(line))) figures.kubectl = num(m[1]);
     else if ((m = /^flux: ([0-9.]+) s .*?; source-controller \+ kustomize-controller ([0-9.]+) CPU-s .*peak RSS ([0-9]+) MiB/.exec(line))) {
       figures.flux = { seconds: num(m[1]), cpu: num(m[2]), peakMiB: num(m[3]) };
@@ -84,7 +90,7 @@ export function summarise(runs: FleetFigures[]): string {
     return {
       kubectl: r.kubectl ?? NaN,
       flux: r.flux?.seconds ?? NaN,
-      fluxNote: unfinished ? ` (${unfinished.unfinished}; Sluice then: ${sluiceDoneAt(r, unfinished.seconds)} done)` : '',
+      fluxNote: unfinished ? ` (${unfinished.unfinished}; Sluice then: ${sluiceDoneAt(r, unfinished.seconds)} done; Flux when Sluice was done: ${sluice ? fluxDoneAt(r, sluice.seconds) : '—'})` : '',
       sluice: sluice?.seconds ?? NaN,
       vsFlux: sluice && r.flux ? sluice.seconds / r.flux.seconds : NaN,
       vsKubectl: sluice && r.kubectl ? sluice.seconds / r.kubectl : NaN,
