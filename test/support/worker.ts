@@ -17,11 +17,17 @@ export interface WorkerProcess {
  * environment) runs the compiled worker instead: `1` for dist/, or the path of another build's output directory.
  */
 export function workerCommand(env: Record<string, string | undefined> = {}): string[] {
-  const compiled = env.SLUICE_WORKER_COMPILED ?? process.env.SLUICE_WORKER_COMPILED;
-  if (!compiled || compiled === '0') return ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')];
+  const compiled = compiledBuild(env);
+  if (!compiled) return ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')];
   const main = path.resolve(repoRoot, compiled === '1' ? 'dist' : compiled, 'worker/main.js');
   if (!fs.existsSync(main)) throw new Error(`SLUICE_WORKER_COMPILED: ${main} does not exist; run npm run build`);
   return [main];
+}
+
+/** The compiled build SLUICE_WORKER_COMPILED asks for, or undefined for the worker from source. */
+function compiledBuild(env: Record<string, string | undefined>): string | undefined {
+  const compiled = env.SLUICE_WORKER_COMPILED ?? process.env.SLUICE_WORKER_COMPILED;
+  return !compiled || compiled === '0' ? undefined : compiled;
 }
 
 /** How to run a worker other than the tests' way, e.g. as the image and its Deployment run it. */
@@ -37,10 +43,9 @@ export interface WorkerLaunch {
 /** `nodeArgs` go to node before the script: e.g. `--cpu-prof`, which NODE_OPTIONS does not allow. */
 export async function startWorker(env: Record<string, string>, nodeArgs: string[] = [], launch: WorkerLaunch = {}): Promise<WorkerProcess> {
   const stack = stackEnv();
-  const command = workerCommand(env);
   // From source, the worker loads the run's one bundle of workflows/ instead of running webpack (workflow-bundle.ts).
-  const bundle = !launch.argv && !launch.exactEnv && command[0] === '--import' ? testBundleFor(env) : undefined;
-  const child: ChildProcess = spawn(process.execPath, launch.argv ?? [...nodeArgs, ...command], {
+  const bundle = !launch.argv && !launch.exactEnv && !compiledBuild(env) ? testBundleFor(env) : undefined;
+  const child: ChildProcess = spawn(process.execPath, launch.argv ?? [...nodeArgs, ...workerCommand(env)], {
     cwd: launch.cwd ?? repoRoot,
     env: launch.exactEnv ? env : {
       ...process.env,
