@@ -21,7 +21,8 @@ import { refreshApplication } from './refresh';
 import { specToRender } from './helm-values';
 import { deliverNotification, notificationTargets, NotificationTarget } from './notify';
 import { NotificationEvent } from '../domain/notifications';
-import { asActivityFailure, awaitStepHealthy, cleanupHooks, dryRunSync, prepareSync, runSyncStep, separationOfDuties, SyncContext } from './sync';
+import { asActivityFailure, awaitStepHealthy, cleanupHooks, dryRunSync, prepareSync, runSyncStep, separationOfDuties, SyncContext, SyncPreview } from './sync';
+import { publishSyncDiff } from './sync-diff';
 import { KindRef } from '../domain/operation/types';
 import { SyncTask } from '../domain/plan/plan';
 
@@ -97,9 +98,11 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
     ...promotionActivities(engine, temporal),
     refreshApplication: guarded((input: { app: AppRef; revisions?: string[]; syncError?: string }) => refreshApplication(engine, input.app, input.revisions, input.syncError)),
     // A sync acts on its app's destination cluster (activities/cluster/cluster-clients.ts); CR writes stay here.
-    prepareSync: guarded(async (carried: SyncContext & { dryRun?: boolean }) => {
+    // With publishDiff (a sync that will wait for approval), the diff goes to a SyncDiff on the control cluster.
+    prepareSync: guarded(async (carried: SyncContext & { dryRun?: boolean; publishDiff?: boolean }) => {
       const ctx = await hydrated(carried);
-      const [prepared, authors] = await Promise.all([prepareSync(await target(ctx), ctx), separationOfDuties(engine, ctx)]);
+      const publish = carried.publishDiff ? (preview: SyncPreview) => publishSyncDiff(engine, ctx, preview) : undefined;
+      const [prepared, authors] = await Promise.all([prepareSync(await target(ctx), ctx, publish), separationOfDuties(engine, ctx)]);
       return authors ? { ...prepared, authors } : prepared;
     }),
     dryRunSync: guarded(async (carried: SyncContext) => {

@@ -105,7 +105,7 @@ async function noopApplies(engine: Engine, ctx: SyncContext, objects: KubeObject
 }
 
 /** sha256 over the redacted per-resource diffs, in order: it names exactly what an approver was shown. */
-export function diffDigest(resources: ReadonlyArray<Pick<ResourceDiff, 'subject' | 'status' | 'diff'>>): string {
+export function diffDigest(resources: ReadonlyArray<Pick<ResourceDiff, 'subject' | 'diff'> & { status: string }>): string {
   return `sha256:${createHash('sha256').update(JSON.stringify(resources.map((r) => [r.subject, r.status, r.diff]))).digest('hex')}`;
 }
 
@@ -152,12 +152,16 @@ export async function previewSync(engine: Engine, ctx: SyncContext): Promise<Syn
 }
 
 /**
- * Plans the sync: the objects at the revision, the orphans, the steps and the diff an approver would see. With
+ * Plans the sync: the objects at the revision, the orphans, the steps and the diff an approver would see (handed
+ * to `publish`, when given, before anything else is decided). With
  * `dryRun` (a sync with no approval to wait for), also dry-runs what it would apply, from the same objects: a
  * rejection is returned, not thrown, so the sync still fails the way a failed dry-run does (SyncFail hooks run).
  */
-export async function prepareSync(engine: Engine, ctx: SyncContext & { dryRun?: boolean }): Promise<PreparedSync> {
-  const { plan, diffDigest, summary, objects, digest } = await previewSync(engine, ctx);
+export async function prepareSync(engine: Engine, ctx: SyncContext & { dryRun?: boolean }, publish?: (preview: SyncPreview) => Promise<void>): Promise<PreparedSync> {
+  const preview = await previewSync(engine, ctx);
+  const { plan, diffDigest, summary, objects, digest } = preview;
+  // A sync that will wait for approval publishes the diff its digest names (activities/sync-diff.ts).
+  if (publish) await publish(preview);
   const options = parseSyncOptions(ctx.spec.syncPolicy?.syncOptions);
   if (options.failOnSharedResource) await refuseSharedResources(engine, ctx, objects);
   syncLog(ctx).info({ apply: summary.apply, prune: summary.prune, hook: summary.hook, steps: summary.steps, outOfSync: summary.outOfSync }, 'sync planned');

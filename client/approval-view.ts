@@ -4,8 +4,11 @@ import { ApprovalRequest } from '../domain/operation/types';
 import { stepLines } from '../domain/plan/steps-summary';
 import { colourDiff } from './output';
 
-/** The diff the CLI computed (activities/sync.ts previewSync), or why it could not. */
-export type ShownDiff = { resources: Array<{ subject: string; status: string; diff: string }>; digest: string } | { error: string };
+/**
+ * The diff to show: the worker's published SyncDiff (`source` names it), or the one the CLI computed
+ * (activities/sync.ts previewSync); or why neither could be had.
+ */
+export type ShownDiff = { resources: Array<{ subject: string; status: string; diff: string }>; digest: string; source?: string } | { error: string };
 
 export interface ApprovalPreviewInput {
   verb: 'Approving' | 'Rejecting';
@@ -41,7 +44,7 @@ export function approvalPreview(input: ApprovalPreviewInput): { text: string; ma
   lines.push('', ...(changed.length ? changed.map((r) => (input.colour ? colourDiff(r.diff, true) : r.diff).trimEnd()) : ['(no resource differs from its live state)']), '');
   const matches = shown.digest === approval.diffDigest;
   lines.push(matches
-    ? `This is the diff of the pending request (${shown.digest}).`
+    ? `This is the diff of the pending request (${shown.digest})${shown.source ? `, as ${shown.source}` : ''}.`
     : `WARNING: this diff (${shown.digest}) is not the pending request's (${approval.diffDigest}): the cluster or the app changed since the sync was planned. What you decide is bound to the pending one; reject it and sync again to see a fresh plan.`);
   return { text: lines.join('\n'), matches };
 }

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { validateApplication } from '../domain/application/validate';
 import { maskShownHelmValues } from '../domain/application/helm-values';
-import { AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain/operation/types';
+import { AppGroup, AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain/operation/types';
+import { publishedDiff, SYNC_DIFF_API, SyncDiffSpec } from '../domain/operation/sync-diff';
+import { diffDigest } from '../activities/sync';
 import { KubeObject } from '../domain/resource/types';
 import { refreshSignal, rollbackUpdate, StartedOperation, syncUpdate, terminateUpdate } from '../workflows/application';
 import { syncProgressQuery, syncWorkflow } from '../workflows/sync';
@@ -170,14 +172,28 @@ function syncRows(syncs: Array<{ workflowId: string; status: { name: string }; s
 
 interface DecideOptions { comment?: string; as?: string; yes?: boolean; timeout: number }
 
-/** The pending request's diff, as the caller can compute it; why not, when it cannot. */
-async function pendingDiff(s: KubeSession, app: AppObject, revision: string): Promise<ShownDiff> {
+/**
+ * The pending request's diff: the SyncDiff the worker published for it (checked against its digest), which an
+ * approver who cannot read the destination may read; otherwise as the caller can compute it; why not, when neither.
+ */
+async function pendingDiff(s: KubeSession, app: AppObject, approval: { revision: string; diffDigest: string }): Promise<ShownDiff> {
+  const group = (app.apiVersion ?? SYNC_DIFF_API).split('/')[0] as AppGroup;
+  let unpublished: string;
   try {
-    const preview = await previewPending(s, app, revision);
+    const object = await s.kube.get(SYNC_DIFF_API, 'SyncDiff', s.namespace, app.metadata.name!) as { spec?: Partial<SyncDiffSpec> } | undefined;
+    const published = publishedDiff(object, { group, name: app.metadata.name!, ...approval }, diffDigest);
+    if (!('unusable' in published)) return { ...published, source: `the worker published it (syncdiff.sluice.dev/${app.metadata.name})` };
+    unpublished = published.unusable;
+  } catch (error) {
+    if (temporalUnreachable(error)) throw error;
+    unpublished = `the SyncDiff could not be read: ${(error as Error).message}`;
+  }
+  try {
+    const preview = await previewPending(s, app, approval.revision);
     return { resources: preview.diff.resources, digest: preview.diffDigest };
   } catch (error) {
     if (temporalUnreachable(error)) throw error;
-    return { error: (error as Error).message };
+    return { error: `${unpublished}; and computing it with your credentials failed: ${(error as Error).message}` };
   }
 }
 
@@ -192,7 +208,7 @@ async function decide(s: KubeSession, name: string, approve: boolean, opts: Deci
   const approval = app.status?.approval;
   if (approval?.state !== 'Pending') throw new CliError(`Application ${name} has no pending approval${approval?.state ? ` (the last request is ${approval.state})` : ''}`);
   const who = await whoAmI(s.kube, opts.as);
-  const shown = await pendingDiff(s, app, approval.revision);
+  const shown = await pendingDiff(s, app, approval);
   const preview = approvalPreview({ verb: approve ? 'Approving' : 'Rejecting', name, approval, user: who.user, shown, colour: useColour() });
   await page(preview.text);
   if (preview.matches === false) console.error(`warning: the diff shown is not the pending request's (${approval.diffDigest})`);

@@ -62,7 +62,7 @@ async function startReceiver(): Promise<{ server: Server; url: string; received:
 function sluiceCli(...args: string[]): Promise<string> {
   const stack = stackEnv();
   return new Promise((resolve, reject) => {
-    execFile(path.join(repoRoot, 'client/bin/sluice'), args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: stack.KUBECONFIG, TEMPORAL_ADDRESS: stack.TEMPORAL_ADDRESS, NO_COLOR: '1' } },
+    execFile(path.join(repoRoot, 'client/bin/sluice'), args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: stack.KUBECONFIG, TEMPORAL_ADDRESS: stack.TEMPORAL_ADDRESS, SLUICE_NAMESPACE: APPS_NAMESPACE, NO_COLOR: '1' } },
       (error, stdout, stderr) => (error ? reject(new Error(`sluice ${args.join(' ')}: ${stdout}${stderr}`)) : resolve(stdout.trim())));
   });
 }
@@ -206,6 +206,9 @@ async function story(kube: KubeClient, clusters: Record<string, KubeClient>, rep
   await notified('prod\'s approval request on Slack', (r) => r.path === '/slack' && r.trigger === 'on-approval-requested' && r.app === 'web-prod');
   step(`prod is waiting for approval of ${prod.status.approval.revision.slice(0, 8)} (nothing applied yet) and asked for it on Slack`);
   const approved = await sluiceCli('app', 'approve', 'web-prod', '-n', APPS_NAMESPACE, '--yes', '--comment', 'demo');
+  // The approver was shown the diff the digest names (the SyncDiff the worker published), not only the digest.
+  const shown = `This is the diff of the pending request (${prod.status.approval.diffDigest}), as the worker published it`;
+  if (!approved.includes(shown)) throw new Error(`\`sluice app approve web-prod\` did not show the pending diff:\n${approved}`);
   await waitFor(kube, 'prod to sync after approval', 'prod', synced(head));
   step(`prod approved from the CLI (\`sluice app approve web-prod\`: ${approved.split('\n').pop()}) and synced`);
   const replicas: string[] = [];
@@ -328,7 +331,8 @@ async function main(): Promise<void> {
   }
 
   const k = `${stack.SLUICE_KUBECTL} --kubeconfig ${stack.KUBECONFIG}`;
-  const cli = `KUBECONFIG=${stack.KUBECONFIG} ${path.join(repoRoot, 'client/bin/sluice')}`;
+  // The demo's worker keeps its AppProjects and cluster Secrets in APPS_NAMESPACE: the CLI reads them there too.
+  const cli = `KUBECONFIG=${stack.KUBECONFIG} SLUICE_NAMESPACE=${APPS_NAMESPACE} ${path.join(repoRoot, 'client/bin/sluice')}`;
   const help = () => `
 Temporal UI      ${stack.SLUICE_TEMPORAL_UI}/namespaces/default/workflows?query=SluiceKind%3D%22Application%22 (and %22ApplicationSet%22)
 Try:

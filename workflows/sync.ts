@@ -169,7 +169,7 @@ export async function syncWorkflow(request: SyncRequest): Promise<SyncResult> {
     // With no approval to wait for, nothing changes between planning and the dry-run: one activity does both.
     const dryRunWithPlan = local && !request.approvalRequired;
     try {
-      prepared = await act.prepareSync.executeWithOptions({ summary: prepareSummary(request.app, request.revision, dryRunWithPlan) }, [dryRunWithPlan ? { ...ctx, dryRun: true } : ctx]);
+      prepared = await act.prepareSync.executeWithOptions({ summary: prepareSummary(request.app, request.revision, dryRunWithPlan) }, [dryRunWithPlan ? { ...ctx, dryRun: true } : request.approvalRequired ? { ...ctx, publishDiff: true } : ctx]);
     } catch (error) {
       if (isCancellation(error)) return finish('Terminated', 'terminated before planning finished');
       const { message, failure } = describeFailure(error);

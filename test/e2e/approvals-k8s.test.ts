@@ -128,9 +128,17 @@ test('a SyncApproval counts only as the caller: forged claims are refused at adm
   await expect(kube.request('PATCH', `/apis/${API}/namespaces/${namespace}/syncapprovals/${decided.metadata.name}`, { body: { spec: { comment: 'edited afterwards' } }, contentType: 'application/merge-patch+json' }))
     .rejects.toThrow(/immutable/);
 
-  // carol, in the approvers group, approves through the CLI: accepted, and the sync applies.
+  // carol, in the approvers group, approves through the CLI: accepted, and the sync applies. She may read
+  // nothing in the destination, yet she is shown the diff the digest names: the SyncDiff the worker published,
+  // owned by the Application.
+  await expect(carol.kube.get('v1', 'ConfigMap', namespace, 'settings')).rejects.toThrow(/forbidden/);
   const asCarol = await run.sluiceAsync({ KUBECONFIG: carol.kubeconfig }, 'app', 'approve', 'gated', '--yes', '--comment', 'ship it', '-n', namespace);
   expect(asCarol).toMatchObject({ code: 0, out: expect.stringContaining(`Approved by ${carol.username}`) });
+  expect(asCarol.out).toContain(`+++ ConfigMap/${namespace}/settings (desired)`);
+  expect(asCarol.out).toContain('+  value: one');
+  expect(asCarol.out).toContain(`This is the diff of the pending request (${diffDigest}), as the worker published it (syncdiff.sluice.dev/gated).`);
+  const published = await kube.get(API, 'SyncDiff', namespace, 'gated');
+  expect(published?.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Application', name: 'gated', uid: app.metadata.uid })]);
   const done = await run.waitForOperation(namespace, 'gated', 'Succeeded', sha);
   expect(done.status.approval).toMatchObject({ state: 'Approved', decidedBy: carol.username, comment: 'ship it' });
   expect(done.status.history.at(-1).approvedBy).toBe(carol.username);

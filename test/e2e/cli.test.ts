@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { wavesApp } from '../fixtures/gitops';
 import { E2eRun } from '../support/e2e';
 import { eventually } from '../support/kube';
-import { repoRoot } from '../support/stack';
+import { repoRoot, runDir } from '../support/stack';
 
 const run = new E2eRun(19100);
 const { scenario, waitForOperation, refreshed, pendingApproval, sluice, sluiceAsync, kube, scratch } = run;
@@ -56,6 +56,11 @@ test('`app get` is a detail view of a synced app: source, destination, policy, t
   expect(wide.out).toMatch(new RegExp(`apps\\s+Deployment\\s+${namespace}\\s+web\\s+Synced\\s+Healthy\\s+.*Sync\\s+2\\s+${revision.slice(0, 7)}`));
   expect(parse(sluice(namespace, 'app', 'get', name, '-o', 'yaml').out).spec.source.repoURL).toBe(repo.url);
   expect(JSON.parse(sluice(namespace, 'app', 'get', name, '-o', 'json').out).status.operationState.phase).toBe('Succeeded');
+
+  // The README's `npx sluice app get` with nothing set (no KUBECONFIG, no ~/.kube/config): the local stack's.
+  const home = fs.mkdtempSync(path.join(scratch, 'home-'));
+  const bare = await sluiceAsync({ KUBECONFIG: '', HOME: home, SLUICE_RUN_DIR: runDir }, 'app', 'get', name, '-n', namespace);
+  expect(bare).toMatchObject({ code: 0, out: expect.stringContaining(`Name:               ${namespace}/${name}`) });
 });
 
 test('`app approve` shows the commit, the plan and the diff the digest names, pages and asks on a terminal, refuses unasked without one; `app diff --revision` shows the same diff', async () => {
@@ -85,10 +90,12 @@ test('`app approve` shows the commit, the plan and the diff the digest names, pa
   const shown = fs.readFileSync(paged, 'utf8');
   expect(shown).toContain(`Approving ${name} at ${revision} as sluice-admin`);
   expect(shown).toContain('\x1b[32m+');
-  expect(shown).toContain(`This is the diff of the pending request (${diffDigest}).`);
+  expect(shown).toContain(`This is the diff of the pending request (${diffDigest}), as the worker published it (syncdiff.sluice.dev/${name}).`);
   expect((await run.application(namespace, name)).status.approval.state).toBe('Pending');
 
-  // --yes: shown, not asked, decided with the pending digest.
+  // --yes: shown, not asked, decided with the pending digest. With no SyncDiff (an older worker's request), the
+  // CLI computes the same diff with the caller's credentials.
+  expect(await kube.delete('sluice.dev/v1alpha1', 'SyncDiff', namespace, name)).toBe(true);
   const approved = await sluiceAsync({}, 'app', 'approve', name, '-n', namespace, '--yes');
   expect(approved.code).toBe(0);
   expect(approved.out).toContain(`Approving ${name} at ${revision} as sluice-admin`);

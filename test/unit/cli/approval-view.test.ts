@@ -37,6 +37,12 @@ test('the revision with its commit and author, the plan per step, then the diff,
   ].join('\n'));
 });
 
+test('a diff the worker published says where it came from', () => {
+  const { text, matches } = approvalPreview(input({ resources, digest: 'sha256:pending', source: 'the worker published it (syncdiff.sluice.dev/web)' }));
+  expect(matches).toBe(true);
+  expect(text.split('\n').at(-1)).toBe('This is the diff of the pending request (sha256:pending), as the worker published it (syncdiff.sluice.dev/web).');
+});
+
 test('a diff that is not the pending one says so: the decision stays bound to the pending digest', () => {
   const { text, matches } = approvalPreview(input({ resources, digest: 'sha256:other' }));
   expect(matches).toBe(false);
