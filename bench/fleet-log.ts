@@ -12,7 +12,14 @@ export interface FleetFigures {
   stackDuringSluice: Record<string, number>;
   /** The worker's counters over Sluice's run (sluice_kube_request_total and the like). */
   counters: Record<string, number>;
-  steady?: { cpuPerMinute: number; rssMiB: number };
+  steady?: {
+    cpuPerMinute: number;
+    rssMiB: number;
+    /** The worker's counters during the steady state, per minute. */
+    perMinute: Record<string, number>;
+    /** Temporal's work: refreshes per minute, and the SDK's counters per refresh by label ("workflow tasks", ...). */
+    temporal?: { refreshesPerMinute: number; perRefresh: Record<string, number> };
+  };
   /** Each contender's progress as printed: [seconds, apps Synced and Healthy] and [seconds, Kustomizations Ready]. */
   sluiceProgress: Array<[number, number]>;
   fluxProgress: Array<[number, number]>;
@@ -53,9 +60,14 @@ export function parseFleetLog(output: string): FleetFigures {
     } else if ((m = /^ {2}stack CPU-s during Flux: (.*)$/.exec(line))) figures.stackDuringFlux = stackLine(m[1]);
     else if ((m = /^ {2}stack CPU-s during Sluice: (.*)$/.exec(line))) figures.stackDuringSluice = stackLine(m[1]);
     else if ((m = /^steady state over [0-9]+s: ([0-9.]+) CPU-s\/min, RSS ([0-9]+) MiB/.exec(line))) {
-      figures.steady = { cpuPerMinute: num(m[1]), rssMiB: num(m[2]) };
+      figures.steady = { cpuPerMinute: num(m[1]), rssMiB: num(m[2]), perMinute: {} };
       steady = true;
     } else if (!steady && (m = /^ {2}(sluice_[a-z_]+(?:\.[A-Z]+)?): ([0-9.]+)$/.exec(line))) figures.counters[m[1]] = num(m[2]);
+    else if (figures.steady && (m = /^ {2}(sluice_[a-z_]+(?:\.[A-Z]+)?): ([0-9.]+)\/min$/.exec(line))) figures.steady.perMinute[m[1]] = num(m[2]);
+    else if (figures.steady && (m = /^steady state Temporal work: ([0-9.]+) refreshes\/min; per refresh (.*)$/.exec(line))) {
+      const perRefresh = Object.fromEntries([...m[2].matchAll(/([0-9.]+) ([a-zA-Z ]+?)(?:,|$)/g)].map((x) => [x[2].trim(), num(x[1])]));
+      figures.steady.temporal = { refreshesPerMinute: num(m[1]), perRefresh };
+    }
   }
   return figures;
 }
@@ -110,4 +122,21 @@ export function summarise(runs: FleetFigures[]): string {
   const line = (label: string, x: Record<string, number | string>, note = '') =>
     `| ${label} | ${f(x.kubectl as number)} s | ${f(x.flux as number)} s${note} | ${f(x.sluice as number)} s | ${le}${f(x.vsFlux as number, 2)}× | ${f(x.vsKubectl as number, 2)}× | ${f(x.fluxPerApp as number, 2)} / ${f(x.sluicePerApp as number, 2)} (${f(x.cpuRatio as number, 2)}×) | ${ge}${f(x.fluxPeak as number, 0)} / ${f(x.sluicePeak as number, 0)} (${le}${f(x.peakRatio as number, 2)}×) | ${f(x.fluxSystem as number)} / ${f(x.sluiceSystem as number)} | ${f(x.requests as number, 0)} |`;
   return [header, ...rows.map((x, i) => line(String(i + 1), x, x.fluxNote as string)), line('**median**', med)].join('\n');
+}
+
+/** The steady state of each run that has one, and the medians, as a markdown table; empty when none has. */
+export function summariseSteady(runs: FleetFigures[]): string {
+  const labels = ['workflow tasks', 'local activities', 'activities', 'requests to Temporal'];
+  const rows = runs.filter((r) => r.steady).map((r) => {
+    const st = r.steady!;
+    return [st.cpuPerMinute, st.rssMiB, st.perMinute.sluice_kube_request_total ?? NaN, st.perMinute['sluice_kube_request_total.PATCH'] ?? NaN, st.temporal?.refreshesPerMinute ?? NaN, ...labels.map((l) => st.temporal?.perRefresh[l] ?? NaN)];
+  });
+  if (rows.length === 0) return '';
+  const med = rows[0].map((_, i) => median(rows.map((x) => x[i])));
+  const line = (label: string, x: number[]) => `| ${label} | ${f(x[0], 2)} | ${f(x[1], 0)} | ${f(x[2])} | ${f(x[3])} | ${f(x[4])} | ${x.slice(5).map((v) => f(v, 2)).join(' / ')} |`;
+  return [
+    `| run | worker CPU-s/min | RSS MiB | API requests/min | of them PATCH/min | refreshes/min | per refresh: ${labels.join(' / ')} |`,
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((x, i) => line(String(i + 1), x)), line('**median**', med),
+  ].join('\n');
 }

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../test/support/stack';
-import { parseFleetLog, FleetFigures, summarise } from './fleet-log';
+import { parseFleetLog, FleetFigures, summarise, summariseSteady } from './fleet-log';
 
 const split = process.argv.indexOf('--');
 const own = split < 0 ? process.argv.slice(2) : process.argv.slice(2, split);
@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   }
   console.log(`\n=== ${runs} runs of bench/fleet.ts ${fleetArgs.join(' ')} (logs in ${logs}) ===`);
   console.log(summarise(results));
+  const steady = summariseSteady(results);
+  if (steady) console.log(`\nsteady state:\n${steady}`);
 }
 
 main().then(() => process.exit(0), (error: unknown) => {

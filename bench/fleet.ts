@@ -45,12 +45,15 @@ const fromSource = process.argv.includes('--tsx');
 // DIR/heap-stats.jsonl every 10 s, and heap snapshots once all apps are Synced and Healthy.
 const heapDir = process.argv.includes('--heap-diag') ? path.resolve(process.argv[process.argv.indexOf('--heap-diag') + 1]) : undefined;
 // --worker-env "K=V K2=V2": more environment for the worker (an allocator, a cache bound), to measure it first.
+const SDK_METRICS_PORT = 19464;
 const workerEnv = Object.fromEntries((process.argv.includes('--worker-env') ? process.argv[process.argv.indexOf('--worker-env') + 1] : '')
   .split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const run = new E2eRun(port || 18120, {
   SLUICE_REFRESH_INTERVAL: '3m', SLUICE_REFRESH_JITTER: '1m', SLUICE_REVISION_TTL: '10s',
   ...(fromSource ? {} : DEPLOYED_WORKER.env),
   ...(heapDir ? { SLUICE_HEAP_DIAG_DIR: heapDir } : {}),
+  // The SDK's own metrics, for the steady state's Temporal work per refresh.
+  SLUICE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${SDK_METRICS_PORT}`,
   ...workerEnv,
 });
 run.workerNodeArgs = [
@@ -68,6 +71,14 @@ const appFiles = (i: number): Record<string, string> => ({
 });
 
 const metrics = () => workerMetrics(run.httpPort);
+const REFRESHES = 'sluice_app_reconcile_duration_seconds_count';
+/** The SDK's counters (core's Prometheus names) that make up Temporal's work. */
+const TEMPORAL_WORK: Array<[string, string]> = [
+  ['workflow tasks', 'temporal_workflow_task_execution_latency_count'],
+  ['local activities', 'temporal_local_activity_execution_latency_count'],
+  ['activities', 'temporal_activity_execution_latency_count'],
+  ['requests to Temporal', 'temporal_request'],
+];
 
 /** The shared stack's processes: what each contender makes the API server, etcd and (for Sluice) Temporal spend. */
 const STACK = ['kube-apiserver', 'etcd', 'temporal', 'kube-controller-manager', 'kwok'] as const;
@@ -276,13 +287,18 @@ async function main(): Promise<void> {
     for (const key of counters) console.log(`  ${key}: ${delta(key)}`);
     if (steadySeconds > 0) {
       const cpu0 = usage(run.worker.pid).cpu;
-      const m0 = await metrics();
+      const [m0, sdk0] = [await metrics(), await workerMetrics(SDK_METRICS_PORT)];
       await new Promise((resolve) => setTimeout(resolve, steadySeconds * 1000));
       const cpu1 = usage(run.worker.pid).cpu;
-      const m1 = await metrics();
+      const [m1, sdk1] = [await metrics(), await workerMetrics(SDK_METRICS_PORT)];
       const perMinute = (x: number) => (x * 60) / steadySeconds;
       console.log(`steady state over ${steadySeconds}s: ${perMinute(cpu1 - cpu0).toFixed(2)} CPU-s/min, RSS ${usage(run.worker.pid).rssMiB.toFixed(0)} MiB`);
       for (const key of counters) console.log(`  ${key}: ${perMinute((m1.get(key) ?? 0) - (m0.get(key) ?? 0)).toFixed(1)}/min`);
+      // Temporal's work per refresh, from the SDK's counters: what Temporal Cloud bills as actions is close to the
+      // workflow tasks plus the activities and local activities they schedule.
+      const refreshes = (m1.get(REFRESHES) ?? 0) - (m0.get(REFRESHES) ?? 0);
+      const sdkDelta = (key: string) => (sdk1.get(key) ?? 0) - (sdk0.get(key) ?? 0);
+      console.log(`steady state Temporal work: ${perMinute(refreshes).toFixed(1)} refreshes/min; per refresh ${TEMPORAL_WORK.map(([label, key]) => `${(refreshes ? sdkDelta(key) / refreshes : 0).toFixed(2)} ${label}`).join(', ')}`);
     }
   } finally {
     if (heapDir) fs.writeFileSync(path.join(heapDir, 'worker.log'), run.worker.output());

@@ -1,4 +1,4 @@
-import { fluxDoneAt, median, parseFleetLog, sluiceDoneAt, summarise } from '../../bench/fleet-log';
+import { fluxDoneAt, median, parseFleetLog, sluiceDoneAt, summarise, summariseSteady } from '../../bench/fleet-log';
 
 // Lines as bench/fleet.ts prints them (a 100-app run with every contender, and a 1,000-app run where Flux ran out of time).
 const FULL = `fleet of 100 apps from one repo (worker compiled, idle RSS 141 MiB)
@@ -17,6 +17,8 @@ sluice / flux: 0.90× time, 0.85× CPU-s, 0.89× peak RSS
   sluice_git_fetch_total: 1
 steady state over 120s: 0.61 CPU-s/min, RSS 212 MiB
   sluice_kube_request_total: 20.0/min
+  sluice_kube_request_total.PATCH: 0.5/min
+steady state Temporal work: 28.5 refreshes/min; per refresh 1.02 workflow tasks, 1.00 local activities, 0.00 activities, 1.04 requests to Temporal
 `;
 const UNFINISHED = `fleet of 1000 apps from one repo (worker compiled, idle RSS 145 MiB)
 kubectl apply --server-side + wait: NaN s
@@ -41,7 +43,20 @@ describe('bench fleet log', () => {
     expect(r.stackDuringFlux['kube-apiserver']).toBe(14.1);
     // The counters are the run's, not the steady state's per-minute rates printed after it.
     expect(r.counters).toEqual({ sluice_kube_request_total: 3563, 'sluice_kube_request_total.GET': 2030, sluice_git_fetch_total: 1 });
-    expect(r.steady).toEqual({ cpuPerMinute: 0.61, rssMiB: 212 });
+    expect(r.steady).toEqual({
+      cpuPerMinute: 0.61, rssMiB: 212, perMinute: { sluice_kube_request_total: 20, 'sluice_kube_request_total.PATCH': 0.5 },
+      temporal: { refreshesPerMinute: 28.5, perRefresh: { 'workflow tasks': 1.02, 'local activities': 1, activities: 0, 'requests to Temporal': 1.04 } },
+    });
+  });
+
+  test('the steady state of several runs, with medians; nothing when no run had one', () => {
+    const a = parseFleetLog(FULL);
+    const b = parseFleetLog(FULL.replace('0.61 CPU-s/min, RSS 212', '0.81 CPU-s/min, RSS 230').replace('20.0/min', '24.0/min'));
+    const c = parseFleetLog(FULL.replace('0.61 CPU-s/min, RSS 212', '0.71 CPU-s/min, RSS 220').replace('1.02 workflow tasks', '1.10 workflow tasks'));
+    const table = summariseSteady([a, b, c]).split('\n');
+    expect(table[2]).toBe('| 1 | 0.61 | 212 | 20.0 | 0.5 | 28.5 | 1.02 / 1.00 / 0.00 / 1.04 |');
+    expect(table.at(-1)).toBe('| **median** | 0.71 | 220 | 20.0 | 0.5 | 28.5 | 1.02 / 1.00 / 0.00 / 1.04 |');
+    expect(summariseSteady([parseFleetLog(UNFINISHED)])).toBe('');
   });
 
   test('a Flux that ran out of time is recorded as how far it got, and bounds the ratio', () => {
