@@ -132,6 +132,8 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
     return app?.status?.approval?.state === 'Pending' && app.status.approval.revision === second ? app : undefined;
   });
   const approvalSummary = JSON.stringify(pending.status.approval);
+  // The diff the worker published for approvers holds the Secret's change, masked.
+  const syncDiff = JSON.stringify(await kube.get('sluice.dev/v1alpha1', 'SyncDiff', gated.namespace, gated.name));
   expect((await sluice('app diff', gated, 'app', 'diff', gated.name)).code).toBe(1);
   expect((await sluice('app approve', gated, 'app', 'approve', gated.name, '--yes')).code).toBe(0);
   expect((await sluice('sync', manual, 'app', 'sync', manual.name)).code).toBe(0);
@@ -162,6 +164,7 @@ test('no Secret value, Helm value, repo password, webhook secret or notification
     metrics: { text: await (await fetch(`http://127.0.0.1:${run.httpPort}/metrics`)).text() + await (await fetch(`http://127.0.0.1:${run.httpPort + 1}/metrics`)).text(), mustName: apps.map((a) => a.name) },
     notifications: { text: received.map((r) => r.body).join('\n'), mustName: [manual, gated, helm].map((a) => a.name) },
     'approval (status.approval)': { text: approvalSummary, mustName: [second] },
+    'SyncDiff (for approvers)': { text: syncDiff, mustName: [second, 'Secret/', 'token: ++++++++'] },
     // Not Sluice's (it writes none): the API server's controllers', about the objects the apps deployed.
     'Events': { text: JSON.stringify(kubeEvents), mustName: ['web'] },
     // The Helm values are the Application's own spec: everything else of the CR (its status above all) is searched.
