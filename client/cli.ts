@@ -6,6 +6,7 @@ import { validateApplication } from '../domain/application/validate';
 import { maskShownHelmValues } from '../domain/application/helm-values';
 import { AppGroup, AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain/operation/types';
 import { publishedDiff, SYNC_DIFF_API, SyncDiffSpec } from '../domain/operation/sync-diff';
+import { processStackTools } from '../config/kubeconfig';
 import { diffDigest } from '../activities/sync';
 import { KubeObject } from '../domain/resource/types';
 import { refreshSignal, rollbackUpdate, StartedOperation, syncUpdate, terminateUpdate } from '../workflows/application';
@@ -443,6 +444,8 @@ export function program(): Command {
 
 /** Runs the CLI; the exit code follows argocd's (client/exit-codes.ts). */
 export async function main(argv: string[]): Promise<void> {
+  // Render as the worker does: the stack's kustomize, helm and jsonnet when nothing else names them.
+  Object.assign(process.env, processStackTools());
   try {
     await program().parseAsync(argv);
   } catch (error) {

@@ -1,5 +1,5 @@
-// Which kubeconfig the worker and the CLI load (config/kubeconfig.ts).
-import { kubeconfigChoice } from '../../../config/kubeconfig';
+// Which kubeconfig the worker and the CLI load, and the CLI's renderers from the local stack (config/kubeconfig.ts).
+import { kubeconfigChoice, stackTools } from '../../../config/kubeconfig';
 
 const roots = ['/repo', '/'];
 const files = (...present: string[]) => (file: string) => present.includes(file);
@@ -15,4 +15,18 @@ test.each<[string, NodeJS.ProcessEnv, string[], ReturnType<typeof kubeconfigChoi
   ['nothing anywhere: none, which the CLI says', { SLUICE_RUN_DIR: '/tmp/s2' }, [], { use: 'none' }],
 ])('%s', (_, env, present, expected) => {
   expect(kubeconfigChoice(env, files(...present), roots, '/home/u')).toEqual(expected);
+});
+
+const ENV_FILE = 'KUBECONFIG=/repo/.run/stack/kubeconfig\nSLUICE_KUSTOMIZE=/cache/kustomize\nSLUICE_HELM=/cache/helm\nSLUICE_JSONNET=/cache/jsonnet\n';
+const reads = (files: Record<string, string>) => (file: string) => files[file];
+
+test.each<[string, NodeJS.ProcessEnv, Record<string, string>, Record<string, string>]>([
+  ['nothing set: every renderer from the stack beside the code', {}, { '/repo/.run/stack/env': ENV_FILE }, { SLUICE_KUSTOMIZE: '/cache/kustomize', SLUICE_HELM: '/cache/helm', SLUICE_JSONNET: '/cache/jsonnet' }],
+  ['one set: only the others', { SLUICE_HELM: '/mine/helm' }, { '/repo/.run/stack/env': ENV_FILE }, { SLUICE_KUSTOMIZE: '/cache/kustomize', SLUICE_JSONNET: '/cache/jsonnet' }],
+  ['all set: nothing read', { SLUICE_KUSTOMIZE: 'a', SLUICE_HELM: 'b', SLUICE_JSONNET: 'c' }, { '/repo/.run/stack/env': ENV_FILE }, {}],
+  ['$SLUICE_RUN_DIR first', { SLUICE_RUN_DIR: '/tmp/s2' }, { '/tmp/s2/env': 'SLUICE_KUSTOMIZE=/s2/kustomize\n', '/repo/.run/stack/env': ENV_FILE }, { SLUICE_KUSTOMIZE: '/s2/kustomize' }],
+  ['no stack: nothing (the binaries on PATH)', {}, {}, {}],
+  ['other variables of the env file are left alone', {}, { '/repo/.run/stack/env': 'KUBECONFIG=/x\nTEMPORAL_ADDRESS=y\n' }, {}],
+])('stackTools: %s', (_, env, files, expected) => {
+  expect(stackTools(env, reads(files), roots)).toEqual(expected);
 });
