@@ -422,7 +422,9 @@ test('notifications: Argo CD-style subscriptions deliver sync and deploy events 
     gatedManifest.metadata.annotations = { 'notifications.argoproj.io/subscribe.on-approval-requested.slack': '#deploys' };
     await kube.create(gatedManifest);
     await pendingApproval(namespace, 'gated');
-    const slack = await eventually('the Slack approval request', async () => received.find((r) => r.path === '/slack'), 30_000);
+    // Other suites' workers read the same control namespace's Secret, so their Slack messages (appsets.test.ts
+    // subscribes to slack too) may reach this receiver as well: take this app's.
+    const slack = await eventually('the Slack approval request', async () => received.find((r) => r.path === '/slack' && String(r.body.text).includes(`${namespace}/gated`)), 30_000);
     expect(slack.body.channel).toBe('#deploys');
     expect(slack.body.text).toMatch(/on-approval-requested.*gated.*sluice app approve gated/s);
     expect(received.some((r) => r.path === '/hook' && JSON.stringify(r).includes('sluice-notifications'))).toBe(false);
