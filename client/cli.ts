@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { validateApplication } from '../domain/application/validate';
 import { maskShownHelmValues } from '../domain/application/helm-values';
-import { AppGroup, AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain/operation/types';
+import { AppRef, applicationWorkflowId, SyncMemo, SyncProgress } from '../domain/operation/types';
 import { publishedDiff, SYNC_DIFF_API, SyncDiffSpec } from '../domain/operation/sync-diff';
 import { processStackTools } from '../config/kubeconfig';
 import { diffDigest } from '../activities/sync';
@@ -23,7 +23,7 @@ import { describeApp } from './app-view';
 import { approvalPreview, ShownDiff } from './approval-view';
 import { bashCompletion, zshCompletion } from './completion';
 import { EXIT, exitCodeFor } from './exit-codes';
-import { callerEngine, previewFor, previewPending } from './preview';
+import { callerEngine, previewFor, previewPending, refOf } from './preview';
 import { confirm, page } from './terminal';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CR status is read field by field, as kubectl users do.
@@ -178,11 +178,10 @@ interface DecideOptions { comment?: string; as?: string; yes?: boolean; timeout:
  * approver who cannot read the destination may read; otherwise as the caller can compute it; why not, when neither.
  */
 async function pendingDiff(s: KubeSession, app: AppObject, approval: { revision: string; diffDigest: string }): Promise<ShownDiff> {
-  const group = (app.apiVersion ?? SYNC_DIFF_API).split('/')[0] as AppGroup;
   let unpublished: string;
   try {
     const object = await s.kube.get(SYNC_DIFF_API, 'SyncDiff', s.namespace, app.metadata.name!) as { spec?: Partial<SyncDiffSpec> } | undefined;
-    const published = publishedDiff(object, { group, name: app.metadata.name!, ...approval }, diffDigest);
+    const published = publishedDiff(object, { group: refOf(app).group, name: app.metadata.name!, ...approval }, diffDigest);
     if (!('unusable' in published)) return { ...published, source: `the worker published it (syncdiff.sluice.dev/${app.metadata.name})` };
     unpublished = published.unusable;
   } catch (error) {

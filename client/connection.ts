@@ -6,7 +6,7 @@ import { KubeApiError, KubeClient } from '../activities/cluster/kube-client';
 import { callerIdentity, SelfReview } from '../domain/caller-identity';
 import { describeTemporal, TemporalFlags, temporalOptions } from '../config/temporal';
 import { identifyAs } from '../config/user-agent';
-import { NO_KUBECONFIG, NO_KUBECONFIG_HINT, processKubeconfig } from '../config/kubeconfig';
+import { loadKubeconfig, NO_KUBECONFIG, NO_KUBECONFIG_HINT } from '../config/kubeconfig';
 import { payloadDataConverter } from '../config/payload-codec';
 import { payloadKeysFromEnv } from '../config/payload-keys';
 
@@ -31,10 +31,7 @@ export interface Session extends KubeSession {
 function kubeConfig(options: GlobalOptions): k8s.KubeConfig {
   identifyAs('cli');
   const kc = new k8s.KubeConfig();
-  const choice = processKubeconfig();
-  if (choice.use === 'none') throw new CliError(NO_KUBECONFIG, NO_KUBECONFIG_HINT, EXIT.api);
-  if (choice.use === 'file') kc.loadFromFile(choice.file);
-  else kc.loadFromDefault();
+  if (!loadKubeconfig(kc)) throw new CliError(NO_KUBECONFIG, NO_KUBECONFIG_HINT, EXIT.api);
   if (options.context) kc.setCurrentContext(options.context);
   return kc;
 }

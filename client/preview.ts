@@ -20,7 +20,7 @@ export interface PreviewedApp {
 /** Where AppProjects, repository and cluster Secrets are: $SLUICE_NAMESPACE, as the worker reads it. */
 export const controlNamespace = () => process.env.SLUICE_NAMESPACE ?? 'sluice';
 
-const refOf = (app: PreviewedApp): AppRef => ({ group: (app.apiVersion ?? 'sluice.dev/v1alpha1').split('/')[0] as AppGroup, namespace: app.metadata.namespace!, name: app.metadata.name! });
+export const refOf = (app: Pick<PreviewedApp, 'apiVersion' | 'metadata'>): AppRef => ({ group: (app.apiVersion ?? 'sluice.dev/v1alpha1').split('/')[0] as AppGroup, namespace: app.metadata.namespace!, name: app.metadata.name! });
 
 /** A control-cluster engine acting with the caller's kubeconfig. */
 export const callerEngine = (s: KubeSession) => new Engine(s.kube, { controlNamespace: controlNamespace() });

@@ -50,3 +50,11 @@ export const processStackTools = (): Record<string, string> => stackTools(proces
 
 /** This process's choice. */
 export const processKubeconfig = (): KubeconfigChoice => kubeconfigChoice(process.env, fs.existsSync, STACK_ROOTS, os.homedir());
+
+/** Loads this process's kubeconfig into `kc`, the worker's and the CLI's alike; false when there is none. */
+export function loadKubeconfig(kc: { loadFromFile(file: string): void; loadFromDefault(): void }): boolean {
+  const choice = processKubeconfig();
+  if (choice.use === 'file') kc.loadFromFile(choice.file);
+  else if (choice.use === 'default') kc.loadFromDefault();
+  return choice.use !== 'none';
+}

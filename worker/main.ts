@@ -60,7 +60,7 @@ import { workerIdentity } from '../domain/worker-identity';
 import { missingPatches } from './sdk-patches';
 import { ensureSearchAttributes, StartupError } from './search-attributes';
 import { leaderElectionSettings } from '../config/leader-election';
-import { NO_KUBECONFIG, NO_KUBECONFIG_HINT, processKubeconfig } from '../config/kubeconfig';
+import { loadKubeconfig, NO_KUBECONFIG, NO_KUBECONFIG_HINT } from '../config/kubeconfig';
 import { ALWAYS_LEADING, Leadership, LeaseElector } from './leader-election';
 
 export async function main(): Promise<void> {
@@ -83,10 +83,7 @@ export async function main(): Promise<void> {
   const temporal = temporalOptions();
   const { address, namespace } = temporal;
   const kc = new k8s.KubeConfig();
-  const kubeconfig = processKubeconfig();
-  if (kubeconfig.use === 'none') throw new Error(`${NO_KUBECONFIG}: ${NO_KUBECONFIG_HINT}`);
-  if (kubeconfig.use === 'file') kc.loadFromFile(kubeconfig.file);
-  else kc.loadFromDefault();
+  if (!loadKubeconfig(kc)) throw new Error(`${NO_KUBECONFIG}: ${NO_KUBECONFIG_HINT}`);
   const kube = new KubeClient(kc);
   // The leader (and only it) runs the controllers. It competes before anything else starts, so a replica that
   // finds the Lease free leads from its controllers' first event, and one that does not never acts on it.
