@@ -30,6 +30,12 @@ module.exports = tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [{ group: forbiddenInWorkflows, message: 'workflows/ and domain/ must stay free of I/O; move this to activities/.' }],
       }],
+      // Every bundle preloads workflows/ and what it imports, so one module instance serves every workflow of the
+      // worker (worker/workflow-source.ts): a module-level variable would be shared between workflows.
+      'no-restricted-syntax': ['error', {
+        selector: 'Program > VariableDeclaration[kind!="const"], Program > ExportNamedDeclaration > VariableDeclaration[kind!="const"]',
+        message: 'workflows/ and domain/ modules are shared by every workflow of a worker: keep state inside functions, not in module-level let or var.',
+      }],
     },
   },
   {

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { workflowBundleOptions } from '../worker/workflow-source';
 
 const INLINE_MAP = '//# sourceMappingURL=data:application/json;charset=utf-8;base64,';
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const outFile = path.join(__dirname, '..', 'workflow-bundle.js');
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    ...workflowBundleOptions(require.resolve('../workflows')),
     // webpack's module listing is noise here; its warnings and errors still show.
     logger: new DefaultLogger('WARN'),
   });

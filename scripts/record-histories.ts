@@ -17,6 +17,7 @@ import { approveUpdate, rejectSignal, syncProgressQuery } from '../workflows/syn
 import { historyToJson } from '../test/support/history-json';
 import { createTimeSkippingEnv } from '../test/support/time-skipping';
 import { stackEnv } from '../test/support/stack';
+import { fromSource } from '../worker/workflow-source';
 import { Script, script, stubActivities } from '../test/workflows/stub-activities';
 
 const OUT = path.resolve(__dirname, '../test/fixtures/histories');
@@ -199,7 +200,7 @@ let notifyRecorded = false;
 async function record(server: Server, scenario: Scenario): Promise<string[]> {
   const s = scenario.script();
   const taskQueue = `record-${randomUUID()}`;
-  const worker = await Worker.create({ connection: server.connection, taskQueue, workflowsPath: require.resolve('../workflows'), activities: stubActivities(s, server.client), defaultHeartbeatThrottleInterval: '100ms' });
+  const worker = await Worker.create({ connection: server.connection, taskQueue, ...fromSource(require.resolve('../workflows')), activities: stubActivities(s, server.client), defaultHeartbeatThrottleInterval: '100ms' });
   return worker.runUntil(async () => {
     const options: ApplicationOptions = { refreshIntervalMs: 3_600_000, jitterMs: 0, ...server.options, ...scenario.options };
     const handle = await server.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: `record-${scenario.name}-${randomUUID()}`, args: [{ app, options }] });

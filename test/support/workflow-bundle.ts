@@ -6,13 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { repoRoot } from './stack';
+import { workflowBundleOptions } from '../../worker/workflow-source';
 
 /** Set by global-setup in the environment the test processes inherit: the bundle of this run. */
 export const TEST_BUNDLE_VAR = 'SLUICE_TEST_WORKFLOW_BUNDLE';
 
 /** Bundles workflows/ from source into `dir` (a file per run, so runs in one checkout do not share one); returns its path. */
 export async function buildTestBundle(dir = path.join(repoRoot, '.run', 'workflow-bundles')): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(repoRoot, 'workflows'), logger: new DefaultLogger('WARN') });
+  const workflowsPath = require.resolve(path.join(repoRoot, 'workflows'));
+  const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundleOptions(workflowsPath), logger: new DefaultLogger('WARN') });
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `bundle-${process.pid}.js`);
   fs.writeFileSync(file, code);

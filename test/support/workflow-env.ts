@@ -5,9 +5,9 @@ import type { Duration } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Script, stubActivities } from '../workflows/stub-activities';
 import { createTimeSkippingEnv } from './time-skipping';
+import { fromSource } from '../../worker/workflow-source';
 
 export interface WorkflowTestEnv {
   /** The current test's server. */
@@ -44,7 +44,7 @@ export async function withStubWorker<T>(env: TestWorkflowEnvironment, s: Script,
   const taskQueue = `wf-${randomUUID()}`;
   // Heartbeats (which carry cancellation to an activity) are sent at once rather than throttled to 30 s, so a
   // cancelled step stops in workflow time, not after the 30 s grace that terminate-op gives it.
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubActivities(s, env.client), defaultHeartbeatThrottleInterval: '100ms' });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, ...fromSource(require.resolve('../../workflows')), activities: stubActivities(s, env.client), defaultHeartbeatThrottleInterval: '100ms' });
   return worker.runUntil(fn(taskQueue));
 }
 

@@ -10,7 +10,7 @@ const logged: unknown[] = [];
 const logger = { info: (fields: unknown) => void logged.push(fields) };
 
 test('from source (no bundle beside a .ts module), the SDK bundles workflows/ at start', () => {
-  expect(workflowSource(logger, {})).toEqual({ workflowsPath: require.resolve('../../workflows') });
+  expect(workflowSource(logger, {})).toEqual({ workflowsPath: require.resolve('../../workflows'), bundlerOptions: { preloadModules: [require.resolve('../../workflows')] } });
 });
 
 test('SLUICE_WORKFLOW_BUNDLE names a prebuilt bundle, which is loaded and logged', () => {

@@ -3,7 +3,6 @@
 // cheaply: every batch of an approval step (maxUpdate 1) goes through the gate, not just the first; and a promotion
 // cancelled as superseded withdraws the syncs it started that have not ended.
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { PromotionApp } from '../../domain/appset/rollout';
 import type { RollingSyncStep } from '../../domain/appset/types';
@@ -11,6 +10,7 @@ import { promotionWorkflowId } from '../../domain/appset/promotion';
 import { applicationSetWorkflow } from '../../workflows/appset';
 import { promotionPokeSignal, promotionQuery, promotionWorkflow } from '../../workflows/promotion';
 import { workflowTestEnv } from '../support/workflow-env';
+import { fromSource } from '../../worker/workflow-source';
 
 const t = workflowTestEnv();
 const set = { group: 'sluice.dev' as const, namespace: 'apps', name: 'monitor' };
@@ -62,7 +62,7 @@ function approve(w: World, name: string, revision: string): void {
 
 async function withPromotionWorker<T>(w: World, steps: RollingSyncStep[], fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `promo-${randomUUID()}`;
-  const worker = await Worker.create({ connection: t.env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: activities(w, steps) });
+  const worker = await Worker.create({ connection: t.env.nativeConnection, taskQueue, ...fromSource(require.resolve('../../workflows')), activities: activities(w, steps) });
   return worker.runUntil(fn(taskQueue));
 }
 
@@ -109,7 +109,7 @@ test('a failed sync in the first step stops the promotion, and says so to the fa
     if (input.name === 'dev') Object.assign(w.apps.get('dev')!, { syncStatus: 'OutOfSync', syncedRevision: 'old', operationPhase: 'Failed', operationMessage: 'Job/migrate is Degraded' });
   };
   const taskQueue = `promo-${randomUUID()}`;
-  const worker = await Worker.create({ connection: t.env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: failing });
+  const worker = await Worker.create({ connection: t.env.nativeConnection, taskQueue, ...fromSource(require.resolve('../../workflows')), activities: failing });
   await worker.runUntil(async () => {
     const result = await t.env.client.workflow.execute(promotionWorkflow, { taskQueue, workflowId: `promo-${randomUUID()}`, args: [{ set, revision: 'new', searchAttributes: false }] });
     expect(result).toMatchObject({ phase: 'Failed', message: expect.stringMatching(/^step 1: dev: .*Job\/migrate is Degraded.*the promotion stopped before the next step$/) });
@@ -131,7 +131,7 @@ test('a set whose promotion of a commit is already running (the set made again m
     },
   };
   const taskQueue = `promo-${randomUUID()}`;
-  const worker = await Worker.create({ connection: t.env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubs });
+  const worker = await Worker.create({ connection: t.env.nativeConnection, taskQueue, ...fromSource(require.resolve('../../workflows')), activities: stubs });
   await worker.runUntil(async () => {
     const promotion = await t.env.client.workflow.start(promotionWorkflow, { taskQueue, workflowId: promotionWorkflowId(set, 'first'), args: [{ set, revision: 'first', searchAttributes: false }] });
     await t.until('the promotion waiting for approval', async () => ((await promotion.query(promotionQuery)).phase === 'AwaitingApproval' ? true : undefined));

@@ -9,13 +9,14 @@ import { bundleWorkflowCode, DefaultLogger, Worker, WorkflowBundleWithSourceMap 
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJson } from '../support/history-json';
+import { workflowBundleOptions } from '../../worker/workflow-source';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/histories');
 const files = fs.readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).sort();
 
 let workflowBundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+  workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), ...workflowBundleOptions(require.resolve('../../workflows')), logger: new DefaultLogger('WARN') });
 });
 
 test('the fixtures cover the app workflow, its continued runs and sync children, as they run now and as they ran before', () => {

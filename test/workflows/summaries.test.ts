@@ -2,7 +2,6 @@
 // plain sync): a sync that waits for approval (its timer says for what and whom), the promotion an ApplicationSet
 // starts and the promotion's own steps. Every activity of these runs has a summary.
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { promotionWorkflowId } from '../../domain/appset/promotion';
 import { AppRef } from '../../domain/operation/types';
@@ -13,6 +12,7 @@ import { approveUpdate, syncProgressQuery } from '../../workflows/sync';
 import { activityEvents, historyMetadata } from '../support/user-metadata';
 import { workflowTestEnv } from '../support/workflow-env';
 import { script } from './stub-activities';
+import { fromSource } from '../../worker/workflow-source';
 
 const t = workflowTestEnv();
 const app: AppRef = { group: 'sluice.dev', namespace: 'team', name: 'web' };
@@ -66,7 +66,7 @@ test('an ApplicationSet names the promotion it starts, and the promotion each of
     async writePromotionStatus() {},
   };
   const taskQueue = `summaries-${randomUUID()}`;
-  const worker = await Worker.create({ connection: t.env.nativeConnection, taskQueue, workflowsPath: path.resolve(__dirname, '../../workflows'), activities: stubs });
+  const worker = await Worker.create({ connection: t.env.nativeConnection, taskQueue, ...fromSource(require.resolve('../../workflows')), activities: stubs });
   await worker.runUntil(async () => {
     // The promotion is started by the test (the test server has none of Sluice's search attributes); the set adopts it.
     const promotion = await t.env.client.workflow.start(promotionWorkflow, { taskQueue, workflowId: `${promotionWorkflowId(set, SHA)}-direct`, args: [{ set, revision: SHA, searchAttributes: false }] });

@@ -4,12 +4,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { createActivities } from '../../../activities';
 import { KubeClient } from '../../../activities/cluster/kube-client';
 import { Engine } from '../../../activities/engine';
 import { applicationWorkflow } from '../../../workflows';
 import { stackEnv } from '../../support/stack';
+import { fromSource } from '../../../worker/workflow-source';
 
 const env = stackEnv();
 
@@ -19,7 +19,7 @@ test('a workflow started with @temporalio/client runs on a worker and returns it
   const worker = await Worker.create({
     connection: workerConnection,
     taskQueue,
-    workflowsPath: path.resolve(__dirname, '../../../workflows'),
+    ...fromSource(require.resolve('../../../workflows')),
     activities: createActivities(new Engine(KubeClient.fromFile(env.KUBECONFIG))),
   });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
