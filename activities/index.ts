@@ -21,7 +21,7 @@ import { refreshApplication } from './refresh';
 import { specToRender } from './helm-values';
 import { deliverNotification, notificationTargets, NotificationTarget } from './notify';
 import { NotificationEvent } from '../domain/notifications';
-import { asActivityFailure, awaitStepHealthy, cleanupHooks, dryRunSync, prepareSync, runSyncStep, separationOfDuties, SyncContext, SyncPreview } from './sync';
+import { asActivityFailure, awaitStepHealthy, cleanupHooks, HealthWaitInput, dryRunSync, prepareSync, runSyncStep, separationOfDuties, SyncContext, SyncPreview } from './sync';
 import { publishSyncDiff } from './sync-diff';
 import { KindRef } from '../domain/operation/types';
 import { SyncTask } from '../domain/plan/plan';
@@ -113,10 +113,10 @@ export function createActivities(engine: Engine, temporal: () => Client = () => 
       const input = await withCtx(carried);
       return runSyncStep(await target(input.ctx), input);
     }),
-    awaitStepHealthy: guarded(async (carried: { ctx: SyncContext; tasks: SyncTask[]; stepStartedAt?: string }) => {
-      const input = await withCtx(carried);
-      return awaitStepHealthy(await target(input.ctx), input);
-    }),
+    awaitStepHealthy: guarded((carried: HealthWaitInput) => awaitStepHealthy(carried, async (c) => {
+      const input = await withCtx(c);
+      return { engine: await target(input.ctx), input };
+    })),
     cleanupHooks: guarded(async (carried: { ctx: SyncContext; tasks: SyncTask[]; outcome: 'Succeeded' | 'Failed' }) => {
       const input = await withCtx(carried);
       return cleanupHooks(await target(input.ctx), input);

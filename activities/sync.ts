@@ -21,7 +21,7 @@ import { applyIsNoop } from '../domain/plan/unchanged';
 import { applyObjects, ApplyRejectedError, Change, destinationNamespaceObject, dryRunAll } from './cluster/apply';
 import { DiffResult, diffResources, knownInSync, splitByDiff } from './cluster/diff';
 import { mapLimit } from './cluster/concurrency';
-import { KubeApiError } from './cluster/kube-client';
+import { isApiOutage, KubeApiError } from './cluster/kube-client';
 import { pruneObjects } from './cluster/prune';
 import { Engine } from './engine';
 import { activityLog } from './log';
@@ -67,7 +67,7 @@ interface SyncObjects {
  * app's project as it stands now: a refused object fails the step before anything of it is applied, and a
  * prune never deletes what the project no longer permits.
  */
-async function loadObjects(engine: Engine, ctx: SyncContext): Promise<SyncObjects> {
+async function loadObjects(engine: Engine, ctx: SyncContext, { orphans: withOrphans = true } = {}): Promise<SyncObjects> {
   const grant = await admitApplication(engine, ctx.app, ctx.spec);
   const state = await engine.desired(ctx.app, ctx.spec, { sha: ctx.revision, ref: 'sha' });
   admitObjects(grant, ctx.spec, state.objects);
@@ -75,7 +75,8 @@ async function loadObjects(engine: Engine, ctx: SyncContext): Promise<SyncObject
     isManagedResource(o) ? o : { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [OPERATION_ANNOTATION]: ctx.operationId } } },
   );
   const objects = named.filter((o) => matchesSubset(o, ctx.resources));
-  const orphans = prunable(grant, ctx.spec, await engine.orphans(ctx.app, named.filter(isManagedResource), ctx.managedKinds)).filter((o) => matchesSubset(o, ctx.resources));
+  // The health wait reads no orphans (it waits for no prune), and spares the list requests they cost.
+  const orphans = withOrphans ? prunable(grant, ctx.spec, await engine.orphans(ctx.app, named.filter(isManagedResource), ctx.managedKinds)).filter((o) => matchesSubset(o, ctx.resources)) : [];
   const byKey = new Map([...objects, ...orphans].map((o) => [keyString(keyOf(o)), o]));
   return { objects, orphans, byKey, digest: state.digest };
 }
@@ -260,16 +261,34 @@ export async function runSyncStep(engine: Engine, input: { ctx: SyncContext; tas
   return changes;
 }
 
+export interface HealthWaitInput {
+  ctx: SyncContext;
+  tasks: SyncTask[];
+  stepStartedAt?: string;
+}
+
 /**
  * Waits until every applied object and hook of a step is Healthy, reading health through the per-kind
  * rules (observedGeneration-aware). Degraded fails at once, naming the resource. Heartbeats while waiting.
+ *
+ * `connect` gives the engine that acts for the app and the input with its Helm values (activities/index.ts). It
+ * and loading the objects read the API server too (the AppProject, the destination), before the first health
+ * read: an outage there is waited out as one during a health read is, each resource Unknown with the reason on
+ * the heartbeat, until the API server answers or the step's deadline passes (untilReachable).
  */
-export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext; tasks: SyncTask[]; stepStartedAt?: string }): Promise<TaskProgress[]> {
-  const loaded = await loadObjects(engine, input.ctx);
-  const watched = input.tasks.filter((t) => t.action !== 'prune').map((task) => ({ task, obj: loaded.byKey.get(keyString(task.key)) })).filter((x) => x.obj);
+export async function awaitStepHealthy(carried: HealthWaitInput, connect: (carried: HealthWaitInput) => Promise<{ engine: Engine; input: HealthWaitInput }>): Promise<TaskProgress[]> {
   // Each resource waits until its deadline, counted from the step's start as the workflow recorded it (syncs
   // started before that was passed count from this attempt's start).
-  const startedAt = input.stepStartedAt ? Date.parse(input.stepStartedAt) : Date.now();
+  const startedAt = carried.stepStartedAt ? Date.parse(carried.stepStartedAt) : Date.now();
+  const { engine, input, watched, unchanged } = await untilReachable(carried, startedAt, async () => {
+    const { engine, input } = await connect(carried);
+    const loaded = await loadObjects(engine, input.ctx, { orphans: false });
+    const watched = input.tasks.filter((t) => t.action !== 'prune').map((task) => ({ task, obj: loaded.byKey.get(keyString(task.key)) })).filter((x) => x.obj);
+    // What the step left unchanged is read from the watch cache; what it applied, from the API server (the cache
+    // may not have seen the write yet, and would show the old generation as Healthy).
+    const unchanged = await noopApplies(engine, input.ctx, watched.map((w) => w.obj!), parseSyncOptions(input.ctx.spec.syncPolicy?.syncOptions));
+    return { engine, input, watched, unchanged };
+  });
   const deadlines = resourceDeadlines(startedAt, watched.map(({ task, obj }) => ({
     subject: task.subject, kind: task.key.kind, activeDeadlineSeconds: (obj as { spec?: { activeDeadlineSeconds?: number } }).spec?.activeDeadlineSeconds,
   })), input.ctx.spec.syncPolicy?.stepTimeout);
@@ -277,10 +296,6 @@ export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext
   // Once Healthy, a resource is not read again for this step: each poll reads only those still waiting, a few
   // at a time (a wave of hundreds of ConfigMaps is read once, not once per poll).
   let waiting = watched;
-  // What the step left unchanged is read from the watch cache; what it applied, from the API server (the cache
-  // may not have seen the write yet, and would show the old generation as Healthy).
-  const options = parseSyncOptions(input.ctx.spec.syncPolicy?.syncOptions);
-  const unchanged = await noopApplies(engine, input.ctx, watched.map((w) => w.obj!), options);
   const read = (obj: KubeObject) => (unchanged.has(keyString(keyOf(obj))) ? engine.live : engine.client).get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name!);
   for (let delay = 200; ; delay = Math.min(delay * 1.5, 2000)) {
     const report = await mapLimit(waiting, 16, async ({ task, obj }) => ({ task, obj, health: await readHealth(() => read(obj!)) }));
@@ -314,6 +329,33 @@ export async function awaitStepHealthy(engine: Engine, input: { ctx: SyncContext
  * outage is waited out within the step's deadline, heartbeating, instead of failing the sync (issue 14). What the
  * API server refuses (a 4xx other than 429) is not an outage, and fails the step.
  */
+/**
+ * Runs the health wait's setup until the API server answers it. While it cannot (isApiOutage), each resource the
+ * step waits for shows Unknown with the reason on the heartbeat, as a failed health read does, and the setup is
+ * tried again with back-off; past the step's deadline (spec.syncPolicy.stepTimeout, or the default: the objects,
+ * and so a Job's activeDeadlineSeconds, are not loaded yet) the step fails as a health wait past it does.
+ * Anything else (a project violation, a 403) fails this attempt at once.
+ */
+async function untilReachable<T>(carried: HealthWaitInput, startedAt: number, setup: () => Promise<T>): Promise<T> {
+  const tasks = carried.tasks.filter((t) => t.action !== 'prune');
+  const deadlines = resourceDeadlines(startedAt, tasks.map((t) => ({ subject: t.subject, kind: t.key.kind })), carried.ctx.spec.syncPolicy?.stepTimeout);
+  for (let delay = 200; ; delay = Math.min(delay * 1.5, 2000)) {
+    try {
+      return await setup();
+    } catch (error) {
+      if (!isApiOutage(error)) throw error;
+      const health = `Unknown: cannot read it: ${(error as Error).message}`;
+      const overdue = expired(deadlines, new Set(tasks.map((t) => t.subject)), Date.now());
+      if (overdue.length > 0) {
+        syncLog(carried.ctx, carried.tasks).warn({ subject: overdue[0].subject, problem: (error as Error).message }, 'sync step deadline passed, the API server unreachable');
+        throw ApplicationFailure.nonRetryable(deadlineMessage(overdue, () => health, carried.tasks[0]?.phase ?? 'Sync'), 'StepDeadlineExceeded', { subject: overdue[0].subject });
+      }
+      Context.current().heartbeat({ waiting: tasks.slice(0, 20).map((t) => ({ subject: t.subject, health })), waitingCount: tasks.length });
+      await Context.current().sleep(delay);
+    }
+  }
+}
+
 async function readHealth(read: () => Promise<KubeObject | undefined>): Promise<ReturnType<typeof healthOf>> {
   try {
     return healthOf(await read());

@@ -5,7 +5,7 @@ import * as k8s from './k8s';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import fetch, { Headers, RequestInit } from 'node-fetch';
+import fetch, { FetchError, Headers, RequestInit } from 'node-fetch';
 import { userAgent } from '../../config/user-agent';
 import { KubeObject } from '../../domain/resource/types';
 
@@ -17,6 +17,15 @@ export class KubeApiError extends Error {
     super(message);
     this.name = 'KubeApiError';
   }
+}
+
+/**
+ * The API server did not answer (the connection was refused or cut, the request timed out) or answered that it
+ * cannot serve now (5xx, 429): an outage to wait out, not an answer about the request.
+ */
+export function isApiOutage(error: unknown): boolean {
+  if (error instanceof KubeApiError) return error.code >= 500 || error.code === 429;
+  return error instanceof FetchError && (error.type === 'system' || error.type === 'request-timeout');
 }
 
 export interface ApiResource {

@@ -90,7 +90,10 @@ test('the API server unreachable for 30 s mid-wave: the sync resumes and complet
   const shown = await eventually('the pending health wait to report the API server unreachable', async () => {
     const pending = (await handle.describe()).raw.pendingActivities ?? [];
     for (const activity of pending) {
-      const details = await run.temporal.options.loadedDataConverter.payloadConverter.fromPayload<{ waiting?: { subject: string; health?: string }[] } | undefined>(activity.heartbeatDetails?.payloads?.[0] ?? { metadata: {} });
+      // An attempt that has not heartbeated yet shows nothing: read the next poll.
+      const payload = activity.heartbeatDetails?.payloads?.[0];
+      if (!payload) continue;
+      const details = run.temporal.options.loadedDataConverter.payloadConverter.fromPayload<{ waiting?: { subject: string; health?: string }[] } | undefined>(payload);
       const unknown = details?.waiting?.find((w) => w.subject.includes('Job/') && /^Unknown: cannot read it: .*(ECONNREFUSED|ECONNRESET|socket hang up)/.test(w.health ?? ''));
       if (unknown) return unknown;
     }

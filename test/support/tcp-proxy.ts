@@ -6,7 +6,7 @@ export interface SwitchableProxy {
   port: number;
   /** Cuts every open connection and stops listening: new connections are refused. */
   down(): Promise<void>;
-  /** Listens again on the same port. */
+  /** Listens again on the same port (if it is not listening already). */
   up(): Promise<void>;
   /** The next `n` connections are cut as soon as the client has sent its first bytes (a flaky network). */
   cutNext(n: number): void;
@@ -82,7 +82,7 @@ export async function startSwitchableProxy(upstream: { host: string; port: numbe
   });
   await listen();
   return {
-    get port() { return port; }, down, up: listen, close: down,
+    get port() { return port; }, down, up: () => (server ? Promise.resolve() : listen()), close: down,
     cutNext: (n: number) => { toCut = n; },
     cuts: () => cut,
     stallAnswers: (ms: number) => { stallMs = ms; },
