@@ -8,12 +8,10 @@
 //
 //   node --expose-gc --import tsx bench/workflow-memory.ts [--workflows 1000]
 import v8 from 'node:v8';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { parseWorkflowCode } from '@temporalio/worker/lib/worker';
-import { ReusableVMWorkflowCreator } from '@temporalio/worker/lib/workflow/reusable-vm';
 import path from 'node:path';
 import { workflowBundleOptions } from '../worker/workflow-source';
 import { repoRoot } from '../test/support/stack';
+import { createVmWorkflow, ownModules, vmCreator } from '../test/support/vm-workflows';
 import { ensureBuild } from './proc';
 
 const count = process.argv.includes('--workflows') ? Number(process.argv[process.argv.indexOf('--workflows') + 1]) : 1000;
@@ -22,25 +20,14 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const workflowsPath = path.join(repoRoot, 'dist', 'workflows', 'index.js');
 
 async function perWorkflow(options: object, label: string): Promise<{ kib: number; modules: number }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN'), ...options });
-  const creator = await ReusableVMWorkflowCreator.create(parseWorkflowCode(code, `/tmp/sluice-bench-${label}.js`), 60_000, new Set(), undefined);
-  const create = (i: number) => {
-    const runId = `${label}-${i}`;
-    const now = new Date(0);
-    const info = {
-      workflowType: 'applicationWorkflow', workflowId: `app-${i}`, runId, firstExecutionRunId: runId, namespace: 'default', taskQueue: 'sluice', attempt: 1,
-      historyLength: 3, historySize: 100, continueAsNewSuggested: false, searchAttributes: {}, typedSearchAttributes: [], memo: {},
-      startTime: now, runStartTime: now, priority: {}, unsafe: { isReplaying: false, isReplayingHistoryEvents: false, now: () => 0 },
-    };
-    return creator.createWorkflow({ info, randomnessSeed: [1, i], now: 0, showStackTraceSources: false } as unknown as Parameters<typeof creator.createWorkflow>[0]);
-  };
-  const first = await create(0);
-  const modules = [...(first as unknown as { activator: { moduleCache: Map<string, unknown> } }).activator.moduleCache.keys()].filter((id) => !id.startsWith('?')).length;
+  const creator = await vmCreator(workflowsPath, options, label);
+  const first = await createVmWorkflow(creator, 'applicationWorkflow', 0);
+  const modules = ownModules(first).length;
   const held = [first];
   gc!();
   gc!();
   const before = v8.getHeapStatistics().used_heap_size;
-  for (let i = 1; i <= count; i++) held.push(await create(i));
+  for (let i = 1; i <= count; i++) held.push(await createVmWorkflow(creator, 'applicationWorkflow', i));
   gc!();
   gc!();
   const after = v8.getHeapStatistics().used_heap_size;

@@ -7,7 +7,8 @@
 //   SLUICE_MAX_ACTIVITIES             maxConcurrentActivityTaskExecutions
 //   SLUICE_MAX_LOCAL_ACTIVITIES       maxConcurrentLocalActivityExecutions (refreshes and sync steps)
 //   SLUICE_MAX_CACHED_WORKFLOWS       maxCachedWorkflows: workflows kept in memory between tasks; one evicted is
-//                                     replayed from its history at its next task (memory against CPU)
+//                                     replayed from its history at its next task (memory against CPU). Bounded
+//                                     by default (the SDK's default keeps about 2,300 here, every app's)
 export interface WorkerTuning {
   maxConcurrentWorkflowTaskPolls: number;
   nonStickyToStickyPollRatio: number;
@@ -23,6 +24,10 @@ export const DEFAULT_TUNING: WorkerTuning = {
   maxConcurrentWorkflowTaskExecutions: 40,
   maxConcurrentActivityTaskExecutions: 100,
   maxConcurrentLocalActivityExecutions: 100,
+  // Measured at 1,000 apps (bench/RESULTS.md, session 12): the peak RSS falls from 427 to 290 MiB, most of an app
+  // workflow's memory being the SDK's per-run state while it is cached. An evicted app workflow replays its run at
+  // its next refresh, which the app workflow keeps cheap by continuing as new at RUN_EVENTS_BEFORE_CONTINUE.
+  maxCachedWorkflows: 200,
 };
 
 const VARIABLES: Record<Exclude<keyof WorkerTuning, never>, string> = {
@@ -45,6 +50,19 @@ export function workerTuning(env: Record<string, string | undefined>): WorkerTun
     const valid = ratio ? value > 0 && value <= 1 : Number.isInteger(value) && value >= (field === 'maxConcurrentWorkflowTaskPolls' ? 2 : 1);
     if (!valid) throw new Error(`${variable}=${raw}: expected ${ratio ? 'a ratio in (0, 1]' : field === 'maxConcurrentWorkflowTaskPolls' ? 'an integer of at least 2' : 'a positive integer'}`);
     tuning[field] = value;
+  }
+  // The SDK runs at most as many workflow tasks at once as it can cache. More slots than the default cache raise
+  // the cache; a smaller cache than the default slots lowers them (and the pollers), as the SDK itself would.
+  const set = (field: keyof WorkerTuning) => !!env[VARIABLES[field]]?.trim();
+  if (tuning.maxCachedWorkflows !== undefined && tuning.maxCachedWorkflows < tuning.maxConcurrentWorkflowTaskExecutions && !set('maxCachedWorkflows')) {
+    tuning.maxCachedWorkflows = tuning.maxConcurrentWorkflowTaskExecutions;
+  }
+  if (tuning.maxCachedWorkflows !== undefined && tuning.maxCachedWorkflows < tuning.maxConcurrentWorkflowTaskExecutions) {
+    if (set('maxConcurrentWorkflowTaskExecutions')) {
+      throw new Error(`${VARIABLES.maxConcurrentWorkflowTaskExecutions}=${tuning.maxConcurrentWorkflowTaskExecutions} is more than ${VARIABLES.maxCachedWorkflows}=${tuning.maxCachedWorkflows}`);
+    }
+    tuning.maxConcurrentWorkflowTaskExecutions = Math.max(2, tuning.maxCachedWorkflows);
+    if (!set('maxConcurrentWorkflowTaskPolls')) tuning.maxConcurrentWorkflowTaskPolls = Math.min(tuning.maxConcurrentWorkflowTaskPolls, tuning.maxConcurrentWorkflowTaskExecutions);
   }
   if (tuning.maxConcurrentWorkflowTaskPolls > tuning.maxConcurrentWorkflowTaskExecutions) {
     throw new Error(`${VARIABLES.maxConcurrentWorkflowTaskPolls}=${tuning.maxConcurrentWorkflowTaskPolls} is more than ${VARIABLES.maxConcurrentWorkflowTaskExecutions}=${tuning.maxConcurrentWorkflowTaskExecutions}`);

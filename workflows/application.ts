@@ -10,7 +10,7 @@ import {
 import type { SluiceActivities } from '../activities';
 import { ApplicationSpec } from '../domain/application/types';
 import {
-  AppAction, AppEvent, CarriedState, initialState, next, nextWakeMs, Operation, refuseRollback, refuseSync, RequestView,
+  AppAction, AppEvent, CarriedState, initialState, LONG_RUN_EVENTS, next, nextWakeMs, Operation, refuseRollback, refuseSync, RequestView, RUN_EVENTS_BEFORE_CONTINUE, runIsLong,
 } from '../domain/operation/machine';
 import { AppRef, Initiator, RefreshResult, RESOURCE_FINALIZERS, syncMemo, SyncOutcome, TestFault } from '../domain/operation/types';
 import { notifies } from '../domain/notifications';
@@ -58,6 +58,8 @@ export interface ApplicationOptions {
   searchAttributes?: boolean;
   /** Continue as new after this many refreshes even if Temporal has not suggested it yet. */
   continueAsNewAfter?: number;
+  /** Benchmarks only: the events at which a run continues as new, in place of RUN_EVENTS_BEFORE_CONTINUE. */
+  runEventsBeforeContinue?: number;
   /** Notifications on (default) or off. */
   notifications?: boolean;
   /** Tests only: a fault injected into the workflow code of every sync this app starts. */
@@ -110,8 +112,6 @@ const REQUEST_WAIT_MS = 120_000;
  * to the CR before the app hears of it, so a client that asks again on reading that status must not be refused.
  */
 const RUNNING_GRACE_MS = 10_000;
-/** Continue as new well before Temporal's 10,240-event warning, even where the server does not suggest it. */
-const HISTORY_EVENTS_BEFORE_CONTINUE = 4_000;
 /** Every how many refreshes a sync carried over from an earlier run is looked up, in case it ended unheard. */
 const CARRIED_SYNC_CHECK_EVERY = 20;
 
@@ -373,7 +373,10 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<stri
     publishDetails();
 
     const info = workflowInfo();
-    const long = info.continueAsNewSuggested || info.historyLength >= HISTORY_EVENTS_BEFORE_CONTINUE || (options.continueAsNewAfter !== undefined && refreshes >= options.continueAsNewAfter);
+    // Since the `short-runs` patch, a run continues as new at RUN_EVENTS_BEFORE_CONTINUE events: an evicted app
+    // workflow replays its run at its next refresh. A run replayed from before the patch keeps its old bound.
+    const runEvents = options.runEventsBeforeContinue ?? (patched('short-runs') ? RUN_EVENTS_BEFORE_CONTINUE : LONG_RUN_EVENTS);
+    const long = runIsLong({ suggested: info.continueAsNewSuggested, events: info.historyLength, refreshes }, runEvents, options.continueAsNewAfter);
     if (long && pending.length === 0 && endings.length === 0) {
       await condition(allHandlersFinished);
       if (pending.length === 0 && endings.length === 0) await continueAsNew<typeof applicationWorkflow>({ app, state, options });

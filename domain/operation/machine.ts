@@ -227,6 +227,20 @@ function finished(previous: CarriedState, event: Extract<AppEvent, { type: 'fini
   return { state, actions };
 }
 
+/**
+ * The events after which an app workflow's run continues as new. A worker whose cache is full evicts workflows,
+ * and an evicted app workflow replays its whole run at its next refresh: a short run keeps that replay cheap
+ * (`npm run bench:replay-cost`: about 0.5 to 0.8 ms of worker CPU per event replayed). Runs started before the `short-runs` patch keep LONG_RUN_EVENTS.
+ */
+export const RUN_EVENTS_BEFORE_CONTINUE = 100;
+/** The bound before the `short-runs` patch: well before Temporal's 10,240-event warning. */
+export const LONG_RUN_EVENTS = 4_000;
+
+/** Whether the app workflow's run should continue as new: Temporal suggests it, it has `bound` events or more, or it has refreshed `after` times. */
+export function runIsLong(run: { suggested: boolean; events: number; refreshes: number }, bound: number, after?: number): boolean {
+  return run.suggested || run.events >= bound || (after !== undefined && run.refreshes >= after);
+}
+
 /** How long to sleep before the next refresh: the interval, or sooner when a retry or self-heal is due. */
 export function nextWakeMs(state: CarriedState, now: number, intervalMs: number): number {
   let wait = intervalMs;

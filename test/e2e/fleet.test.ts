@@ -8,7 +8,10 @@ import { eventually } from '../support/kube';
 
 const FLEET = 50;
 // Revisions are cached for 10 s, as in production: the webhook below is what makes the push seen at once.
-const run = new E2eRun(18700, { SLUICE_REVISION_TTL: '10s' });
+// A workflow cache far smaller than the fleet (10 for 50 apps and their syncs): app and sync workflows are evicted
+// and replayed all through the test, as a big fleet's are at the default cache, and the fleet must still converge
+// with the same structure.
+const run = new E2eRun(18700, { SLUICE_REVISION_TTL: '10s', SLUICE_MAX_CACHED_WORKFLOWS: '10' });
 
 beforeAll(() => run.start());
 afterAll(() => run.stop());
@@ -26,6 +29,12 @@ async function counters(): Promise<Record<'fetches' | 'lsRemotes' | 'checkouts' 
     fetches: sum('sluice_git_fetch_total'), lsRemotes: sum('sluice_git_ls_remote_total'), checkouts: sum('sluice_checkout_total'),
     rendered: sum('sluice_render_total', 'result="rendered"'), cacheHits: sum('sluice_render_total', 'result="cache_hit"'),
   };
+}
+
+/** Workflows the SDK evicted from its full cache, read from its own metrics (SLUICE_TEMPORAL_METRICS_ADDRESS). */
+async function forcedEvictions(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${run.httpPort + 1}/metrics`)).text();
+  return text.split('\n').filter((line) => line.startsWith('temporal_sticky_cache_total_forced_eviction')).reduce((total, line) => total + Number(line.split(' ').pop()), 0);
 }
 
 test(`${FLEET} apps from one repo: the repo is fetched a few times, checked out once, rendered once per app; a commit to one app re-renders only it`, async () => {
@@ -52,6 +61,10 @@ test(`${FLEET} apps from one repo: the repo is fetched a few times, checked out 
   const before = await counters();
   console.log(`fleet of ${FLEET}: Synced and Healthy after ${(wall / 1000).toFixed(1)} s; ${JSON.stringify(before)}`);
 
+  // The cache was full all along: workflows were evicted (and replayed at their next task), many times over.
+  const evicted = await forcedEvictions();
+  console.log(`workflows evicted from the worker's cache of 10: ${evicted}`);
+  expect(evicted).toBeGreaterThan(FLEET);
   expect(before.fetches).toBeLessThanOrEqual(3);
   expect(before.checkouts).toBe(1);
   expect(before.rendered).toBe(FLEET);

@@ -6,6 +6,9 @@ describe('workerTuning', () => {
     ['pollers and ratio', { SLUICE_WORKFLOW_TASK_POLLERS: '20', SLUICE_NONSTICKY_POLL_RATIO: '0.5' }, { ...DEFAULT_TUNING, maxConcurrentWorkflowTaskPolls: 20, nonStickyToStickyPollRatio: 0.5 }],
     ['the workflow cache', { SLUICE_MAX_CACHED_WORKFLOWS: '500' }, { ...DEFAULT_TUNING, maxCachedWorkflows: 500 }],
     ['blank is unset', { SLUICE_MAX_ACTIVITIES: ' ' }, DEFAULT_TUNING],
+    ['a cache smaller than the workflow-task slots lowers them, and the pollers with them', { SLUICE_MAX_CACHED_WORKFLOWS: '8' }, { ...DEFAULT_TUNING, maxCachedWorkflows: 8, maxConcurrentWorkflowTaskExecutions: 8, maxConcurrentWorkflowTaskPolls: 8 }],
+    ['more workflow-task slots than the default cache raise it', { SLUICE_MAX_WORKFLOW_TASKS: '300' }, { ...DEFAULT_TUNING, maxConcurrentWorkflowTaskExecutions: 300, maxCachedWorkflows: 300 }],
+    ['a cache of 20: pollers unchanged', { SLUICE_MAX_CACHED_WORKFLOWS: '20' }, { ...DEFAULT_TUNING, maxCachedWorkflows: 20, maxConcurrentWorkflowTaskExecutions: 20 }],
     ['slots', { SLUICE_MAX_WORKFLOW_TASKS: '80', SLUICE_MAX_ACTIVITIES: '50', SLUICE_MAX_LOCAL_ACTIVITIES: '60' }, { ...DEFAULT_TUNING, maxConcurrentWorkflowTaskExecutions: 80, maxConcurrentActivityTaskExecutions: 50, maxConcurrentLocalActivityExecutions: 60 }],
   ])('%s', (_, env, expected) => {
     expect(workerTuning(env)).toEqual(expected);
@@ -16,6 +19,8 @@ describe('workerTuning', () => {
     [{ SLUICE_WORKFLOW_TASK_POLLERS: '1' }, 'SLUICE_WORKFLOW_TASK_POLLERS=1: expected an integer of at least 2'],
     [{ SLUICE_MAX_CACHED_WORKFLOWS: 'lots' }, 'SLUICE_MAX_CACHED_WORKFLOWS=lots: expected a positive integer'],
     [{ SLUICE_WORKFLOW_TASK_POLLERS: '50' }, 'SLUICE_WORKFLOW_TASK_POLLERS=50 is more than SLUICE_MAX_WORKFLOW_TASKS=40'],
+    [{ SLUICE_MAX_CACHED_WORKFLOWS: '20', SLUICE_MAX_WORKFLOW_TASKS: '30' }, 'SLUICE_MAX_WORKFLOW_TASKS=30 is more than SLUICE_MAX_CACHED_WORKFLOWS=20'],
+    [{ SLUICE_MAX_CACHED_WORKFLOWS: '8', SLUICE_WORKFLOW_TASK_POLLERS: '10' }, 'SLUICE_WORKFLOW_TASK_POLLERS=10 is more than SLUICE_MAX_WORKFLOW_TASKS=8'],
   ])('%j is refused, naming the variable', (env, message) => {
     expect(() => workerTuning(env)).toThrow(message);
   });

@@ -1,6 +1,6 @@
 // The app workflow's decisions, table by table: when to auto-sync, retry, self-heal, supersede and settle.
 import { ApplicationSpec } from '../../../domain/application/types';
-import { AppEvent, CarriedState, initialState, next, nextWakeMs, Operation, refuseRollback, refuseSync } from '../../../domain/operation/machine';
+import { AppEvent, CarriedState, initialState, LONG_RUN_EVENTS, next, nextWakeMs, Operation, refuseRollback, refuseSync, RUN_EVENTS_BEFORE_CONTINUE, runIsLong } from '../../../domain/operation/machine';
 import { AppRef, RefreshResult } from '../../../domain/operation/types';
 
 const app: AppRef = { group: 'sluice.dev', namespace: 'team', name: 'web' };
@@ -158,6 +158,21 @@ test('the next wake is the interval, or sooner when a retry or self-heal is due'
   expect(nextWakeMs(initialState(), T0, 180_000)).toBe(180_000);
   expect(nextWakeMs({ ...initialState(), retry: { revision: A, failures: 1, nextAt: T0 + 5_000 } }, T0, 180_000)).toBe(5_001);
   expect(nextWakeMs({ ...initialState(), selfHeal: { revision: A, attempts: 1, nextAt: T0 - 5 } }, T0, 180_000)).toBe(180_000);
+});
+
+describe('runIsLong: when an app workflow run continues as new', () => {
+  test.each([
+    ['a new run', { suggested: false, events: 12, refreshes: 1 }, RUN_EVENTS_BEFORE_CONTINUE, undefined, false],
+    ['one event short of the bound', { suggested: false, events: RUN_EVENTS_BEFORE_CONTINUE - 1, refreshes: 80 }, RUN_EVENTS_BEFORE_CONTINUE, undefined, false],
+    ['at the bound', { suggested: false, events: RUN_EVENTS_BEFORE_CONTINUE, refreshes: 80 }, RUN_EVENTS_BEFORE_CONTINUE, undefined, true],
+    ['a run from before the patch, at the short bound', { suggested: false, events: RUN_EVENTS_BEFORE_CONTINUE, refreshes: 80 }, LONG_RUN_EVENTS, undefined, false],
+    ['a run from before the patch, at its bound', { suggested: false, events: LONG_RUN_EVENTS, refreshes: 650 }, LONG_RUN_EVENTS, undefined, true],
+    ['Temporal suggests it', { suggested: true, events: 30, refreshes: 2 }, RUN_EVENTS_BEFORE_CONTINUE, undefined, true],
+    ['the refreshes a test asks for', { suggested: false, events: 30, refreshes: 2 }, RUN_EVENTS_BEFORE_CONTINUE, 2, true],
+    ['fewer refreshes than asked for', { suggested: false, events: 30, refreshes: 1 }, RUN_EVENTS_BEFORE_CONTINUE, 2, false],
+  ])('%s', (_, run, bound, after, expected) => {
+    expect(runIsLong(run, bound, after)).toBe(expected);
+  });
 });
 
 describe('requests refused before they reach history', () => {
