@@ -7,8 +7,7 @@
 //   SLUICE_MAX_ACTIVITIES             maxConcurrentActivityTaskExecutions
 //   SLUICE_MAX_LOCAL_ACTIVITIES       maxConcurrentLocalActivityExecutions (refreshes and sync steps)
 //   SLUICE_MAX_CACHED_WORKFLOWS       maxCachedWorkflows: workflows kept in memory between tasks; one evicted is
-//                                     replayed from its history at its next task (memory against CPU). Bounded
-//                                     by default (the SDK's default keeps about 2,300 here, every app's)
+//                                     replayed from its history at its next task (memory against CPU)
 export interface WorkerTuning {
   maxConcurrentWorkflowTaskPolls: number;
   nonStickyToStickyPollRatio: number;
@@ -24,10 +23,9 @@ export const DEFAULT_TUNING: WorkerTuning = {
   maxConcurrentWorkflowTaskExecutions: 40,
   maxConcurrentActivityTaskExecutions: 100,
   maxConcurrentLocalActivityExecutions: 100,
-  // Measured at 1,000 apps (bench/RESULTS.md, session 12): the peak RSS falls from 427 to 290 MiB, most of an app
-  // workflow's memory being the SDK's per-run state while it is cached. An evicted app workflow replays its run at
-  // its next refresh, which the app workflow keeps cheap by continuing as new at RUN_EVENTS_BEFORE_CONTINUE.
-  maxCachedWorkflows: 200,
+  // maxCachedWorkflows: the SDK's default (from the heap limit), every app's workflow cached. A cache of 200 took
+  // 1,000 apps' peak RSS from 432 to 287 MiB (bench/RESULTS.md, session 12), but an evicted app workflow replays
+  // its run at its next refresh, and runs stay long (see RUN_EVENTS_BEFORE_CONTINUE) until shorter ones are safe.
 };
 
 const VARIABLES: Record<Exclude<keyof WorkerTuning, never>, string> = {

@@ -38,9 +38,9 @@ test('an approval pending for a week with 3-minute refreshes keeps every run of 
     console.log(`${process.env.LONG_APPROVAL_SPAN ?? '7 days'} of a pending approval: ${refreshActivities} refreshes in ${runs.length} runs of ${Math.min(...runs)}-${Math.max(...runs)} events, ${eventsPerRefresh.toFixed(2)} events per refresh`);
     // Issue 11's target for a no-op refresh: at most 10 history events.
     expect(eventsPerRefresh).toBeLessThanOrEqual(10);
-    expect(runs.length).toBeGreaterThanOrEqual(20);
+    expect(runs.length).toBeGreaterThanOrEqual(5);
     expect(Math.max(...runs)).toBeLessThan(10_240);
-    // Short runs (an evicted app workflow replays its run at its next refresh): the bound, and one refresh past it.
+    // The bound, and one refresh past it.
     expect(Math.max(...runs)).toBeLessThanOrEqual(RUN_EVENTS_BEFORE_CONTINUE + 20);
     // Every 3 minutes for the whole span (the last interval may still be running when the span ends).
     const spanMs = process.env.LONG_APPROVAL_SPAN ? 0 : A_WEEK_MS;

@@ -7,7 +7,6 @@ describe('workerTuning', () => {
     ['the workflow cache', { SLUICE_MAX_CACHED_WORKFLOWS: '500' }, { ...DEFAULT_TUNING, maxCachedWorkflows: 500 }],
     ['blank is unset', { SLUICE_MAX_ACTIVITIES: ' ' }, DEFAULT_TUNING],
     ['a cache smaller than the workflow-task slots lowers them, and the pollers with them', { SLUICE_MAX_CACHED_WORKFLOWS: '8' }, { ...DEFAULT_TUNING, maxCachedWorkflows: 8, maxConcurrentWorkflowTaskExecutions: 8, maxConcurrentWorkflowTaskPolls: 8 }],
-    ['more workflow-task slots than the default cache raise it', { SLUICE_MAX_WORKFLOW_TASKS: '300' }, { ...DEFAULT_TUNING, maxConcurrentWorkflowTaskExecutions: 300, maxCachedWorkflows: 300 }],
     ['a cache of 20: pollers unchanged', { SLUICE_MAX_CACHED_WORKFLOWS: '20' }, { ...DEFAULT_TUNING, maxCachedWorkflows: 20, maxConcurrentWorkflowTaskExecutions: 20 }],
     ['slots', { SLUICE_MAX_WORKFLOW_TASKS: '80', SLUICE_MAX_ACTIVITIES: '50', SLUICE_MAX_LOCAL_ACTIVITIES: '60' }, { ...DEFAULT_TUNING, maxConcurrentWorkflowTaskExecutions: 80, maxConcurrentActivityTaskExecutions: 50, maxConcurrentLocalActivityExecutions: 60 }],
   ])('%s', (_, env, expected) => {

@@ -165,7 +165,7 @@ describe('runIsLong: when an app workflow run continues as new', () => {
     ['a new run', { suggested: false, events: 12, refreshes: 1 }, RUN_EVENTS_BEFORE_CONTINUE, undefined, false],
     ['one event short of the bound', { suggested: false, events: RUN_EVENTS_BEFORE_CONTINUE - 1, refreshes: 80 }, RUN_EVENTS_BEFORE_CONTINUE, undefined, false],
     ['at the bound', { suggested: false, events: RUN_EVENTS_BEFORE_CONTINUE, refreshes: 80 }, RUN_EVENTS_BEFORE_CONTINUE, undefined, true],
-    ['a run from before the patch, at the short bound', { suggested: false, events: RUN_EVENTS_BEFORE_CONTINUE, refreshes: 80 }, LONG_RUN_EVENTS, undefined, false],
+    ['a run from before the patch, short of its bound', { suggested: false, events: LONG_RUN_EVENTS - 1, refreshes: 80 }, LONG_RUN_EVENTS, undefined, false],
     ['a run from before the patch, at its bound', { suggested: false, events: LONG_RUN_EVENTS, refreshes: 650 }, LONG_RUN_EVENTS, undefined, true],
     ['Temporal suggests it', { suggested: true, events: 30, refreshes: 2 }, RUN_EVENTS_BEFORE_CONTINUE, undefined, true],
     ['the refreshes a test asks for', { suggested: false, events: 30, refreshes: 2 }, RUN_EVENTS_BEFORE_CONTINUE, 2, true],
